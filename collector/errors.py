@@ -1,0 +1,5 @@
+"""The collector package's one exception type: its message is for people, the CLI prints it as is."""
+
+
+class CollectorError(Exception):
+    pass

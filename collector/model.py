@@ -1,0 +1,49 @@
+"""Plain data passed from the collectors to the store and on to the exporter."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+Labels = tuple[tuple[str, str], ...]
+
+
+@dataclass(slots=True, frozen=True)
+class Sample:
+    """One value of one catalogue metric for one device.
+
+    `labels` holds the metric's own labels (ifname, sensor, ssid, ...) in catalogue order; the device's
+    identity labels (site, site_kind, commune, device, role) are added by the exporter from the inventory,
+    so collectors never repeat them.
+    """
+
+    metric: str
+    labels: Labels
+    value: float
+    timestamp: float
+
+
+class DownReason(enum.StrEnum):
+    timeout = "timeout"
+    auth_failure = "auth_failure"
+    no_such_object = "no_such_object"
+    malformed_response = "malformed_response"
+    unreachable = "unreachable"
+    refused = "refused"
+    error = "error"
+
+
+@dataclass(slots=True)
+class DeviceState:
+    """What the collector knows about a device's health, beside its samples."""
+
+    device: str
+    up: bool = False
+    reason: DownReason | None = None
+    detail: str = ""
+    since: float = 0.0
+    last_poll: float = 0.0
+    poll_duration: float = 0.0
+    varbinds: int = 0
+    consecutive_failures: int = 0
+    extra: dict[str, float] = field(default_factory=dict)

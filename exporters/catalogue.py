@@ -1,0 +1,149 @@
+"""The metric catalogue: every metric thdmon exposes, declared once.
+
+The exporter emits from it, SNMP profiles map values to it, dashboards and alert rules build their
+PromQL from it, and a test fails if any of them names a metric that is not here.
+
+Conventions: prefix `thdmon_`, base units (`_bytes`, `_seconds`, `_dbm`, `_watts`, `_celsius`,
+`_ratio`), counters end in `_total`. Device identity labels (`DEVICE_LABELS`) are added by the exporter
+from the inventory; `labels` below are the metric's own, low-cardinality ones. No client MAC or IP,
+ever: those belong to connlog.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+MetricType = Literal["counter", "gauge", "histogram", "info", "stateset"]
+
+DEVICE_LABELS: tuple[str, ...] = ("site", "site_kind", "commune", "device", "role")
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    name: str
+    type: MetricType
+    help: str
+    labels: tuple[str, ...] = ()
+    unit: str = ""
+    per_device: bool = True  # carries DEVICE_LABELS
+
+    @property
+    def all_labels(self) -> tuple[str, ...]:
+        return (DEVICE_LABELS + self.labels) if self.per_device else self.labels
+
+
+def _m(name: str, type_: MetricType, help_: str, labels: tuple[str, ...] = (), unit: str = "",
+       per_device: bool = True) -> Metric:
+    return Metric(name, type_, help_, labels, unit, per_device)
+
+
+_IF = ("ifname", "ifalias")
+_SENSOR = ("sensor", "ifname")
+_RADIO = ("ap", "radio", "band")
+_SSID = ("ap", "ssid", "band")
+
+METRICS: tuple[Metric, ...] = (
+    # Device health (set by the collector, not by profiles).
+    _m("thdmon_device_up", "gauge", "1 if the device answered its last poll, 0 if not (see reason)"),
+    _m("thdmon_device_down_reason", "gauge",
+       "1 for the reason the device is down (timeout, auth_failure, ...), absent when up", ("reason",)),
+    _m("thdmon_device_last_poll_timestamp_seconds", "gauge", "End of the device's last poll", unit="seconds"),
+    _m("thdmon_device_poll_duration_seconds", "gauge", "Duration of the device's last poll", unit="seconds"),
+    _m("thdmon_device_poll_varbinds", "gauge", "Varbinds read during the device's last poll"),
+    _m("thdmon_device_maintenance", "gauge", "1 while the device is in maintenance per the inventory"),
+    _m("thdmon_device_icmp_up", "gauge", "1 if the device answers ICMP echo"),
+    _m("thdmon_device_icmp_rtt_seconds", "gauge", "ICMP round-trip time (median of the probe)", unit="seconds"),
+    _m("thdmon_device_icmp_loss_ratio", "gauge", "Share of ICMP echo requests lost", unit="ratio"),
+    # system (SNMPv2-MIB)
+    _m("thdmon_device_uptime_seconds", "gauge", "sysUpTime of the device's SNMP agent", unit="seconds"),
+    _m("thdmon_device_info", "info", "Device description from SNMP",
+       ("sys_name", "sys_descr", "sys_object_id", "vendor")),
+    _m("thdmon_device_reboots_total", "counter", "Reboots seen by thdmon (uptime went backwards)"),
+    # CPU, memory, temperature
+    _m("thdmon_cpu_utilisation_ratio", "gauge", "CPU utilisation, 0 to 1", ("cpu",), "ratio"),
+    _m("thdmon_memory_used_bytes", "gauge", "Memory in use", ("pool",), "bytes"),
+    _m("thdmon_memory_total_bytes", "gauge", "Memory size", ("pool",), "bytes"),
+    _m("thdmon_temperature_celsius", "gauge", "Temperature sensor", ("sensor",), "celsius"),
+    # IF-MIB
+    _m("thdmon_interface_info", "info", "Interface description", _IF + ("iftype", "ifindex")),
+    _m("thdmon_interface_receive_bytes_total", "counter", "Octets received (ifHCInOctets)", _IF, "bytes"),
+    _m("thdmon_interface_transmit_bytes_total", "counter", "Octets sent (ifHCOutOctets)", _IF, "bytes"),
+    _m("thdmon_interface_receive_packets_total", "counter", "Packets received (unicast+multicast+broadcast)",
+       _IF),
+    _m("thdmon_interface_transmit_packets_total", "counter", "Packets sent (unicast+multicast+broadcast)", _IF),
+    _m("thdmon_interface_receive_errors_total", "counter", "Inbound errors (ifInErrors)", _IF),
+    _m("thdmon_interface_transmit_errors_total", "counter", "Outbound errors (ifOutErrors)", _IF),
+    _m("thdmon_interface_receive_discards_total", "counter", "Inbound discards (ifInDiscards)", _IF),
+    _m("thdmon_interface_transmit_discards_total", "counter", "Outbound discards (ifOutDiscards)", _IF),
+    _m("thdmon_interface_oper_up", "gauge", "1 if ifOperStatus is up", _IF),
+    _m("thdmon_interface_admin_up", "gauge", "1 if ifAdminStatus is up", _IF),
+    _m("thdmon_interface_speed_bits_per_second", "gauge", "Interface speed (ifHighSpeed x 1e6)", _IF),
+    _m("thdmon_interface_last_change_seconds", "gauge", "Device uptime at the last oper status change", _IF,
+       "seconds"),
+    # Optics (ENTITY-SENSOR-MIB, CISCO-ENTITY-SENSOR-MIB, vendor MIBs), with the device's own thresholds
+    _m("thdmon_optical_rx_power_dbm", "gauge", "Optical receive power", _SENSOR, "dbm"),
+    _m("thdmon_optical_tx_power_dbm", "gauge", "Optical transmit power", _SENSOR, "dbm"),
+    _m("thdmon_optical_rx_power_threshold_dbm", "gauge", "Device threshold for receive power",
+       _SENSOR + ("threshold",), "dbm"),
+    _m("thdmon_optical_tx_power_threshold_dbm", "gauge", "Device threshold for transmit power",
+       _SENSOR + ("threshold",), "dbm"),
+    _m("thdmon_optical_temperature_celsius", "gauge", "Transceiver temperature", _SENSOR, "celsius"),
+    # POWER-ETHERNET-MIB
+    _m("thdmon_poe_power_budget_watts", "gauge", "PoE power budget of a PSE group", ("group",), "watts"),
+    _m("thdmon_poe_power_consumption_watts", "gauge", "PoE power drawn from a PSE group", ("group",), "watts"),
+    _m("thdmon_poe_port_delivering", "gauge", "1 if the port delivers power", ("group", "port")),
+    # LLDP-MIB
+    _m("thdmon_lldp_neighbor_info", "info", "LLDP neighbour seen on a local port",
+       ("ifname", "remote_sys_name", "remote_port")),
+    # Wi-Fi
+    _m("thdmon_wifi_ap_up", "gauge", "1 if the controller sees the AP up", ("ap",)),
+    _m("thdmon_wifi_clients", "gauge", "Associated Wi-Fi clients per AP radio", _RADIO),
+    _m("thdmon_wifi_ssid_clients", "gauge", "Associated Wi-Fi clients per SSID", _SSID),
+    _m("thdmon_wifi_channel", "gauge", "Radio channel number", _RADIO),
+    _m("thdmon_wifi_channel_utilisation_ratio", "gauge", "Channel utilisation, 0 to 1", _RADIO, "ratio"),
+    _m("thdmon_wifi_noise_dbm", "gauge", "Noise floor", _RADIO, "dbm"),
+    _m("thdmon_wifi_tx_power_dbm", "gauge", "Radio transmit power", _RADIO, "dbm"),
+    # The collector itself (no device labels)
+    _m("thdmon_collector_polls_total", "counter", "Polls run, by protocol and result", ("protocol", "result"),
+       per_device=False),
+    _m("thdmon_collector_poll_errors_total", "counter", "Poll failures by reason", ("protocol", "reason"),
+       per_device=False),
+    _m("thdmon_collector_poll_duration_seconds", "histogram", "Duration of device polls", ("protocol",),
+       "seconds", per_device=False),
+    _m("thdmon_collector_misfires_total", "counter", "Scheduled polls that started late or were skipped",
+       ("protocol",), per_device=False),
+    _m("thdmon_collector_devices", "gauge", "Devices this collector polls, by state", ("state",),
+       per_device=False),
+    _m("thdmon_collector_traps_total", "counter", "SNMP traps received", ("trap",), per_device=False),
+    # connlog health: a stalled source is a legal risk
+    _m("thdmon_connlog_records_total", "counter", "Connection records ingested", ("source_kind", "nas"),
+       per_device=False),
+    _m("thdmon_connlog_last_record_timestamp_seconds", "gauge", "Arrival time of the newest record per NAS",
+       ("source_kind", "nas"), "seconds", per_device=False),
+    _m("thdmon_connlog_dropped_total", "counter", "Packets or lines dropped, by reason",
+       ("source_kind", "reason"), per_device=False),
+    _m("thdmon_connlog_quarantine_lines", "gauge", "Unparsed syslog lines kept in quarantine",
+       per_device=False),
+    _m("thdmon_connlog_spool_depth_records", "gauge", "Records in the spool not yet in the database",
+       per_device=False),
+    _m("thdmon_connlog_database_size_bytes", "gauge", "Size of the connection-log database", unit="bytes",
+       per_device=False),
+    _m("thdmon_connlog_last_seal_timestamp_seconds", "gauge", "When the last day was sealed", unit="seconds",
+       per_device=False),
+    _m("thdmon_connlog_last_purge_timestamp_seconds", "gauge", "When the last purge ran", unit="seconds",
+       per_device=False),
+)
+
+BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
+
+
+class UnknownMetric(KeyError):
+    pass
+
+
+def get(name: str) -> Metric:
+    try:
+        return BY_NAME[name]
+    except KeyError:
+        raise UnknownMetric(f"metric {name!r} is not in the catalogue (exporters/catalogue.py)") from None

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what thdmon and its test suite need on a fresh Debian machine (as root): the real peers the
+# tests talk to (Debian packages) and the Python packages (in .venv beside this checkout).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEBIAN_PACKAGES=(
+  snmpd snmp                      # net-snmp agent (SNMPv3, scale) and reference clients (snmpbulkwalk, snmptrap)
+  prometheus prometheus-alertmanager prometheus-snmp-exporter
+  freeradius-utils freeradius     # radclient: the real RADIUS accounting client
+  openssh-server                  # sshd for the SSH collectors' tests
+  postgresql                      # production store of the connection logs
+  bsdutils                        # util-linux logger (syslog in every framing)
+  iproute2                        # network namespaces for benchmarks
+)
+
+missing=()
+for p in "${DEBIAN_PACKAGES[@]}"; do
+  [[ "$p" == \#* ]] && continue
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "missing Debian packages (run as root to install them): ${missing[*]}" >&2
+    exit 1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+PY=${PYTHON:-python3}
+if [[ ! -x .venv/bin/python ]]; then
+  "$PY" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q -e '.[test]'

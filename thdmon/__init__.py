@@ -1,0 +1,1 @@
+"""thdmon: network and Wi-Fi operations monitor of THD-SSD."""

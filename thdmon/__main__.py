@@ -1,0 +1,5 @@
+import sys
+
+from thdmon.cli import main
+
+sys.exit(main())

@@ -1,0 +1,101 @@
+"""The single `thdmon` command. It wires the packages together and owns no domain logic.
+
+Each subcommand group lives in `thdmon/commands/<name>.py` and is registered in `COMMANDS`. Domain
+errors (one exception type per package, with a human message) are printed without a traceback and
+exit with status 2; `--debug` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from thdmon import settings as settings_mod
+
+# name -> module holding a click command or group named `cli`.
+COMMANDS: dict[str, str] = {
+    "inventory": "thdmon.commands.inventory",
+    "lab": "thdmon.commands.lab",
+    "collect": "thdmon.commands.collect",
+    "logs": "thdmon.commands.logs",
+}
+
+# Exceptions whose message is meant for people (module:Class), imported lazily.
+USER_ERRORS: tuple[str, ...] = (
+    "thdmon.settings:SettingsError",
+    "inventory.errors:InventoryError",
+    "collector.errors:CollectorError",
+    "lab.errors:LabError",
+    "connlog.errors:ConnlogError",
+)
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMANDS.get(cmd_name)
+        if module is None:
+            return None
+        return importlib.import_module(module).cli
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="thdmon.toml (default: $THDMON_CONFIG or ./thdmon.toml)")
+@click.option("--inventory", "inventory", type=click.Path(path_type=Path), default=None,
+              help="inventory directory (default: $THDMON_INVENTORY or the sample département)")
+@click.option("--secrets", "secrets_file", type=click.Path(path_type=Path), default=None,
+              help="secrets file for file:NAME references (must be 0600)")
+@click.option("--debug", is_flag=True, help="show tracebacks and debug logs")
+@click.pass_context
+def cli(ctx: click.Context, config: Path | None, inventory: Path | None, secrets_file: Path | None,
+        debug: bool) -> None:
+    """thdmon: network and Wi-Fi operations monitor of THD-SSD (Seine-Saint-Denis)."""
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
+                        format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s")
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+    ctx.obj["settings"] = settings_mod.load(
+        config, overrides={("inventory",): inventory, ("secrets_file",): secrets_file})
+
+
+def _user_error_types() -> tuple[type[BaseException], ...]:
+    types: list[type[BaseException]] = []
+    for ref in USER_ERRORS:
+        module, _, name = ref.partition(":")
+        try:
+            types.append(getattr(importlib.import_module(module), name))
+        except (ImportError, AttributeError):
+            continue
+    return tuple(types)
+
+
+def main(argv: list[str] | None = None) -> int:
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        rc = cli.main(args=argv, prog_name="thdmon", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except Exception as exc:
+        if not debug and isinstance(exc, _user_error_types()):
+            click.echo(f"error: {exc}", err=True)
+            return 2
+        raise
+    # Commands signal failure with ctx.exit(code); click returns that code here.
+    return rc if isinstance(rc, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

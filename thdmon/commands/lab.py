@@ -1,0 +1,10 @@
+"""`thdmon lab`."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group(name="lab")
+def cli() -> None:
+    """(being built)"""
