@@ -1,10 +1,17 @@
-"""`thdmon logs`."""
+"""`thdmon logs`: the legal connection logs of the public Wi-Fi (connlog)."""
 
 from __future__ import annotations
 
 import click
 
+from thdmon.commands import logs_serve, logs_store
+
 
 @click.group(name="logs")
 def cli() -> None:
-    """(being built)"""
+    """Connection logs: ingest (serve), seal, verify, search, export, purge."""
+
+
+for _module in (logs_serve, logs_store):
+    for _command in _module.COMMANDS:
+        cli.add_command(_command)
