@@ -47,3 +47,11 @@ class DeviceState:
     varbinds: int = 0
     consecutive_failures: int = 0
     extra: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class PollResult:
+    """What one poll of one device returns: its samples (empty when it did not answer) and its state."""
+
+    samples: list[Sample]
+    state: DeviceState

@@ -104,6 +104,8 @@ METRICS: tuple[Metric, ...] = (
     _m("thdmon_wifi_channel_utilisation_ratio", "gauge", "Channel utilisation, 0 to 1", _RADIO, "ratio"),
     _m("thdmon_wifi_noise_dbm", "gauge", "Noise floor", _RADIO, "dbm"),
     _m("thdmon_wifi_tx_power_dbm", "gauge", "Radio transmit power", _RADIO, "dbm"),
+    _m("thdmon_wifi_controller_aps", "gauge", "Access points joined to a Wi-Fi controller"),
+    _m("thdmon_wifi_controller_clients", "gauge", "Wi-Fi clients associated through a controller"),
     # The collector itself (no device labels)
     _m("thdmon_collector_polls_total", "counter", "Polls run, by protocol and result", ("protocol", "result"),
        per_device=False),
@@ -115,6 +117,9 @@ METRICS: tuple[Metric, ...] = (
        ("protocol",), per_device=False),
     _m("thdmon_collector_devices", "gauge", "Devices this collector polls, by state", ("state",),
        per_device=False),
+    _m("thdmon_collector_inventory_reloads_total", "counter",
+       "Inventory reloads (SIGHUP or file change), by result; a failed one keeps the previous inventory",
+       ("result",), per_device=False),
     _m("thdmon_collector_traps_total", "counter", "SNMP traps received", ("trap",), per_device=False),
     # connlog health: a stalled source is a legal risk
     _m("thdmon_connlog_records_total", "counter", "Connection records ingested", ("source_kind", "nas"),

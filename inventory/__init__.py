@@ -1,0 +1,12 @@
+"""The inventory of THD-SSD: sites, devices, credentials (references), profiles.
+
+Public API: `load_inventory(path, secrets_file=None) -> Inventory`, raising `InventoryError` that
+lists every problem found (file:line: field: reason). See docs/inventory.md.
+"""
+
+from inventory.errors import InventoryError, Problem
+from inventory.loader import SAMPLE_DATA, is_sample, load_inventory
+from inventory.model import Device, Inventory, Profile, Site
+
+__all__ = ["SAMPLE_DATA", "Device", "Inventory", "InventoryError", "Problem", "Profile", "Site", "is_sample",
+           "load_inventory"]

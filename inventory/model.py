@@ -12,9 +12,9 @@ import datetime as dt
 import ipaddress
 import re
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -176,6 +176,14 @@ class Inventory(BaseModel):
     locations: dict[tuple[str, str], Location] = Field(
         default_factory=dict, description="(section, key) -> where it was declared"
     )
+    # inventory.secrets.Secrets (ref -> SecretStr), resolved by the loader; never dumped nor shown.
+    secrets: Any = Field(default=None, exclude=True, repr=False)
+
+    def secret(self, ref: str) -> SecretStr:
+        """The value of a credential's reference (`env:NAME`, `file:NAME`), resolved at load time."""
+        if self.secrets is None or ref not in self.secrets:
+            raise KeyError(f"secret reference {ref} was not resolved (loaded with check_secrets=False?)")
+        return self.secrets[ref]
 
     def site_of(self, device: Device) -> Site:
         return self.sites[device.site]

@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "lab": "thdmon.commands.lab",
     "collect": "thdmon.commands.collect",
     "logs": "thdmon.commands.logs",
+    "serve": "thdmon.commands.serve",
 }
 
 # Exceptions whose message is meant for people (module:Class), imported lazily.

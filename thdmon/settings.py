@@ -41,6 +41,7 @@ class ConnlogSettings(_Section):
     db_url: str = ""  # empty: SQLite file in the state directory
     radius_listen: str = "127.0.0.1:1813"
     syslog_listen: str = "127.0.0.1:5514"
+    metrics_listen: str = "127.0.0.1:9812"  # ingest health /metrics of `thdmon logs serve`
     spool_dir: str = ""  # empty: <state_dir>/connlog-spool
     signing_key: str = ""  # empty: <state_dir>/connlog-seal.key (Ed25519, created 0600 on first use)
     technical_retention_days: int = Field(365, ge=1)

@@ -1,10 +1,190 @@
-"""`thdmon inventory`."""
+"""`thdmon inventory`: check, show, export and import the inventory (thin wiring over `inventory`)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
 import click
+from rich.console import Console
+from rich.table import Table
+
+from inventory import InventoryError, load_inventory
+from inventory.exports import FORMATS, render
+from inventory.import_csv import ColumnMapping, import_csv, mapping_from_file, mapping_from_options
+from inventory.model import Inventory, Role, SiteKind
+from thdmon import settings as settings_mod
+
+
+def _settings(ctx: click.Context) -> settings_mod.Settings:
+    obj = ctx.find_root().obj or {}
+    return obj.get("settings") or settings_mod.load()
+
+
+def _load(ctx: click.Context, directory: Path | None, check_secrets: bool = True) -> Inventory:
+    s = _settings(ctx)
+    return load_inventory(directory or s.inventory, s.secrets_file, state_dir=s.state_dir,
+                          check_secrets=check_secrets)
+
+
+def _write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def summary(inv: Inventory) -> dict[str, Any]:
+    today = dt.datetime.now(dt.UTC).date()
+    kinds = Counter(s.kind.value for s in inv.sites.values())
+    roles = Counter(d.role.value for d in inv.devices.values())
+    return {
+        "root": inv.root,
+        "sites": {"total": len(inv.sites), "by_kind": {k.value: kinds.get(k.value, 0) for k in SiteKind}},
+        "devices": {"total": len(inv.devices), "enabled": sum(d.enabled for d in inv.devices.values()),
+                    "in_maintenance": sum(d.in_maintenance(today) for d in inv.devices.values()),
+                    "by_role": {r.value: roles.get(r.value, 0) for r in Role}},
+        "credentials": {"total": len(inv.credentials),
+                        "by_type": dict(sorted(Counter(c.type for c in inv.credentials.values()).items()))},
+        "profiles": {"total": len(inv.profiles)},
+        "communes": len({s.commune for s in inv.sites.values()}),
+    }
 
 
 @click.group(name="inventory")
 def cli() -> None:
-    """(being built)"""
+    """Check, show, export and import the inventory (sites, devices, credentials, profiles)."""
+
+
+_DIR = click.argument("directory", required=False, type=click.Path(path_type=Path))
+
+
+@cli.command()
+@_DIR
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+@click.pass_context
+def check(ctx: click.Context, directory: Path | None, as_json: bool) -> None:
+    """Validate the inventory (default: settings' inventory) and print a summary; exit 2 on errors."""
+    try:
+        inv = _load(ctx, directory)
+    except InventoryError as exc:
+        if not as_json:
+            raise
+        click.echo(json.dumps({"ok": False, "count": len(exc.problems),
+                               "errors": [p.as_dict() for p in exc.problems]}, indent=2))
+        ctx.exit(2)
+    info = summary(inv)
+    if as_json:
+        click.echo(json.dumps({"ok": True, **info}, indent=2))
+        return
+    console = Console()
+    table = Table(title=f"inventory {inv.root}: OK", show_header=True)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for kind, n in info["sites"]["by_kind"].items():
+        if n:
+            table.add_row(f"sites: {kind}", str(n))
+    table.add_row("sites", str(info["sites"]["total"]), style="bold")
+    table.add_row("communes", str(info["communes"]))
+    table.add_row("devices", str(info["devices"]["total"]), style="bold")
+    table.add_row("devices enabled", str(info["devices"]["enabled"]))
+    table.add_row("devices in maintenance", str(info["devices"]["in_maintenance"]))
+    table.add_row("credentials", str(info["credentials"]["total"]))
+    table.add_row("profiles", str(info["profiles"]["total"]))
+    console.print(table)
+
+
+@cli.command()
+@_DIR
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+@click.pass_context
+def show(ctx: click.Context, directory: Path | None, as_json: bool) -> None:
+    """Sites per commune and kind, devices per role."""
+    inv = _load(ctx, directory)
+    per_commune: dict[str, Counter[str]] = {}
+    for site in inv.sites.values():
+        per_commune.setdefault(site.commune, Counter())[site.kind.value] += 1
+    devices_per_commune = Counter(inv.site_of(d).commune for d in inv.devices.values())
+    info = summary(inv)
+    if as_json:
+        click.echo(json.dumps({
+            **info,
+            "communes": {c: {"sites": dict(k), "devices": devices_per_commune.get(c, 0)}
+                         for c, k in sorted(per_commune.items())},
+        }, indent=2, ensure_ascii=False))
+        return
+    kinds = [k.value for k in SiteKind if info["sites"]["by_kind"][k.value]]
+    console = Console()
+    sites = Table(title=f"sites per commune and kind ({inv.root})")
+    sites.add_column("commune")
+    for kind in kinds:
+        sites.add_column(kind, justify="right")
+    sites.add_column("devices", justify="right")
+    for commune, counts in sorted(per_commune.items()):
+        sites.add_row(commune, *(str(counts.get(k, 0) or "") for k in kinds), str(devices_per_commune[commune]))
+    sites.add_row("total", *(str(info["sites"]["by_kind"][k]) for k in kinds), str(info["devices"]["total"]),
+                  style="bold")
+    console.print(sites)
+    roles = Table(title="devices per role")
+    roles.add_column("role")
+    roles.add_column("devices", justify="right")
+    roles.add_column("enabled", justify="right")
+    enabled = Counter(d.role.value for d in inv.devices.values() if d.enabled)
+    for role, n in info["devices"]["by_role"].items():
+        if n:
+            roles.add_row(role, str(n), str(enabled[role]))
+    console.print(roles)
+
+
+@cli.command()
+@_DIR
+@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="what to produce")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="write here (default: standard output)")
+@click.option("--group-by", type=click.Choice(["device", "site"]), default="device", show_default=True,
+              help="file_sd: one target group per device or per site")
+@click.option("--no-secrets", is_flag=True,
+              help="do not resolve secret references (export on a host that lacks the secrets)")
+@click.pass_context
+def export(ctx: click.Context, directory: Path | None, fmt: str, output: Path | None, group_by: str,
+           no_secrets: bool) -> None:
+    """Export to Prometheus file_sd JSON, an Ansible YAML inventory or CSV (never with secrets)."""
+    inv = _load(ctx, directory, check_secrets=not no_secrets)
+    text = render(inv, fmt, group_by)  # type: ignore[arg-type]
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        _write(output, text)
+        click.echo(f"wrote {output} ({fmt}, {len(inv.devices)} devices)", err=True)
+
+
+@cli.command(name="import-csv")
+@click.argument("csv_file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--map", "maps", multiple=True, metavar="FIELD=COLUMN",
+              help="feed FIELD from COLUMN (site fields: site.id, site.kind, ...); repeatable")
+@click.option("--const", "consts", multiple=True, metavar="FIELD=VALUE", help="constant value; repeatable")
+@click.option("--mapping", "mapping_file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="YAML mapping file (columns, constants, values, delimiter)")
+@click.option("--delimiter", default=None, help="CSV delimiter (default: sniffed among , ; tab |)")
+@click.option("--against", type=click.Path(path_type=Path), default=None,
+              help="check references and clashes against this inventory directory")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="YAML file to write")
+def import_csv_cmd(csv_file: Path, maps: tuple[str, ...], consts: tuple[str, ...], mapping_file: Path | None,
+                   delimiter: str | None, against: Path | None, output: Path) -> None:
+    """Import devices and/or sites from a CSV spreadsheet into inventory YAML."""
+    if mapping_file is not None and (maps or consts):
+        raise click.UsageError("give either --mapping FILE or --map/--const options, not both")
+    mapping: ColumnMapping
+    if mapping_file is not None:
+        mapping = mapping_from_file(mapping_file)
+        if delimiter:
+            mapping = ColumnMapping(mapping.columns, mapping.constants, mapping.values, delimiter)
+    else:
+        mapping = mapping_from_options(maps, consts, delimiter)
+    result = import_csv(csv_file, mapping, against=against, replacing=output)
+    _write(output, result.to_yaml())
+    click.echo(f"wrote {output}: {len(result.sites)} sites, {len(result.devices)} devices", err=True)

@@ -1,7 +1,86 @@
-"""Commands of `thdmon logs` (see thdmon/commands/logs.py)."""
+"""`thdmon logs serve`: the ingest process (RADIUS accounting, syslog NAT/DHCP -> spool -> database)."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
 import click
 
-COMMANDS: list[click.Command] = []
+from connlog.errors import ConnlogError
+from connlog.ingest.sources import Sources, from_inventory
+from connlog.interfaces import RecordSink
+from connlog.service import IngestService, ServiceConfig, parse_address
+from thdmon.settings import Settings
+
+
+def _sources(settings: Settings) -> Sources:
+    from inventory import InventoryError, load_inventory
+
+    try:
+        inv = load_inventory(settings.inventory, settings.secrets_file, state_dir=settings.state_dir)
+    except InventoryError as exc:
+        raise ConnlogError(f"cannot load the inventory for the RADIUS NAS list: {exc}") from None
+    return from_inventory(inv, inv.secret)
+
+
+def _sink_factory(url: str) -> Callable[[], RecordSink]:
+    """Opened by the feeder, so a database that is down at start-up is retried like a later outage."""
+
+    def open_store() -> RecordSink:
+        from connlog.store import Store
+
+        return Store.open(url)
+
+    return open_store
+
+
+@click.command(name="serve")
+@click.option("--radius", "radius", metavar="ADDR:PORT", help="RADIUS accounting UDP listen address "
+              "(default: connlog.radius_listen); 'off' disables it")
+@click.option("--syslog", "syslog", metavar="ADDR:PORT", help="syslog UDP+TCP listen address "
+              "(default: connlog.syslog_listen); 'off' disables it")
+@click.option("--metrics", "metrics", metavar="ADDR:PORT", help="ingest health /metrics "
+              "(default: connlog.metrics_listen); 'off' disables it")
+@click.option("--db", "db_url", metavar="URL", help="database URL (default: connlog.db_url, else SQLite in the "
+              "state directory)")
+@click.option("--spool", "spool_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="spool directory (default: connlog.spool_dir, else <state_dir>/connlog-spool)")
+@click.option("--patterns", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="syslog patterns YAML (default: the shipped connlog/ingest/patterns.yaml)")
+@click.option("--rfc3164-timezone", default="Europe/Paris", show_default=True,
+              help="zone of BSD-syslog timestamps, which carry none")
+@click.pass_context
+def serve(ctx: click.Context, radius: str | None, syslog: str | None, metrics: str | None, db_url: str | None,
+          spool_dir: Path | None, patterns: Path | None, rfc3164_timezone: str) -> None:
+    """Receive RADIUS accounting and NAT/DHCP syslog, spool it durably, feed the database.
+
+    Records are acknowledged to RADIUS clients only once fsync'd in the spool; the database may be down:
+    the spool fills and drains when it is back. Stop with SIGTERM or Ctrl-C.
+    """
+    settings: Settings = ctx.obj["settings"]
+    cl = settings.connlog
+
+    def addr(value: str | None, default: str, what: str) -> tuple[str, int] | None:
+        text = value or default
+        return None if text == "off" else parse_address(text, what)
+
+    config = ServiceConfig(
+        spool_dir=spool_dir or Path(cl.spool_dir or settings.state_dir / "connlog-spool"),
+        radius=addr(radius, cl.radius_listen, "--radius"),
+        syslog=addr(syslog, cl.syslog_listen, "--syslog"),
+        metrics=addr(metrics, cl.metrics_listen, "--metrics"),
+        quarantine=settings.state_dir / "connlog-quarantine.log",
+        patterns=patterns,
+        rfc3164_timezone=rfc3164_timezone,
+    )
+    sources = _sources(settings) if config.radius is not None or config.syslog is not None else Sources()
+    logging.getLogger("connlog").setLevel(logging.DEBUG if ctx.obj.get("debug") else logging.WARNING)
+    service = IngestService(config, sources, _sink_factory(db_url or settings.connlog_db_url))
+    click.echo(f"connlog ingest: {len(sources.nas)} RADIUS NAS, spool {config.spool_dir}", err=True)
+    asyncio.run(service.serve_forever())
+
+
+COMMANDS: list[click.Command] = [serve]

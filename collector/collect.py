@@ -1,0 +1,166 @@
+"""SNMP polling of inventory devices: `SnmpPoller` (one device, one interval class; the scheduler's
+poller) and `collect_once` (one pass over many devices, concurrently).
+
+A dead or slow device costs its own timeout in one slot of the limiter and never holds up the others.
+SNMPv3 targets with a context go to pysnmp (gufo_snmp has no context), everything else to the chosen
+engine. Engines are created once per poller and shared by all devices (one socket pool, one pysnmp
+engine per process).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from pydantic import SecretStr
+
+from collector.errors import CollectorError
+from collector.model import DeviceState, DownReason, PollResult
+from collector.snmp.engine import SnmpEngine, choose_engine
+from collector.snmp.limits import ConcurrencyLimiter
+from collector.snmp.poll import DeviceMemory, IntervalClass, poll_device
+from collector.snmp.profile import Module
+from collector.snmp.profile import modules as load_modules
+from collector.snmp.target import Target
+from inventory.model import Device, Inventory, SnmpV2cCredential, SnmpV3Credential
+
+
+@dataclass(slots=True)
+class CollectOptions:
+    engine: str = "gufo"  # gufo | pysnmp
+    timeout: float = 2.0
+    retries: int = 1
+    concurrency: int = 64
+    max_repetitions: int = 25
+
+
+@dataclass(slots=True)
+class CollectReport:
+    results: dict[str, PollResult] = field(default_factory=dict)
+    duration: float = 0.0
+
+    @property
+    def up(self) -> list[str]:
+        return [name for name, r in self.results.items() if r.state.up]
+
+    def down_by_reason(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for r in self.results.values():
+            if not r.state.up and r.state.reason is not None:
+                counts[r.state.reason.value] = counts.get(r.state.reason.value, 0) + 1
+        return dict(sorted(counts.items()))
+
+    @property
+    def varbinds(self) -> int:
+        return sum(r.state.varbinds for r in self.results.values())
+
+
+def new_engine(name: str) -> SnmpEngine:
+    if name == "gufo":
+        from collector.snmp.gufo_engine import GufoEngine
+        return GufoEngine()
+    if name == "pysnmp":
+        from collector.snmp.pysnmp_engine import PysnmpEngine
+        return PysnmpEngine()
+    raise CollectorError(f"unknown SNMP engine {name!r} (gufo or pysnmp)")
+
+
+def check_profiles(inventory: Inventory, modules: Mapping[str, Module]) -> None:
+    """Every inventory profile names known SNMP modules: checked once, before any poll."""
+    problems = []
+    for name, profile in sorted(inventory.profiles.items()):
+        unknown = [m for m in profile.snmp_modules if m not in modules]
+        if unknown:
+            where = inventory.locations.get(("profiles", name))
+            problems.append(f"{where or inventory.root}: profile {name}: unknown SNMP module(s) "
+                            f"{', '.join(unknown)}")
+    if problems:
+        raise CollectorError("inventory profiles name SNMP modules that do not exist "
+                             f"(known: {', '.join(sorted(modules))}):\n  " + "\n  ".join(problems))
+
+
+def target_for(device: Device, inventory: Inventory, options: CollectOptions) -> Target:
+    if device.snmp is None:
+        raise CollectorError(f"{device.hostname}: no SNMP credential in the inventory")
+    credential = inventory.credentials.get(device.snmp)
+    if not isinstance(credential, SnmpV2cCredential | SnmpV3Credential):
+        raise CollectorError(f"{device.hostname}: credential {device.snmp!r} is not an SNMP credential")
+
+    def resolve(ref: str) -> SecretStr:
+        try:
+            return inventory.secret(ref)
+        except KeyError:
+            raise CollectorError(f"{device.hostname}: secret reference {ref} is not resolved") from None
+
+    return Target.from_inventory(device, credential, resolve, timeout=options.timeout, retries=options.retries)
+
+
+class SnmpPoller:
+    """Polls one device for one interval class; keeps each device's memory between polls."""
+
+    def __init__(self, inventory: Inventory, options: CollectOptions,
+                 modules: Mapping[str, Module] | None = None) -> None:
+        self.modules = modules if modules is not None else load_modules()
+        self.options = options
+        self.inventory = inventory
+        check_profiles(inventory, self.modules)
+        self._limiter = ConcurrencyLimiter(options.concurrency)
+        self._engines: dict[str, SnmpEngine] = {}
+        self._memories: dict[tuple[str, str], DeviceMemory] = {}
+
+    def set_inventory(self, inventory: Inventory) -> None:
+        """A reloaded inventory: new credentials and profiles apply from the next poll."""
+        check_profiles(inventory, self.modules)
+        self.inventory = inventory
+        for key in [k for k in self._memories if k[0] not in inventory.devices]:
+            del self._memories[key]
+
+    def _engine(self, target: Target) -> SnmpEngine:
+        name = "pysnmp" if choose_engine(target) == "pysnmp" else self.options.engine
+        if name not in self._engines:
+            self._engines[name] = new_engine(name)
+        return self._engines[name]
+
+    async def __call__(self, device: Device, interval: IntervalClass | None = None) -> PollResult:
+        try:
+            target = target_for(device, self.inventory, self.options)
+        except CollectorError as exc:
+            now = time.time()
+            return PollResult(samples=[], state=DeviceState(device=device.hostname, up=False,
+                                                            reason=DownReason.error, detail=str(exc),
+                                                            since=now, last_poll=now))
+        memory = self._memories.setdefault((device.hostname, interval or "all"), DeviceMemory())
+        async with self._limiter.slot():
+            return await poll_device(self._engine(target), target, profile=device.profile,
+                                     profiles=self.inventory.profiles, modules=self.modules, memory=memory,
+                                     interval=interval, max_repetitions=self.options.max_repetitions)
+
+    async def close(self) -> None:
+        for engine in self._engines.values():
+            await engine.close()
+        self._engines.clear()
+
+
+async def collect_once(inventory: Inventory, devices: Iterable[Device], options: CollectOptions, *,
+                       modules: Mapping[str, Module] | None = None,
+                       on_done: Callable[[PollResult], None] | None = None) -> CollectReport:
+    """Poll every device once with all its modules, concurrently."""
+    poller = SnmpPoller(inventory, options, modules)
+    report = CollectReport()
+    t0 = time.monotonic()
+
+    async def one(device: Device) -> None:
+        result = await poller(device)
+        report.results[device.hostname] = result
+        if on_done is not None:
+            on_done(result)
+
+    try:
+        await asyncio.gather(*(one(d) for d in devices))
+    finally:
+        await poller.close()
+    report.duration = time.monotonic() - t0
+    report.results = dict(sorted(report.results.items()))
+    return report

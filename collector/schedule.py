@@ -1,0 +1,256 @@
+"""The polling schedule: one APScheduler job per device and interval class, reconciled on reload.
+
+Design decisions:
+- Phase, not random jitter: a device's polls fall at `t = offset (mod interval)` in epoch seconds, the
+  offset coming from sha1(hostname/class). Load is spread evenly, and a restart keeps the spread (a
+  device polled at :17 keeps being polled at :17, so counters' rate windows stay regular).
+- The trigger is a fixed cadence, so the next run comes `interval - runtime` after a poll ends.
+  `max_instances=1` + `coalesce`: a device is never polled twice at once; a run that finds the previous
+  one still going is skipped and counted as a misfire, like a run the loop was too busy to start.
+- Every poll runs under an asyncio timeout (the watchdog): a stuck engine marks the device down with
+  reason timeout instead of silently freezing its job.
+- The job reads the device from `self._devices` at run time, so a reload that changes an address or a
+  credential takes effect at the next poll without touching the job or the stored state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from collector.model import DeviceState, DownReason, PollResult
+from collector.store import Store
+from inventory.model import Device, Profile
+
+log = logging.getLogger(__name__)
+
+IntervalClass = Literal["fast", "slow"]
+# The collector's poll of one device for one interval class; it should report failures in its
+# DeviceState rather than raise (an exception is still caught and reported as reason `error`).
+Poller = Callable[[Device, IntervalClass], Awaitable[PollResult]]
+
+
+class PollObserver(Protocol):
+    def polled(self, protocol: str, result: PollResult, duration: float, watchdog: bool) -> None: ...
+
+    def misfired(self, protocol: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Defaults:
+    """Intervals when neither the device nor its profile sets one (settings.collector)."""
+
+    fast: float = 60.0
+    slow: float = 300.0
+
+
+@dataclass(slots=True)
+class SyncReport:
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    rescheduled: list[str] = field(default_factory=list)  # job ids whose interval changed
+
+
+def interval_of(device: Device, cls: IntervalClass, profiles: Mapping[str, Profile], defaults: Defaults) -> float:
+    """Device override, else its profile's, else the default."""
+    own = getattr(device.intervals, cls)
+    if own is not None:
+        return float(own)
+    profile = profiles.get(device.profile) if device.profile else None
+    if profile is not None and getattr(profile.intervals, cls) is not None:
+        return float(getattr(profile.intervals, cls))
+    return getattr(defaults, cls)
+
+
+def phase_offset(hostname: str, cls: str, interval: float) -> float:
+    """Stable offset in [0, interval): from sha1, never Python's per-process salted hash()."""
+    digest = int.from_bytes(hashlib.sha1(f"{hostname}/{cls}".encode(), usedforsecurity=False).digest()[:8], "big")
+    return (digest % 1_000_000) / 1_000_000 * interval
+
+
+def first_run(hostname: str, cls: str, interval: float, now: float) -> float:
+    """The first poll time >= now on the device's phase."""
+    offset = phase_offset(hostname, cls, interval)
+    base = (now - offset) // interval * interval + offset
+    return base if base >= now else base + interval
+
+
+class Scheduler:
+    """Polls devices on their intervals and records every result in the store."""
+
+    def __init__(self, poller: Poller, store: Store, *, defaults: Defaults = Defaults(),
+                 classes: tuple[IntervalClass, ...] = ("fast", "slow"), observer: PollObserver | None = None,
+                 watchdog_ratio: float = 0.8, concurrency: int = 64, protocol: str = "snmp",
+                 today: Callable[[], dt.date] = lambda: dt.datetime.now(dt.UTC).date(),
+                 clock: Callable[[], float] = time.time) -> None:
+        self._poller = poller
+        self._store = store
+        self._defaults = defaults
+        self._classes = classes
+        self._observer = observer
+        self._watchdog_ratio = watchdog_ratio
+        self._concurrency = concurrency
+        self._protocol = protocol
+        self._today = today
+        self._clock = clock
+        self._devices: dict[str, Device] = {}
+        self._profiles: dict[str, Profile] = {}
+        self._intervals: dict[str, float] = {}  # job id -> seconds
+        self._running: set[asyncio.Task[None]] = set()
+        self._semaphore: asyncio.Semaphore | None = None
+        self._aps: AsyncIOScheduler | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start on the running event loop (call from a coroutine)."""
+        self._semaphore = asyncio.Semaphore(self._concurrency)
+        self._aps = AsyncIOScheduler(timezone=dt.UTC, event_loop=asyncio.get_running_loop())
+        self._aps.add_listener(self._on_misfire, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
+        self._aps.start()
+        for job_id, interval in self._intervals.items():
+            self._add_job(job_id, interval)
+
+    async def shutdown(self, grace: float = 5.0) -> None:
+        """Stop scheduling; let running polls finish for `grace` seconds, then cancel them."""
+        if self._aps is not None and self._aps.running:
+            self._aps.shutdown(wait=False)
+        running = list(self._running)
+        if running:
+            _, pending = await asyncio.wait(running, timeout=grace)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending)
+                log.warning("event=shutdown_cancelled_polls count=%d", len(pending))
+
+    # -- inventory ---------------------------------------------------------------------------------
+    @property
+    def devices(self) -> Mapping[str, Device]:
+        return self._devices
+
+    def job_ids(self) -> list[str]:
+        return sorted(self._intervals)
+
+    def interval(self, job_id: str) -> float:
+        return self._intervals[job_id]
+
+    def sync(self, devices: Mapping[str, Device], profiles: Mapping[str, Profile]) -> SyncReport:
+        """Make the jobs match `devices` (already filtered: enabled, this shard). Others keep their state."""
+        report = SyncReport()
+        wanted = {h: d for h, d in devices.items() if d.enabled}
+        old = self._devices
+        self._profiles = dict(profiles)
+        report.removed = sorted(h for h in old if h not in wanted)
+        report.added = sorted(h for h in wanted if h not in old)
+        report.changed = sorted(h for h in wanted if h in old and old[h] != wanted[h])
+        self._devices = dict(wanted)
+        intervals = {f"{h}/{cls}": interval_of(d, cls, self._profiles, self._defaults)
+                     for h, d in wanted.items() for cls in self._classes}
+        for job_id in [j for j in self._intervals if j not in intervals]:
+            self._remove_job(job_id)
+        for job_id, seconds in intervals.items():
+            if job_id not in self._intervals:
+                self._add_job(job_id, seconds)
+            elif self._intervals[job_id] != seconds:
+                self._remove_job(job_id)
+                self._add_job(job_id, seconds)
+                report.rescheduled.append(job_id)
+        self._intervals = intervals
+        for hostname in report.removed:
+            self._store.remove(hostname)
+        today = self._today()
+        for hostname in report.changed:
+            self._store.set_maintenance(hostname, wanted[hostname].in_maintenance(today))
+        return report
+
+    def trigger(self, hostname: str) -> bool:
+        """Poll a device's fast class now (e.g. after a linkDown trap); False if it is not scheduled."""
+        job_id = f"{hostname}/{self._classes[0]}"
+        if self._aps is None or job_id not in self._intervals:
+            return False
+        job = self._aps.get_job(job_id)
+        if job is None:
+            return False
+        job.modify(next_run_time=dt.datetime.now(dt.UTC))
+        return True
+
+    # -- jobs --------------------------------------------------------------------------------------
+    def _add_job(self, job_id: str, interval: float) -> None:
+        self._intervals[job_id] = interval
+        if self._aps is None:
+            return  # added at start()
+        hostname, _, cls = job_id.rpartition("/")
+        start = first_run(hostname, cls, interval, self._clock())
+        trigger = IntervalTrigger(seconds=interval, start_date=dt.datetime.fromtimestamp(start, dt.UTC),
+                                  timezone=dt.UTC)
+        # A run more than half an interval late is better skipped (and counted) than run in a burst.
+        self._aps.add_job(self._run, trigger, args=(hostname, cls), id=job_id, name=job_id, max_instances=1,
+                          coalesce=True, misfire_grace_time=max(1, int(interval / 2)), replace_existing=True)
+
+    def _remove_job(self, job_id: str) -> None:
+        self._intervals.pop(job_id, None)
+        if self._aps is not None and self._aps.get_job(job_id) is not None:
+            self._aps.remove_job(job_id)
+
+    def _on_misfire(self, event: JobEvent) -> None:
+        log.info("event=misfire job=%s kind=%s", event.job_id,
+                 "missed" if event.code == EVENT_JOB_MISSED else "still_running")
+        if self._observer is not None:
+            self._observer.misfired(self._protocol)
+
+    async def _run(self, hostname: str, cls: IntervalClass) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._running.add(task)
+        try:
+            await self.poll(hostname, cls)
+        finally:
+            self._running.discard(task)
+
+    async def poll(self, hostname: str, cls: IntervalClass) -> PollResult | None:
+        """One guarded poll: bounded in time, never raising; None if the device left meanwhile."""
+        device = self._devices.get(hostname)
+        if device is None:
+            return None
+        interval = self._intervals.get(f"{hostname}/{cls}", getattr(self._defaults, cls))
+        watchdog = max(1.0, interval * self._watchdog_ratio)
+        assert self._semaphore is not None, "start() first"
+        async with self._semaphore:
+            started = time.monotonic()
+            expired = False
+            try:
+                result = await asyncio.wait_for(self._poller(device, cls), watchdog)
+            except TimeoutError:
+                expired = True
+                result = self._failure(hostname, DownReason.timeout, f"poll exceeded the {watchdog:g} s watchdog")
+                log.warning("event=watchdog device=%s class=%s seconds=%g", hostname, cls, watchdog)
+            except Exception as exc:
+                result = self._failure(hostname, DownReason.error, type(exc).__name__)
+                log.exception("event=poll_crashed device=%s class=%s", hostname, cls)
+            duration = time.monotonic() - started
+        if not result.state.poll_duration:
+            result.state.poll_duration = duration
+        if not result.state.last_poll:
+            result.state.last_poll = self._clock()
+        current = self._devices.get(hostname)
+        if current is None:
+            return None  # removed while polling: do not resurrect it in the store
+        self._store.update(hostname, result, part=cls, maintenance=current.in_maintenance(self._today()))
+        if self._observer is not None:
+            self._observer.polled(self._protocol, result, duration, expired)
+        return result
+
+    def _failure(self, hostname: str, reason: DownReason, detail: str) -> PollResult:
+        return PollResult([], DeviceState(device=hostname, up=False, reason=reason, detail=detail,
+                                          last_poll=self._clock()))

@@ -1,0 +1,295 @@
+"""The bulk-polling engine: gufo_snmp's Rust sockets driven by our own asyncio request loop.
+
+We use gufo_snmp's client sockets (`gufo.snmp._fast`, typed in its stub) rather than its SnmpSession
+because the poller needs what the session does not give: retries, a malformed datagram dropped while
+we keep waiting for the real answer (a random packet must not fail a healthy poll), a Rust panic on
+garbage turned into `malformed_response` instead of a BaseException escaping, and one socket per target
+reused across polls (SNMPv3 engine discovery costs two round trips).
+
+One request at a time per target: a reply carrying another request id is silently discarded by
+gufo_snmp, so two concurrent requests on one socket would starve each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from gufo.snmp import (
+    Aes128Key,
+    Aes192Key,
+    Aes256Key,
+    BaseAuthKey,
+    BasePrivKey,
+    DesKey,
+    Md5Key,
+    Sha1Key,
+    Sha224Key,
+    Sha256Key,
+    Sha384Key,
+    Sha512Key,
+    SnmpAuthError,
+    SnmpDecodeError,
+    User,
+)
+from gufo.snmp import SnmpError as GufoError
+from gufo.snmp._fast import GetIter, SnmpV2cClientSocket, SnmpV3ClientSocket
+from gufo.snmp.utils import format_sock_addr
+
+from collector.model import DownReason
+from collector.snmp.engine import SnmpError, Value, Varbind, all_absent, chunks, normalise_oid, oid_key
+from collector.snmp.target import Target
+
+T = TypeVar("T")
+
+_AUTH_KEYS: dict[str, type[BaseAuthKey]] = {
+    "MD5": Md5Key, "SHA": Sha1Key, "SHA224": Sha224Key, "SHA256": Sha256Key, "SHA384": Sha384Key,
+    "SHA512": Sha512Key,
+}
+_PRIV_KEYS: dict[str, type[BasePrivKey]] = {
+    "DES": DesKey, "AES128": Aes128Key, "AES192": Aes192Key, "AES256": Aes256Key,
+}
+# gufo_snmp asks for a refresh of engine boots/time when a v3 session has been idle this long.
+_V3_REFRESH_AFTER = 140.0
+
+Socket = SnmpV2cClientSocket | SnmpV3ClientSocket
+
+
+def gufo_tag(value: Value) -> str:
+    """The type tag we can infer from a decoded gufo value (see engine.py for why it is coarse)."""
+    if value is None:
+        return "null"
+    kind = type(value)
+    if kind is int:
+        return "int"
+    if kind is bytes:
+        return "octets"
+    if kind is float:
+        return "float"
+    parts = value.split(".")  # type: ignore[union-attr]
+    if len(parts) == 4 and all(p.isdigit() and int(p) < 256 for p in parts):
+        return "ipaddress"
+    return "oid"
+
+
+def _is_panic(exc: BaseException) -> bool:
+    # pyo3 raises PanicException (a BaseException) when the Rust decoder panics on garbage.
+    return type(exc).__name__ == "PanicException"
+
+
+@dataclass(slots=True)
+class _Conn:
+    sock: Socket
+    fd: int
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    last_used: float = 0.0
+    proven: bool = False  # has answered at least once with these credentials
+    ready: bool = False  # SNMPv3: engine discovered and keys set
+
+
+class GufoEngine:
+    """SnmpEngine over gufo_snmp, for SNMPv2c and SNMPv3 without a context name."""
+
+    def __init__(self, max_sessions: int = 1024) -> None:
+        self._conns: collections.OrderedDict[Target, _Conn] = collections.OrderedDict()
+        self._max_sessions = max_sessions
+
+    async def get(self, target: Target, oids: Sequence[str]) -> list[Varbind]:
+        wanted = [normalise_oid(o) for o in oids]
+
+        async def op(conn: _Conn) -> list[Varbind]:
+            got: dict[str, Value] = {}
+            for part in chunks(wanted):
+                got.update(await self._exchange(
+                    conn, target, lambda p=part: conn.sock.send_get_many(list(p)), conn.sock.recv_get_many, "get"))
+            # gufo_snmp leaves absent objects out of its answer; put them back, flagged, in order.
+            return [Varbind(o, got[o], gufo_tag(got[o])) if o in got else Varbind(o, None, "nosuchobject")
+                    for o in wanted]
+
+        varbinds = await self._with_conn(target, op)
+        all_absent(wanted, varbinds, target.endpoint)
+        return varbinds
+
+    async def bulk_walk(self, target: Target, root: str, max_repetitions: int = 25) -> list[Varbind]:
+        base = normalise_oid(root)
+
+        async def op(conn: _Conn) -> list[Varbind]:
+            it = GetIter(base, max_repetitions)
+
+            def _bulk(it: GetIter) -> list[tuple[str, Value] | None]:
+                try:
+                    return conn.sock.recv_get_bulk(it)
+                except StopAsyncIteration:  # gufo_snmp's way of saying end of MIB view
+                    return []
+
+            out: list[Varbind] = []
+            last: tuple[int, ...] | None = None
+            while True:
+                batch = await self._exchange(
+                    conn, target, lambda: conn.sock.send_get_bulk(it), lambda: _bulk(it), "walk")
+                if not batch:
+                    return out
+                first = batch[0]
+                if first is not None and last is not None and oid_key(first[0]) <= last:
+                    # An agent looping on the same rows would keep us walking forever.
+                    raise SnmpError(DownReason.malformed_response,
+                                    f"{target.endpoint}: walk of {base} went backwards at {first[0]}")
+                for item in batch:
+                    if item is None:  # left the subtree, or end of MIB view
+                        return out
+                    out.append(Varbind(item[0], item[1], gufo_tag(item[1])))
+                last = oid_key(out[-1].oid)
+
+        varbinds = await self._with_conn(target, op)
+        if not varbinds:
+            raise SnmpError(DownReason.no_such_object, f"{target.endpoint}: nothing under {base}")
+        return varbinds
+
+    async def close(self) -> None:
+        # The Rust sockets close their descriptor when dropped.
+        self._conns.clear()
+
+    # -- sessions ---------------------------------------------------------------------------------
+
+    async def _with_conn(self, target: Target, op: Callable[[_Conn], Awaitable[T]]) -> T:
+        for attempt in (1, 2):
+            conn = self._conn(target)
+            async with conn.lock:
+                try:
+                    if not conn.ready:
+                        await self._discover(conn, target)
+                        conn.ready = True
+                    else:
+                        await self._refresh_if_idle(conn, target)
+                    result = await op(conn)
+                except SnmpError as exc:
+                    self._drop(target, conn)
+                    # A proven v3 session failing auth usually means the agent rebooted (new engine boots):
+                    # rediscover once before calling it an authentication failure.
+                    if attempt == 1 and conn.proven and exc.reason is DownReason.auth_failure:
+                        continue
+                    raise
+                conn.proven = True
+                conn.last_used = asyncio.get_running_loop().time()
+                return result
+        raise AssertionError("unreachable")
+
+    def _drop(self, target: Target, conn: _Conn) -> None:
+        if self._conns.get(target) is conn:
+            del self._conns[target]
+
+    def _conn(self, target: Target) -> _Conn:
+        conn = self._conns.get(target)
+        if conn is not None:
+            self._conns.move_to_end(target)
+            return conn
+        conn = self._open(target)
+        self._conns[target] = conn
+        if len(self._conns) > self._max_sessions:
+            self._conns.popitem(last=False)
+        return conn
+
+    @staticmethod
+    def _open(target: Target) -> _Conn:
+        addr = format_sock_addr(target.address, target.port)
+        sock: Socket
+        if target.version == "2c":
+            assert target.community is not None
+            sock = SnmpV2cClientSocket(addr, target.community.get_secret_value(), 0, 0, 0, 0)
+        else:
+            # Engine id unknown yet: an anonymous socket discovers it, then gets the user's keys.
+            anon = User.default()
+            sock = SnmpV3ClientSocket(addr, b"", anon.name, 0, b"", 0, b"", 0, 0, 0, 0)
+        return _Conn(sock=sock, fd=sock.get_fd(), ready=target.version == "2c")
+
+    async def _discover(self, conn: _Conn, target: Target) -> None:
+        sock = conn.sock
+        assert isinstance(sock, SnmpV3ClientSocket)
+        await self._exchange(conn, target, sock.send_refresh, sock.recv_refresh, "engine discovery")
+        user = _user(target)
+        sock.set_keys(user.name, user.get_auth_alg(), user.get_auth_key(), user.get_priv_alg(), user.get_priv_key())
+        if user.require_auth():
+            await self._exchange(conn, target, sock.send_refresh, sock.recv_refresh, "time synchronisation")
+        conn.last_used = asyncio.get_running_loop().time()
+
+    async def _refresh_if_idle(self, conn: _Conn, target: Target) -> None:
+        sock = conn.sock
+        if isinstance(sock, SnmpV3ClientSocket) and \
+                asyncio.get_running_loop().time() - conn.last_used > _V3_REFRESH_AFTER:
+            await self._exchange(conn, target, sock.send_refresh, sock.recv_refresh, "time synchronisation")
+
+    # -- one request/response ---------------------------------------------------------------------
+
+    async def _exchange(self, conn: _Conn, target: Target, send: Callable[[], None], recv: Callable[[], T],
+                        what: str) -> T:
+        loop = asyncio.get_running_loop()
+        malformed = ""
+        for _ in range(target.retries + 1):
+            try:
+                send()
+            except BlockingIOError:
+                await asyncio.sleep(0.01)  # send buffer full: the next attempt re-sends
+                continue
+            except OSError as exc:
+                raise SnmpError(DownReason.unreachable, f"{target.endpoint}: {what}: {exc}") from None
+            deadline = loop.time() + target.timeout
+            while (remaining := deadline - loop.time()) > 0:
+                if not await _readable(loop, conn.fd, remaining):
+                    break
+                try:
+                    return recv()
+                except BlockingIOError:  # nothing, or a reply to an earlier request id: keep waiting
+                    continue
+                except SnmpAuthError:
+                    raise SnmpError(DownReason.auth_failure,
+                                    f"{target.endpoint}: {what}: SNMPv3 authentication failed") from None
+                except SnmpDecodeError as exc:
+                    malformed = str(exc)
+                except GufoError as exc:
+                    raise SnmpError(DownReason.error, f"{target.endpoint}: {what}: {exc}") from None
+                except OSError as exc:
+                    # gufo_snmp reports an ICMP port unreachable as TimeoutError("connection refused").
+                    if isinstance(exc, ConnectionRefusedError) or "refused" in str(exc):
+                        raise SnmpError(DownReason.refused,
+                                        f"{target.endpoint}: {what}: port unreachable (ICMP)") from None
+                    raise SnmpError(DownReason.unreachable, f"{target.endpoint}: {what}: {exc}") from None
+                except BaseException as exc:
+                    if not _is_panic(exc):
+                        raise
+                    malformed = "undecodable datagram"
+        attempts = target.retries + 1
+        if malformed:
+            raise SnmpError(DownReason.malformed_response,
+                            f"{target.endpoint}: {what}: only malformed answers ({malformed})")
+        raise SnmpError(DownReason.timeout,
+                        f"{target.endpoint}: {what}: no answer in {attempts} x {target.timeout:g} s")
+
+
+def _user(target: Target) -> User:
+    v3 = target.v3
+    assert v3 is not None
+    auth = _AUTH_KEYS[v3.auth_protocol](v3.auth_key.get_secret_value().encode()) \
+        if v3.auth_protocol and v3.auth_key else None
+    priv = _PRIV_KEYS[v3.priv_protocol](v3.priv_key.get_secret_value().encode()) \
+        if v3.priv_protocol and v3.priv_key else None
+    return User(v3.user, auth_key=auth, priv_key=priv)
+
+
+def _wake(fut: asyncio.Future[bool], value: bool) -> None:
+    if not fut.done():
+        fut.set_result(value)
+
+
+async def _readable(loop: asyncio.AbstractEventLoop, fd: int, timeout: float) -> bool:
+    """Wait until `fd` is readable (True) or `timeout` elapses (False)."""
+    fut: asyncio.Future[bool] = loop.create_future()
+    loop.add_reader(fd, _wake, fut, True)
+    timer = loop.call_later(timeout, _wake, fut, False)
+    try:
+        return await fut
+    finally:
+        loop.remove_reader(fd)
+        timer.cancel()

@@ -1,0 +1,175 @@
+"""The latest samples and state of every polled device, read by the exporter at each scrape.
+
+A device's entry is replaced whole (one assignment under a lock), so a scrape sees either the previous
+poll or the new one, never half of each. A device that stops answering loses its samples at once: a
+frozen counter or temperature would lie, while `thdmon_device_up 0` and
+`thdmon_device_down_reason{reason}` tell the truth. The store knows nothing of the exporter: listeners
+are told which device changed (the exposition pre-renders it there, off the scrape path).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from collector.model import DeviceState, Labels, PollResult, Sample
+from exporters import catalogue
+
+log = logging.getLogger(__name__)
+
+# Metric types a device sample may have: the exposition's fast path handles exactly these.
+DEVICE_METRIC_TYPES = frozenset({"counter", "gauge", "info"})
+
+Listener = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceEntry:
+    """Everything exposed for one device, immutable: replaced whole at each poll."""
+
+    device: str
+    state: DeviceState
+    maintenance: bool
+    samples: tuple[Sample, ...]  # own samples (every interval class) then health samples; unique keys
+    parts: dict[str, tuple[Sample, ...]]  # interval class -> its own samples, for merging the next poll
+
+
+def health_samples(state: DeviceState, maintenance: bool, now: float) -> list[Sample]:
+    """The collector's own view of a device, as catalogue samples."""
+    out = [
+        Sample("thdmon_device_up", (), 1.0 if state.up else 0.0, now),
+        Sample("thdmon_device_maintenance", (), 1.0 if maintenance else 0.0, now),
+    ]
+    if not state.up:
+        reason = state.reason.value if state.reason is not None else "error"
+        out.append(Sample("thdmon_device_down_reason", (("reason", reason),), 1.0, now))
+    if state.last_poll:
+        out.append(Sample("thdmon_device_last_poll_timestamp_seconds", (), state.last_poll, now))
+        out.append(Sample("thdmon_device_poll_duration_seconds", (), state.poll_duration, now))
+    if state.up:
+        out.append(Sample("thdmon_device_poll_varbinds", (), float(state.varbinds), now))
+    return out
+
+
+class Store:
+    """Latest samples + state per device. Writers: the scheduler (event loop); readers: HTTP threads."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._entries: dict[str, DeviceEntry] = {}
+        self._lock = threading.Lock()
+        self._clock = clock
+        self._listeners: list[Listener] = []
+        self._warned: set[tuple[str, str]] = set()
+        self.rejected_samples = 0
+
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def update(self, device: str, result: PollResult, *, part: str = "fast",
+               maintenance: bool = False) -> DeviceEntry:
+        """Record one poll of `device` (for interval class `part`) and return the new entry."""
+        now = self._clock()
+        previous = self._entries.get(device)
+        state = self._carry_over(previous.state if previous else None, result.state, device)
+        if state.up:
+            parts = dict(previous.parts) if previous else {}
+            parts[part] = tuple(self._valid(device, result.samples))
+        else:
+            parts = {}  # a silent device shows no stale value of any interval class
+        merged: dict[tuple[str, Labels], Sample] = {}
+        for samples in parts.values():
+            for s in samples:
+                merged[(s.metric, s.labels)] = s  # a duplicate series would make Prometheus drop the scrape
+        for s in health_samples(state, maintenance, now):
+            merged[(s.metric, s.labels)] = s
+        entry = DeviceEntry(device, state, maintenance, tuple(merged.values()), parts)
+        with self._lock:
+            self._entries[device] = entry
+        self._notify(device)
+        return entry
+
+    def set_maintenance(self, device: str, maintenance: bool) -> None:
+        """Re-flag a device after an inventory reload without waiting for its next poll."""
+        previous = self._entries.get(device)
+        if previous is None or previous.maintenance == maintenance:
+            return
+        samples = tuple(
+            dataclasses.replace(s, value=1.0 if maintenance else 0.0) if s.metric == "thdmon_device_maintenance"
+            else s for s in previous.samples)
+        with self._lock:
+            self._entries[device] = dataclasses.replace(previous, maintenance=maintenance, samples=samples)
+        self._notify(device)
+
+    def remove(self, device: str) -> None:
+        with self._lock:
+            gone = self._entries.pop(device, None)
+        if gone is not None:
+            self._notify(device)
+
+    def retain(self, devices: Iterable[str]) -> list[str]:
+        """Drop every device not in `devices` (removed from the inventory or out of this shard)."""
+        keep = set(devices)
+        with self._lock:
+            dropped = [d for d in self._entries if d not in keep]
+            for d in dropped:
+                del self._entries[d]
+        for d in dropped:
+            self._notify(d)
+        return dropped
+
+    def get(self, device: str) -> DeviceEntry | None:
+        return self._entries.get(device)
+
+    def snapshot(self) -> list[DeviceEntry]:
+        """A consistent list of the current entries (each immutable), safe to read from any thread."""
+        with self._lock:
+            return list(self._entries.values())
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def _carry_over(self, previous: DeviceState | None, new: DeviceState, device: str) -> DeviceState:
+        # The poller sees one poll; the store sees the history: when the state last flipped, and how many
+        # polls in a row failed.
+        flipped = previous is None or previous.up != new.up
+        since = (new.last_poll or self._clock()) if flipped else previous.since
+        failures = 0 if new.up else (1 if previous is None or previous.up else previous.consecutive_failures + 1)
+        return dataclasses.replace(new, device=device, since=since, consecutive_failures=failures)
+
+    def _valid(self, device: str, samples: Iterable[Sample]) -> Iterable[Sample]:
+        for s in samples:
+            problem = sample_problem(s)
+            if problem is None:
+                yield s
+                continue
+            self.rejected_samples += 1
+            if (device, s.metric) not in self._warned:  # once per device and metric, not once per poll
+                self._warned.add((device, s.metric))
+                log.warning("event=sample_rejected device=%s metric=%s problem=%r", device, s.metric, problem)
+
+    def _notify(self, device: str) -> None:
+        for listener in self._listeners:
+            listener(device)
+
+
+def sample_problem(s: Sample) -> str | None:
+    """Why a collector's sample cannot be exposed (None if it can): checked once, here, then trusted."""
+    metric = catalogue.BY_NAME.get(s.metric)
+    if metric is None:
+        return "not in the catalogue"
+    if not metric.per_device or metric.type not in DEVICE_METRIC_TYPES:
+        return f"not a per-device {'/'.join(sorted(DEVICE_METRIC_TYPES))} metric"
+    names = tuple(k for k, _ in s.labels)
+    if names != metric.labels:
+        return f"labels {names} differ from the catalogue's {metric.labels}"
+    if not all(isinstance(v, str) for _, v in s.labels):
+        return "a label value is not a string"
+    if isinstance(s.value, bool) or not isinstance(s.value, int | float):
+        return f"value {s.value!r} is not a number"
+    if metric.type == "counter" and not s.value >= 0:  # OpenMetrics scrapers reject the whole page otherwise
+        return f"counter value {s.value!r} is negative or NaN"
+    return None

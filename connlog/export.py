@@ -1,0 +1,192 @@
+"""Requisition exports that an auditor can check with the public key alone.
+
+An export directory holds:
+- `records.csv`: one row per record (seq, day, every Record field exactly as chained, floats in full
+  precision, then the event time in Europe/Paris for people);
+- `proofs.json`: each record's previous chain hash, Merkle leaf index and audit path, and the signed
+  seal (message + Ed25519 signature) of every day involved;
+- `manifest.json`: requisition reference, criteria, operator, time, record count, SHA-256 of the other
+  files, public key fingerprint, the attributions found; `manifest.sig`: its signature (base64);
+- `seal-public-key.pem`: a copy for convenience; `verify_export` trusts only the key it is given.
+
+Records of a day not sealed yet (today) cannot be proven: the export says so and verification fails
+until they are exported again after the seal.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from connlog import keys, search
+from connlog.errors import ConnlogError
+from connlog.journal import default_operator
+from connlog.record import Kind, Record
+from connlog.seal import MerkleTree, SealMessage, chain_hash, leaf_hash, verify_inclusion
+from connlog.store import FIELDS, FLOAT_FIELDS, INT_FIELDS, RECORDS, Store, normalise
+
+PARIS = ZoneInfo("Europe/Paris")
+CSV_NAME, PROOFS_NAME, MANIFEST_NAME, SIGNATURE_NAME, KEY_NAME = (
+    "records.csv", "proofs.json", "manifest.json", "manifest.sig", "seal-public-key.pem")
+CSV_HEADER = ["seq", "day", *FIELDS, "event_time_europe_paris"]
+
+
+def export(store: Store, criteria: search.Criteria, *, requisition: str, out_dir: Path, key: Ed25519PrivateKey,
+           operator: str | None = None, now: float | None = None) -> dict[str, Any]:
+    if not requisition.strip():
+        raise ConnlogError("an export needs a requisition reference (--requisition)")
+    now = time.time() if now is None else now
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if any((out_dir / name).exists() for name in (CSV_NAME, MANIFEST_NAME)):
+        raise ConnlogError(f"{out_dir}: already holds an export; choose an empty directory")
+    result = search.search(store, criteria, operator=operator, requisition=requisition, action="export", now=now)
+    records = result.records
+    proofs, seals, unsealed = _proofs(store, records)
+
+    with (out_dir / CSV_NAME).open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(CSV_HEADER)
+        for stored in records:
+            writer.writerow([stored.seq, stored.day.isoformat(), *(_cell(getattr(stored.record, n)) for n in FIELDS),
+                             dt.datetime.fromtimestamp(stored.record.event_time, PARIS).isoformat()])
+    (out_dir / PROOFS_NAME).write_text(json.dumps({"seals": seals, "records": proofs}, indent=1, sort_keys=True))
+    public = key.public_key()
+    (out_dir / KEY_NAME).write_bytes(keys.public_pem(public))
+    manifest = {
+        "format": "thdmon-connlog-export/1",
+        "requisition": requisition,
+        "criteria": criteria.to_dict(),
+        "operator": operator or default_operator(),
+        "created_at": dt.datetime.fromtimestamp(now, dt.UTC).isoformat(),
+        "record_count": len(records),
+        "files": {name: _sha256(out_dir / name) for name in (CSV_NAME, PROOFS_NAME)},
+        "key_fingerprint": keys.fingerprint(public),
+        "unsealed_seqs": unsealed,
+        "attributions": [dataclasses.asdict(a) for a in result.attributions],
+        "purged_identity_rows": [{"seq": s, "day": d.isoformat(), "user_name": u} for s, d, u in result.identities],
+    }
+    body = json.dumps(manifest, indent=1, sort_keys=True).encode()
+    (out_dir / MANIFEST_NAME).write_bytes(body)
+    (out_dir / SIGNATURE_NAME).write_text(base64.b64encode(key.sign(body)).decode() + "\n")
+    return manifest
+
+
+def _proofs(store: Store, records: list[Any]) -> tuple[list[dict[str, Any]], dict[str, Any], list[int]]:
+    proofs: list[dict[str, Any]] = []
+    seals: dict[str, Any] = {}
+    unsealed: list[int] = []
+    by_day: dict[dt.date, list[Any]] = {}
+    for stored in records:
+        by_day.setdefault(stored.day, []).append(stored)
+    with store.read() as conn:
+        sealed = {row.day: row for row in store.seals(conn, RECORDS)}
+        for day, wanted in sorted(by_day.items()):
+            seal_row = sealed.get(day)
+            if seal_row is None:
+                unsealed.extend(s.seq for s in wanted)
+                continue
+            seals[day.isoformat()] = {"message": seal_row.message,
+                                      "signature": base64.b64encode(seal_row.signature).decode()}
+            index: dict[int, int] = {}
+            leaves = []
+            for i, link in enumerate(store.chain(conn, RECORDS, day)):
+                index[link.seq] = i
+                leaves.append(leaf_hash(link.chain_hash))
+            tree = MerkleTree(leaves)
+            for stored in wanted:
+                i = index[stored.seq]
+                proofs.append({"seq": stored.seq, "day": day.isoformat(), "prev_hash": stored.prev_hash.hex(),
+                               "leaf_index": i, "tree_size": tree.size, "path": [p.hex() for p in tree.path(i)]})
+    return proofs, seals, unsealed
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value)  # round-trips exactly: the chain covers these digits
+    return str(value)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _parse(row: dict[str, str]) -> Record:
+    values: dict[str, Any] = {}
+    for name in FIELDS:
+        text = row[name]
+        if text == "":
+            values[name] = None
+        elif name in FLOAT_FIELDS:
+            values[name] = float(text)
+        elif name in INT_FIELDS:
+            values[name] = int(text)
+        else:
+            values[name] = text
+    values["kind"] = Kind(values["kind"])
+    return Record(**values)
+
+
+def verify_export(path: Path, public_key: Ed25519PublicKey) -> tuple[list[str], dict[str, Any]]:
+    """Check an export with the public key only. Returns (problems, manifest); no problem means proven."""
+    folder = path.parent if path.is_file() else path
+    try:
+        body = (folder / MANIFEST_NAME).read_bytes()
+        signature = base64.b64decode((folder / SIGNATURE_NAME).read_text().strip(), validate=True)
+    except (OSError, ValueError) as exc:
+        raise ConnlogError(f"{folder}: not a readable connlog export ({exc})") from None
+    problems: list[str] = []
+    if not keys.verify(public_key, signature, body):
+        problems.append(f"{MANIFEST_NAME}: signature invalid (altered, or signed by another key)")
+    manifest = json.loads(body)
+    if manifest.get("key_fingerprint") != keys.fingerprint(public_key):
+        problems.append(f"{MANIFEST_NAME}: made with key {manifest.get('key_fingerprint')}, "
+                        f"not {keys.fingerprint(public_key)}")
+    for name, digest in manifest.get("files", {}).items():
+        if not (folder / name).is_file() or _sha256(folder / name) != digest:
+            problems.append(f"{name}: missing or altered (SHA-256 differs from the signed manifest)")
+    # Go on even after a manifest fault: each record is also checked against its signed day root.
+    proofs = json.loads((folder / PROOFS_NAME).read_text())
+    seals: dict[str, SealMessage] = {}
+    for day, s in proofs["seals"].items():
+        if not keys.verify(public_key, base64.b64decode(s["signature"]), s["message"].encode()):
+            problems.append(f"seal of day {day}: signature invalid")
+            continue
+        seals[day] = SealMessage.from_json(s["message"])
+    by_seq = {p["seq"]: p for p in proofs["records"]}
+    unsealed = set(manifest.get("unsealed_seqs", []))
+    with (folder / CSV_NAME).open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    if len(rows) != manifest["record_count"]:
+        problems.append(f"{CSV_NAME}: {len(rows)} records, the manifest says {manifest['record_count']}")
+    for line, row in enumerate(rows, start=2):
+        seq = int(row["seq"])
+        where = f"{CSV_NAME} line {line} (seq {seq}, day {row['day']})"
+        if seq in unsealed:
+            problems.append(f"{where}: its day was not sealed at export time, no proof")
+            continue
+        proof, seal = by_seq.get(seq), seals.get(row["day"])
+        if proof is None or seal is None or proof["day"] != row["day"]:
+            problems.append(f"{where}: no inclusion proof or no valid signed seal for its day")
+            continue
+        try:
+            payload = normalise(_parse(row)).to_json()
+        except (ValueError, KeyError, TypeError) as exc:
+            problems.append(f"{where}: unreadable field ({exc})")
+            continue
+        leaf = leaf_hash(chain_hash(bytes.fromhex(proof["prev_hash"]), payload, seq))
+        if proof["tree_size"] != seal.count or not verify_inclusion(
+                leaf, proof["leaf_index"], proof["tree_size"], [bytes.fromhex(p) for p in proof["path"]], seal.root):
+            problems.append(f"{where}: not included in the signed root of its day (record altered)")
+    return problems, manifest

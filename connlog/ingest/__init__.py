@@ -1,0 +1,1 @@
+"""Ingest: RADIUS accounting and syslog (NAT, DHCP) listeners that turn packets into spooled Records."""

@@ -1,0 +1,218 @@
+"""Fast exposition of the device samples, byte-identical to what prometheus_client would write.
+
+prometheus_client's `generate_latest` spends ~7 us per series (building Sample tuples, sorting and
+escaping labels at every scrape): 1.3 s at 200k series. Here the parts that do not change between
+polls are computed once: a `# HELP`/`# TYPE` header per catalogue metric and format, and a pre-escaped,
+label-sorted `name{...} ` prefix per (device, series). When the store records a poll, the device's
+lines are rendered (prefix + value) and kept per metric; a scrape only joins those chunks under the
+headers. Values go through prometheus_client's own `floatToGoString`; counter (`_total`) and info
+(`_info`, value 1) naming follow its text format 0.0.4 and OpenMetrics 1.0 writers. Sample timestamps
+are not exposed (like prometheus_client's own metrics), so Prometheus' staleness handling applies.
+
+The self-metrics stay in a prometheus_client registry and are appended with its own encoder.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from prometheus_client import CollectorRegistry
+from prometheus_client.exposition import choose_encoder
+from prometheus_client.utils import floatToGoString
+
+from collector.model import Labels, Sample
+from collector.store import DEVICE_METRIC_TYPES, DeviceEntry, Store
+from exporters import catalogue
+from inventory.model import Device, Inventory
+
+TEXT = "text"
+OPENMETRICS = "openmetrics"
+OPENMETRICS_EOF = "# EOF\n"
+
+
+def escape_label_value(value: str) -> str:
+    return value.replace("\\", r"\\").replace("\n", r"\n").replace('"', r"\"")
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    """How one catalogue metric is written: the names and headers prometheus_client would use."""
+
+    metric: catalogue.Metric
+    sample_name: str  # name on each sample line (`..._total`, `..._info`)
+    is_info: bool
+    headers: dict[str, str]  # format -> header lines
+
+
+def family_of(metric: catalogue.Metric) -> Family:
+    name = metric.name
+    if metric.type == "counter":
+        base = name.removesuffix("_total")  # CounterMetricFamily strips it, the writers add it back
+    elif metric.type == "info":
+        base = name.removesuffix("_info")  # the writers append `_info` to an info family's name
+    else:
+        base = name
+    unit = metric.unit if metric.type != "info" else ""
+    if unit and not base.endswith("_" + unit):
+        base += "_" + unit  # as prometheus_client.Metric does
+    suffix = {"counter": "_total", "info": "_info"}.get(metric.type, "")
+    text_type = "gauge" if metric.type == "info" else metric.type
+    text_help = metric.help.replace("\\", r"\\").replace("\n", r"\n")
+    text = f"# HELP {base}{suffix} {text_help}\n# TYPE {base}{suffix} {text_type}\n"
+    om = f"# HELP {base} {escape_label_value(metric.help)}\n# TYPE {base} {metric.type}\n"
+    if unit:
+        om += f"# UNIT {base} {unit}\n"
+    return Family(metric, base + suffix, metric.type == "info", {TEXT: text, OPENMETRICS: om})
+
+
+# Catalogue order is the exposition order of the device families.
+FAMILIES: dict[str, Family] = {
+    m.name: family_of(m) for m in catalogue.METRICS if m.per_device and m.type in DEVICE_METRIC_TYPES
+}
+
+
+class DeviceRenderer:
+    """Renders one device's samples; keeps the label prefixes of the series it saw last time."""
+
+    __slots__ = ("_identity", "_prefixes")
+
+    def __init__(self, identity: Labels) -> None:
+        self._identity = tuple((k, escape_label_value(v)) for k, v in identity)
+        self._prefixes: dict[tuple[str, Labels], str] = {}
+
+    def _prefix(self, metric: str, labels: Labels) -> str:
+        family = FAMILIES[metric]
+        pairs = sorted(self._identity + tuple((k, escape_label_value(v)) for k, v in labels))
+        inner = ",".join(f'{k}="{v}"' for k, v in pairs)
+        prefix = f"{family.sample_name}{{{inner}}} " if inner else f"{family.sample_name} "
+        return prefix + floatToGoString(1) + "\n" if family.is_info else prefix
+
+    def render(self, samples: Iterable[Sample]) -> dict[str, str]:
+        """metric name -> this device's sample lines of that metric, in sample order."""
+        previous, current = self._prefixes, {}
+        lines: dict[str, list[str]] = {}
+        fmt = floatToGoString
+        for s in samples:
+            key = (s.metric, s.labels)
+            prefix = previous.get(key) or self._prefix(s.metric, s.labels)
+            current[key] = prefix
+            bucket = lines.get(s.metric)
+            if bucket is None:
+                bucket = lines[s.metric] = []
+            # An info prefix is the whole line (value 1); others take the fresh value.
+            bucket.append(prefix if prefix[-1] == "\n" else f"{prefix}{fmt(s.value)}\n")
+        # Only the series of the latest poll are kept: a vanished interface does not leak memory.
+        self._prefixes = current
+        return {metric: "".join(chunk) for metric, chunk in lines.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class _Rendered:
+    entry: DeviceEntry
+    chunks: dict[str, str]
+
+
+class DeviceExposition:
+    """The device part of /metrics, rendered from the store; thread-safe for concurrent scrapes."""
+
+    def __init__(self, store: Store, identities: Mapping[str, Labels] | None = None) -> None:
+        self._store = store
+        self._identities: dict[str, Labels] = dict(identities or {})
+        self._renderers: dict[str, DeviceRenderer] = {}
+        self._rendered: dict[str, _Rendered] = {}
+        self._lock = threading.Lock()  # one renderer is not safe to run twice at once
+        store.subscribe(self.refresh)
+
+    def set_identities(self, identities: Mapping[str, Labels]) -> None:
+        """Identity labels per device (from the inventory); devices whose labels changed are re-rendered."""
+        with self._lock:
+            changed = [d for d, labels in identities.items() if self._identities.get(d) != labels]
+            changed += [d for d in self._identities if d not in identities]
+            self._identities = dict(identities)
+            for device in changed:
+                self._renderers.pop(device, None)
+                self._rendered.pop(device, None)
+        for device in changed:
+            self.refresh(device)
+
+    def refresh(self, device: str) -> None:
+        """Store listener: render the device's new entry now, off the scrape path."""
+        entry = self._store.get(device)
+        if entry is None:
+            with self._lock:
+                self._rendered.pop(device, None)
+                self._renderers.pop(device, None)
+            return
+        self._chunks(entry)
+
+    def _chunks(self, entry: DeviceEntry) -> dict[str, str]:
+        done = self._rendered.get(entry.device)
+        if done is not None and done.entry is entry:
+            return done.chunks
+        with self._lock:
+            done = self._rendered.get(entry.device)
+            if done is not None and done.entry is entry:  # rendered by another thread meanwhile
+                return done.chunks
+            renderer = self._renderers.get(entry.device)
+            if renderer is None:
+                identity = self._identities.get(entry.device) or (("device", entry.device),)
+                renderer = self._renderers[entry.device] = DeviceRenderer(identity)
+            chunks = renderer.render(entry.samples)
+            self._rendered[entry.device] = _Rendered(entry, chunks)
+        return chunks
+
+    def text(self, fmt: str = TEXT) -> str:
+        """The device families in `fmt` (TEXT or OPENMETRICS, without the OpenMetrics `# EOF`)."""
+        buckets: dict[str, list[str]] = {}
+        for entry in self._store.snapshot():
+            for metric, chunk in self._chunks(entry).items():
+                bucket = buckets.get(metric)
+                if bucket is None:
+                    bucket = buckets[metric] = []
+                bucket.append(chunk)
+        out: list[str] = []
+        for name, family in FAMILIES.items():
+            bucket = buckets.get(name)
+            if bucket:
+                out.append(family.headers[fmt])
+                out.extend(bucket)
+        return "".join(out)
+
+
+def identity_labels(site: str, site_kind: str, commune: str, device: str, role: str) -> Labels:
+    """The device identity labels, in catalogue order."""
+    values = {"site": site, "site_kind": site_kind, "commune": commune, "device": device, "role": role}
+    return tuple((name, values[name]) for name in catalogue.DEVICE_LABELS)
+
+
+def device_identities(inventory: Inventory, devices: Iterable[Device]) -> dict[str, Labels]:
+    """hostname -> identity labels, from the inventory (the single source of site, commune, role)."""
+    out: dict[str, Labels] = {}
+    for d in devices:
+        site = inventory.site_of(d)
+        out[d.hostname] = identity_labels(site.id, site.kind.value, site.commune, d.hostname, d.role.value)
+    return out
+
+
+Encoder = Callable[[CollectorRegistry], bytes]
+
+
+def negotiate(accept: str | None) -> tuple[str, Encoder, str]:
+    """(format, encoder of the self-metrics registry, content type) for a scraper's Accept header."""
+    encoder, content_type = choose_encoder(accept or "")
+    fmt = OPENMETRICS if content_type.startswith("application/openmetrics-text") else TEXT
+    return fmt, encoder, content_type
+
+
+def render(devices: DeviceExposition, registry: CollectorRegistry | None,
+           accept: str | None = None) -> tuple[bytes, str]:
+    """The whole /metrics body: device families then the self-metrics, and its content type."""
+    fmt, encoder, content_type = negotiate(accept)
+    body = devices.text(fmt).encode()
+    if registry is not None:
+        body += encoder(registry)  # the OpenMetrics encoder ends with `# EOF`
+    elif fmt == OPENMETRICS:
+        body += OPENMETRICS_EOF.encode()
+    return body, content_type

@@ -1,0 +1,229 @@
+"""The /metrics and /healthz HTTP endpoint (stdlib ThreadingHTTPServer in its own thread).
+
+Scrapes never block polling: requests run in their own threads and read the store through its
+snapshot. Loopback by default; any other address requires HTTP basic authentication (a bcrypt or
+sha256 hash of the password, from a secret reference) or the server refuses to start. TLS is optional
+(certificate and key files); the handshake runs in the request's thread so a slow client cannot stall
+the accept loop.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import hmac
+import ipaddress
+import logging
+import socket
+import ssl
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import bcrypt
+from prometheus_client.exposition import gzip_accepted
+from pydantic import SecretStr
+
+from collector.errors import CollectorError
+
+log = logging.getLogger(__name__)
+
+BodyFn = Callable[[str | None], tuple[bytes, str]]  # Accept header -> (body, content type)
+HealthFn = Callable[[], tuple[bool, str]]
+GZIP_MIN_BYTES = 1024  # below this, gzip costs more than it saves
+
+
+def parse_listen(listen: str) -> tuple[str, int]:
+    """'127.0.0.1:9810', '[::1]:9810' -> (host, port)."""
+    host, sep, port = listen.rpartition(":")
+    if not sep or not port.isdigit() or not host:
+        raise CollectorError(f"listen address {listen!r}: expected HOST:PORT, e.g. 127.0.0.1:9810")
+    if not 0 <= int(port) <= 65535:
+        raise CollectorError(f"listen address {listen!r}: port out of range")
+    return host.strip("[]"), int(port)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost may resolve anywhere
+
+
+class BasicAuth:
+    """One user and a password hash: `$2b$...` (bcrypt) or `sha256:<hex>`. Never shows the hash."""
+
+    def __init__(self, user: str, password_hash: SecretStr) -> None:
+        value = password_hash.get_secret_value()
+        if not (value.startswith(("$2a$", "$2b$", "$2y$")) or _is_sha256(value)):
+            raise CollectorError(
+                "the /metrics password must be given as a hash (bcrypt `$2b$...` or `sha256:<64 hex>`), "
+                "not in clear; see docs/exporter.md")
+        self.user = user
+        self._hash = password_hash
+        self._accepted: set[bytes] = set()  # digests of headers already verified: bcrypt once, not per scrape
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"BasicAuth(user={self.user!r}, password_hash=**********)"
+
+    def check(self, header: str | None) -> bool:
+        if not header or not header.startswith("Basic "):
+            return False
+        digest = hashlib.sha256(header.encode()).digest()
+        with self._lock:
+            if digest in self._accepted:
+                return True
+        try:
+            user, _, password = base64.b64decode(header[6:], validate=True).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return False
+        if not hmac.compare_digest(user.encode(), self.user.encode()) or not self._verify(password):
+            return False
+        with self._lock:
+            if len(self._accepted) > 64:
+                self._accepted.clear()
+            self._accepted.add(digest)
+        return True
+
+    def _verify(self, password: str) -> bool:
+        stored = self._hash.get_secret_value()
+        if _is_sha256(stored):
+            return hmac.compare_digest(hashlib.sha256(password.encode()).hexdigest(), stored[7:].lower())
+        try:
+            return bcrypt.checkpw(password.encode(), stored.encode())
+        except ValueError:
+            return False
+
+
+def _is_sha256(value: str) -> bool:
+    hexpart = value[7:]
+    return value.startswith("sha256:") and len(hexpart) == 64 and all(c in "0123456789abcdefABCDEF" for c in hexpart)
+
+
+@dataclass(frozen=True, slots=True)
+class Tls:
+    cert: Path
+    key: Path
+
+    def context(self) -> ssl.SSLContext:
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        try:
+            ctx.load_cert_chain(str(self.cert), str(self.key))
+        except (OSError, ssl.SSLError) as exc:
+            raise CollectorError(f"TLS certificate {self.cert} / key {self.key}: {exc}") from None
+        return ctx
+
+
+def check_exposure(host: str, auth: BasicAuth | None, tls: Tls | None) -> None:
+    """Refuse to serve metrics beyond loopback without authentication: they map the whole network."""
+    if is_loopback(host):
+        return
+    if auth is None:
+        raise CollectorError(
+            f"refusing to listen on {host}: beyond loopback /metrics requires authentication "
+            "(--auth-user and --auth-password-hash), or listen on 127.0.0.1")
+    if tls is None:
+        log.warning("event=cleartext_auth listen=%s hint=add --tls-cert/--tls-key", host)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    tls: ssl.SSLContext | None = None
+
+    def get_request(self) -> tuple[Any, Any]:
+        sock, addr = super().get_request()
+        sock.settimeout(30)  # a stalled client holds one thread at most this long
+        if self.tls is not None:
+            sock = self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return sock, addr
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that drops the connection or fails the TLS handshake is not our error: one line.
+        log.info("event=http_client_error client=%s", client_address[0] if client_address else "?")
+
+
+class MetricsServer:
+    """Serves `body` on /metrics and `health` on /healthz until stop()."""
+
+    def __init__(self, listen: str, body: BodyFn, health: HealthFn, *, auth: BasicAuth | None = None,
+                 tls: Tls | None = None) -> None:
+        host, port = parse_listen(listen)
+        check_exposure(host, auth, tls)
+        handler = type("Handler", (_Handler,), {"body": staticmethod(body), "health": staticmethod(health),
+                                                "auth": auth})
+        server_class = type("Server", (_Server,), {
+            "address_family": socket.AF_INET6 if ":" in host else socket.AF_INET})
+        try:
+            self._server = server_class((host, port), handler)
+        except OSError as exc:
+            raise CollectorError(f"cannot listen on {listen}: {exc.strerror or exc}") from None
+        self._server.tls = tls.context() if tls else None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def address(self) -> tuple[str, int]:
+        host, port = self._server.server_address[:2]
+        return str(host), int(port)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._server.serve_forever, name="metrics-http", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    body: BodyFn
+    health: HealthFn
+    auth: BasicAuth | None
+    server_version = "thdmon"
+    sys_version = ""
+
+    def do_GET(self) -> None:
+        path = self.path.split("?", 1)[0]
+        if path == "/healthz":
+            ok, text = self.health()
+            self._send(200 if ok else 503, text.encode() + b"\n", "text/plain; charset=utf-8")
+            return
+        if self.auth is not None and not self.auth.check(self.headers.get("Authorization")):
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="thdmon", charset="UTF-8"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if path == "/metrics":
+            body, content_type = self.body(self.headers.get("Accept"))
+            self._send(200, body, content_type)
+        elif path == "/":
+            self._send(200, b'<html><body><a href="/metrics">/metrics</a> <a href="/healthz">/healthz</a>'
+                            b"</body></html>\n", "text/html; charset=utf-8")
+        else:
+            self._send(404, b"not found\n", "text/plain; charset=utf-8")
+
+    def _send(self, status: int, body: bytes, content_type: str) -> None:
+        gzipped = len(body) >= GZIP_MIN_BYTES and gzip_accepted(self.headers.get("Accept-Encoding", ""))
+        if gzipped:
+            body = gzip.compress(body, compresslevel=1)  # level 1: ~5x smaller at a fraction of level 9's CPU
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        if gzipped:
+            self.send_header("Content-Encoding", "gzip")
+        self.send_header("Vary", "Accept-Encoding")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("event=http_request client=%s request=%s", self.client_address[0], args[0] if args else "")

@@ -1,0 +1,136 @@
+"""YAML with line numbers: every mapping remembers the line of each key, every list of each item.
+
+Parsing uses libyaml (`yaml.CSafeLoader`) when PyYAML was built with it; only construction runs in
+Python, as with `yaml.safe_load`, so keeping marks costs little. Duplicate keys in one mapping, which
+PyYAML silently resolves as "last one wins", are recorded so the loader can report them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from inventory.errors import Problem
+
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class MarkedMap(dict):
+    """A mapping from YAML, with the 1-based line of itself and of each key."""
+
+    __slots__ = ("key_lines", "line")
+
+    def __init__(self, line: int = 0) -> None:
+        super().__init__()
+        self.line = line
+        self.key_lines: dict[Any, int] = {}
+
+
+class MarkedSeq(list):
+    """A list from YAML, with the 1-based line of itself and of each item."""
+
+    __slots__ = ("item_lines", "line")
+
+    def __init__(self, line: int = 0, item_lines: list[int] | None = None) -> None:
+        super().__init__()
+        self.line = line
+        self.item_lines = item_lines or []
+
+
+class _MarkedLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    def __init__(self, stream: str | bytes) -> None:
+        super().__init__(stream)
+        self.duplicate_keys: list[tuple[Any, int, int]] = []  # (key, line, line of the first one)
+
+
+def _construct_map(loader: Any, node: yaml.MappingNode) -> Any:
+    result = MarkedMap(node.start_mark.line + 1)
+    yield result
+    own = {id(k) for k, _ in node.value if k.tag != _MERGE_TAG}
+    loader.flatten_mapping(node)
+    seen_own: set[Any] = set()
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, "found an unhashable key (a list or mapping used as a key)", key_node.start_mark
+            ) from None
+        line = key_node.start_mark.line + 1
+        # A key merged in with `<<:` may be overridden by the mapping's own key: that is no duplicate.
+        is_own = id(key_node) in own
+        if is_own and key in seen_own:
+            loader.duplicate_keys.append((key, line, result.key_lines[key]))
+        result[key] = loader.construct_object(value_node)
+        result.key_lines[key] = line
+        if is_own:
+            seen_own.add(key)
+
+
+def _construct_seq(loader: Any, node: yaml.SequenceNode) -> Any:
+    result = MarkedSeq(node.start_mark.line + 1, [n.start_mark.line + 1 for n in node.value])
+    yield result
+    result.extend(loader.construct_object(child) for child in node.value)
+
+
+_MarkedLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+_MarkedLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+
+
+def parse(text: str | bytes, file: str) -> tuple[Any, list[Problem]]:
+    """Parse one YAML document; on a syntax error return (None, [problem at its line])."""
+    loader = _MarkedLoader(text)
+    try:
+        data = loader.get_single_data()
+        return data, [Problem(file, line, "", f"duplicate key {key!r} (first at line {first}): "
+                                               "the later value would silently win")
+                      for key, line, first in loader.duplicate_keys]
+    except yaml.MarkedYAMLError as exc:
+        return None, [syntax_problem(exc, file)]
+    except yaml.YAMLError as exc:
+        return None, [Problem(file, None, "", f"YAML error: {exc}")]
+    finally:
+        loader.dispose()
+
+
+def syntax_problem(exc: yaml.MarkedYAMLError, file: str) -> Problem:
+    """A YAML error as a Problem. Only PyYAML's own wording is kept: never the snippet of the
+    offending text, which could be a secret's line."""
+    mark = exc.problem_mark or exc.context_mark
+    words = [w for w in (exc.context, exc.problem) if w]
+    line = mark.line + 1 if mark is not None else None
+    return Problem(file, line, "", "YAML syntax error: " + ", ".join(words))
+
+
+def parse_file(path: Path, shown_as: str) -> tuple[Any, list[Problem]]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(shown_as, None, "", f"cannot read: {exc.strerror}")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [Problem(shown_as, line, "", "not valid UTF-8")]
+    return parse(text, shown_as)
+
+
+def line_of(data: Any, path: Sequence[str | int], default: int) -> int:
+    """The line of the deepest element of `path` that exists in `data` (a key's line, an item's line)."""
+    line = default
+    cur = data
+    for element in path:
+        if isinstance(cur, MarkedMap) and element in cur:
+            line = cur.key_lines.get(element, line)
+            cur = cur[element]
+        elif isinstance(cur, MarkedSeq) and isinstance(element, int) and 0 <= element < len(cur):
+            line = cur.item_lines[element]
+            cur = cur[element]
+        else:
+            break
+    return line

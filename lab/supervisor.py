@@ -1,0 +1,299 @@
+"""Start, stop, inspect the simulated SNMP network, and inject failures into it.
+
+Runtime directory (`<state_dir>/lab/`, mode 0700): `state.json` (processes, devices), `control.json`
+(failures, see lab.snmp.control), `snmpsim/p<k>/{data,log.txt}`, `cache/` (snmpsim's indexes, kept
+across restarts so a second start takes about a second), `fingerprint` of the generated data.
+Processes run in their own session and outlive the command that started them; `stop` sends SIGTERM,
+waits, then SIGKILL, and checks each pid's start time so that a recycled pid is never signalled.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from inventory.model import Inventory, SnmpV2cCredential, SnmpV3Credential
+from lab.errors import LabError
+from lab.snmp import control, layout, probe
+from lab.snmp.layout import LabDevice
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+VARIATION_DIR = Path(__file__).resolve().parent / "snmp" / "variation"
+ENGINE_ID_PREFIX = "80001f888074686d6f6e"  # enterprise 8072 (net-snmp), format 128, then "thdmon"
+FAILURE_MODES = ("silent", "slow", "garbage", "reboot")
+
+
+def lab_value(ref: str) -> str:
+    """The lab value of a secret reference of the sample inventory (lab-only, protects nothing)."""
+    from inventory.sample.lab_secrets import LAB_SECRETS
+
+    scheme, _, name = ref.partition(":")
+    if scheme == "file" and name in LAB_SECRETS:
+        return LAB_SECRETS[name]
+    if scheme == "env" and name in os.environ:
+        return os.environ[name]
+    raise LabError(f"the lab cannot resolve secret reference {ref!r}: only the sample's lab secrets "
+                   "(inventory/sample/lab_secrets.py) and env: references are supported")
+
+
+@dataclass(frozen=True, slots=True)
+class LabSecurity:
+    community: str
+    v3_user: str | None = None
+    v3_auth: str | None = None
+    v3_priv: str | None = None
+    v3_auth_proto: str = "SHA"
+    v3_priv_proto: str = "AES"
+
+    def __repr__(self) -> str:
+        return f"LabSecurity(v3_user={self.v3_user!r}, values hidden)"
+
+
+def security_of(inv: Inventory) -> LabSecurity:
+    used = {d.snmp for d in inv.devices.values() if d.snmp}
+    v2c = {lab_value(c.community) for n, c in inv.credentials.items()
+           if n in used and isinstance(c, SnmpV2cCredential)}
+    v3 = [c for n, c in inv.credentials.items() if n in used and isinstance(c, SnmpV3Credential)]
+    if len(v2c) != 1:
+        raise LabError(f"the lab serves exactly one SNMPv2c community, the inventory uses {len(v2c)}")
+    if len(v3) > 1:
+        raise LabError("the lab serves one SNMPv3 user, the inventory uses several")
+    if not v3:
+        return LabSecurity(community=v2c.pop())
+    cred = v3[0]
+    if cred.security_level != "authPriv" or not cred.auth_key or not cred.priv_key:
+        raise LabError(f"the lab's SNMPv3 user {cred.user!r} must be authPriv with both keys")
+    priv = {"AES": "AES", "AES128": "AES", "DES": "DES", "AES192": "AES192", "AES256": "AES256"}
+    return LabSecurity(v2c.pop(), cred.user, lab_value(cred.auth_key), lab_value(cred.priv_key),
+                       cred.auth_protocol or "SHA", priv[cred.priv_protocol or "AES"])
+
+
+def _start_time(pid: int) -> str | None:
+    """The process's start time (clock ticks since boot), or None if it is gone or a zombie."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return None if fields[0] in ("Z", "X") else fields[19]
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass  # started by another command: PID 1 or nobody reaps it, _start_time treats zombies as gone
+
+
+class Lab:
+    """One lab runtime directory."""
+
+    def __init__(self, runtime: Path) -> None:
+        self.runtime = Path(runtime)
+        self.state_file = self.runtime / "state.json"
+        self.control_file = self.runtime / "control.json"
+
+    # -- state -----------------------------------------------------------------------------------
+    def state(self) -> dict[str, Any] | None:
+        try:
+            return json.loads(self.state_file.read_text())
+        except FileNotFoundError:
+            return None
+        except ValueError as exc:
+            raise LabError(f"{self.state_file}: unreadable lab state ({exc}); remove it after checking "
+                           "that no snmpsim of the lab is left running") from None
+
+    def alive(self, proc: dict[str, Any]) -> bool:
+        _reap(proc["pid"])
+        return _start_time(proc["pid"]) == proc["start_time"]
+
+    def running(self) -> bool:
+        state = self.state()
+        return bool(state) and all(self.alive(p) for p in state["processes"])
+
+    # -- start -----------------------------------------------------------------------------------
+    def start(self, inv: Inventory, inv_root: Path, processes: int = layout.DEFAULT_PROCESSES,
+              port: int | None = None, only: set[str] | None = None, recordings_dir: Path | None = None,
+              timeout: float = 180.0) -> dict[str, Any]:
+        security = security_of(inv)
+        devices, notes = layout.plan(inv, processes, port, only, recordings_dir)
+        if not devices:
+            raise LabError("no device to simulate (addresses must be on 127.0.0.0/8)")
+        fingerprint = layout.data_fingerprint(inv_root, devices, security.community)
+        state = self.state()
+        if state is not None:
+            if self.running() and state.get("fingerprint") == fingerprint:
+                state["already_running"] = True
+                return state
+            if any(self.alive(p) for p in state["processes"]):
+                raise LabError(f"a lab with another inventory or layout is running from {self.runtime}: "
+                               "run `thdmon lab stop` first")
+        self.runtime.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(self.runtime, 0o700)
+        snmpsim_root = self.runtime / "snmpsim"
+        fingerprint_file = self.runtime / "fingerprint"
+        built = False
+        if not fingerprint_file.is_file() or fingerprint_file.read_text() != fingerprint:
+            layout.write_data(inv, devices, snmpsim_root, security.community)
+            shutil.rmtree(self.runtime / "cache", ignore_errors=True)
+            fingerprint_file.write_text(fingerprint)
+            built = True
+        (self.runtime / "cache").mkdir(exist_ok=True)
+        control.write(self.control_file, {})
+        started = time.time()
+        procs = [self._spawn(k, [d for d in devices if d.process == k], security)
+                 for k in sorted({d.process for d in devices})]
+        state = {"started": started, "fingerprint": fingerprint, "inventory": str(inv_root),
+                 "processes": procs, "devices": {d.hostname: d.to_json() for d in devices}, "notes": notes,
+                 "data_built": built}
+        self.state_file.write_text(json.dumps(state, indent=1))
+        try:
+            self._wait_ready(procs, devices, security.community, timeout)
+        except LabError:
+            self.stop()
+            raise
+        state["ready_seconds"] = round(time.time() - started, 2)
+        self.state_file.write_text(json.dumps(state, indent=1))
+        return state
+
+    def _spawn(self, k: int, devices: list[LabDevice], security: LabSecurity) -> dict[str, Any]:
+        proc_dir = self.runtime / "snmpsim" / f"p{k}"
+        argv = [sys.executable, "-m", "lab.snmp.responder", "--log-level=error",
+                f"--cache-dir={self.runtime / 'cache'}", f"--variation-modules-dir={VARIATION_DIR}",
+                f"--transport-id-offset={devices[0].index}", f"--v3-engine-id={ENGINE_ID_PREFIX}{k:04x}"]
+        if security.v3_user:
+            argv += [f"--v3-user={security.v3_user}", f"--v3-auth-key={security.v3_auth}",
+                     f"--v3-auth-proto={security.v3_auth_proto}", f"--v3-priv-key={security.v3_priv}",
+                     f"--v3-priv-proto={security.v3_priv_proto}"]
+        argv.append(f"--data-dir={proc_dir / 'data'}")
+        argv += [f"--agent-udpv4-endpoint={d.endpoint}" for d in devices]
+        env = {**os.environ, "SNMPSIM_ALLOW_ROOT": "true", control.ENV_VAR: str(self.control_file),
+               "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
+        log = proc_dir / "log.txt"
+        with open(log, "ab") as out:
+            popen = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                     env=env, cwd=proc_dir, start_new_session=True)
+        start_time = None
+        for _ in range(100):
+            start_time = _start_time(popen.pid)
+            if start_time:
+                break
+            time.sleep(0.01)
+        return {"pid": popen.pid, "start_time": start_time, "process": k, "endpoints": len(devices),
+                "log": str(log)}
+
+    def _wait_ready(self, procs: list[dict[str, Any]], devices: list[LabDevice], community: str,
+                    timeout: float) -> None:
+        # A process answers once it has indexed all its files: its last v2c device is a good witness.
+        witness = {}
+        for d in devices:
+            if not d.v3:
+                witness[d.process] = d
+        deadline = time.monotonic() + timeout
+        pending = {p["process"]: p for p in procs if p["process"] in witness}
+        while pending:
+            for k, proc in list(pending.items()):
+                if not self.alive(proc):
+                    tail = Path(proc["log"]).read_text(errors="replace")[-1500:]
+                    raise LabError(f"snmpsim process {k} exited during start; end of {proc['log']}:\n{tail}")
+                if probe.answers(witness[k].address, witness[k].port, community, timeout=0.3):
+                    del pending[k]
+            if pending and time.monotonic() > deadline:
+                raise LabError(f"snmpsim processes {sorted(pending)} not answering after {timeout:.0f} s "
+                               f"(logs in {self.runtime / 'snmpsim'})")
+            if pending:
+                time.sleep(0.2)
+
+    # -- stop, status ----------------------------------------------------------------------------
+    def stop(self, grace: float = 5.0) -> int:
+        """Stop every process of the lab; returns how many were running."""
+        state = self.state()
+        if state is None:
+            return 0
+        running = [p for p in state["processes"] if self.alive(p)]
+        for proc in running:
+            try:
+                os.kill(proc["pid"], signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + grace
+        for proc in running:
+            while self.alive(proc) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if self.alive(proc):
+                try:
+                    os.kill(proc["pid"], signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                while self.alive(proc):
+                    time.sleep(0.05)
+        self.state_file.unlink(missing_ok=True)
+        return len(running)
+
+    def status(self, probe_devices: bool = True) -> dict[str, Any]:
+        state = self.state()
+        if state is None:
+            return {"running": False, "processes": [], "devices": 0, "notes": []}
+        community = None
+        if probe_devices:
+            try:
+                from inventory import load_inventory
+
+                community = security_of(load_inventory(Path(state["inventory"]))).community
+            except Exception:  # noqa: BLE001 - status must show what it can even with a broken inventory
+                community = None
+        devices = [LabDevice(**d) for d in state["devices"].values()]
+        failures = control.read(self.control_file)
+        rows = []
+        for proc in state["processes"]:
+            mine = [d for d in devices if d.process == proc["process"]]
+            row = {**proc, "alive": self.alive(proc), "answering": None,
+                   "first": mine[0].endpoint if mine else "", "last": mine[-1].endpoint if mine else ""}
+            witness = next((d for d in reversed(mine) if not d.v3 and str(d.index) not in failures), None)
+            if community and row["alive"] and witness is not None:
+                row["answering"] = probe.answers(witness.address, witness.port, community, timeout=1.0)
+            rows.append(row)
+        by_index = {str(d.index): d.hostname for d in devices}
+        return {"running": all(r["alive"] for r in rows), "runtime": str(self.runtime), "processes": rows,
+                "devices": len(devices), "recordings": sum(1 for d in devices if d.recording),
+                "v3_devices": sum(1 for d in devices if d.v3), "notes": state.get("notes", []),
+                "failures": {by_index.get(k, k): v for k, v in failures.items()},
+                "started": state.get("started"), "ready_seconds": state.get("ready_seconds")}
+
+    def device(self, hostname: str) -> LabDevice:
+        state = self.state()
+        if state is None:
+            raise LabError("the lab is not running: `thdmon lab start` first")
+        if hostname not in state["devices"]:
+            raise LabError(f"{hostname!r} is not a device of the running lab")
+        return LabDevice(**state["devices"][hostname])
+
+    def devices(self) -> Iterable[LabDevice]:
+        state = self.state() or {"devices": {}}
+        return [LabDevice(**d) for d in state["devices"].values()]
+
+    # -- failures --------------------------------------------------------------------------------
+    def fail(self, hostname: str, mode: str, delay: float = 3.0) -> dict[str, Any]:
+        """silent: no answer; slow: answers after `delay` s; garbage: malformed BER; reboot: uptime and
+        counters restart from zero now (the device keeps answering)."""
+        if mode not in FAILURE_MODES:
+            raise LabError(f"unknown failure mode {mode!r}: choose one of {', '.join(FAILURE_MODES)}")
+        device = self.device(hostname)
+        if mode == "reboot":
+            return control.update(self.control_file, device.index, boot=time.time())
+        return control.update(self.control_file, device.index, mode=mode,
+                              delay=delay if mode == "slow" else None)
+
+    def heal(self, hostname: str) -> dict[str, Any]:
+        """Answer normally again (a rebooted device keeps its new, shorter uptime)."""
+        device = self.device(hostname)
+        return control.update(self.control_file, device.index, mode=None, delay=None)
+

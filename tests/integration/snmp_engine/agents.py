@@ -1,0 +1,231 @@
+"""Real SNMP peers for the engine tests and benchmarks/snmp_poll.py: net-snmp snmpd, snmpsim, and two
+misbehaving UDP servers (one silent, one answering garbage). Also a parser of net-snmp's
+`snmpbulkwalk -On -Ox -Ot` output, the reference every engine is compared with."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+SNMPSIM = ROOT / ".venv" / "bin" / "snmpsim-command-responder"
+SNMPSIM_ENGINE_ID = "80001f8880e1d2c3b4a5968778"
+
+# One password pair for every v3 user: the tests vary the protocols, not the passwords.
+AUTH_PASS = "authpass123"
+PRIV_PASS = "privpass123"
+# user -> (snmpd createUser protocol words, rouser level)
+V3_USERS = {
+    "noauth": ("", "noauth"),
+    "authsha": (f"SHA {AUTH_PASS}", "auth"),
+    "privsha": (f"SHA {AUTH_PASS} AES {PRIV_PASS}", "priv"),
+    "privmd5des": (f"MD5 {AUTH_PASS} DES {PRIV_PASS}", "priv"),
+    "privsha256": (f"SHA-256 {AUTH_PASS} AES256 {PRIV_PASS}", "priv"),
+    "privsha512": (f"SHA-512 {AUTH_PASS} AES192 {PRIV_PASS}", "priv"),
+}
+
+
+def free_udp_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def have(program: str) -> bool:
+    return shutil.which(program) is not None or Path(program).exists()
+
+
+@dataclass
+class Agent:
+    """A started agent process, stopped with kill() then wait() (PID 1 here reaps nothing)."""
+
+    host: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log: Path
+    community: str = "public"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+
+
+def snmpd_config(port: int, host: str = "127.0.0.1") -> str:
+    lines = [f"agentAddress udp:{host}:{port}", f"rocommunity public {host}", "dontLogTCPWrappersConnects yes"]
+    for user, (protocols, level) in V3_USERS.items():
+        lines.append(f"createUser {user} {protocols}".rstrip())
+        lines.append(f"rouser {user} {level}")
+    return "\n".join(lines) + "\n"
+
+
+def start_snmpd(workdir: Path, *, host: str = "127.0.0.1", port: int | None = None,
+                netns: str | None = None) -> Agent:
+    """snmpd in the foreground with our own config and state; ready when it answers."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    port = port or free_udp_port(host)
+    conf = workdir / "snmpd.conf"
+    conf.write_text(snmpd_config(port, host))
+    log = workdir / "snmpd.log"
+    # -I -smux: no SMUX listener on TCP 199, which several agents would fight over.
+    cmd = ["snmpd", "-f", "-Lf", str(log), "-I", "-smux", "-C", "-c", str(conf), "-p", str(workdir / "pid"),
+           f"--persistentDir={workdir / 'persist'}"]
+    if netns:
+        cmd = ["ip", "netns", "exec", netns, *cmd]
+    # No MIB files here: keep net-snmp from parsing the few it finds at every start.
+    env = {**os.environ, "MIBS": "", "MIBDIRS": str(workdir)}
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    agent = Agent(host, port, proc, log)
+    _wait_ready(agent, "public", netns=netns)
+    return agent
+
+
+def start_snmpsim(workdir: Path, recordings: Sequence[Path], *, host: str = "127.0.0.1") -> Agent:
+    """snmpsim serving the recordings through symlinks (never copies); community = recording name."""
+    deepest = max(len(str(rec.resolve()).split(os.sep)) for rec in recordings)
+    data = workdir / "data"
+    while len(str(data).split(os.sep)) + 1 < deepest:
+        data = data / "d"
+    data.mkdir(parents=True, exist_ok=True)
+    for rec in recordings:
+        _link_recording(data, rec.resolve())
+    port = free_udp_port(host)
+    log = workdir / "snmpsim.log"
+    cmd = [str(SNMPSIM), f"--cache-dir={workdir / 'cache'}", f"--v3-engine-id={SNMPSIM_ENGINE_ID}",
+           "--v3-user=privsha", f"--v3-auth-key={AUTH_PASS}", "--v3-auth-proto=SHA",
+           f"--v3-priv-key={PRIV_PASS}", "--v3-priv-proto=AES",
+           f"--data-dir={data}", f"--agent-udpv4-endpoint={host}:{port}"]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
+                                env={**os.environ, "SNMPSIM_ALLOW_ROOT": "true"})
+    agent = Agent(host, port, proc, log, community=recordings[0].stem)
+    _wait_ready(agent, agent.community, deadline=60)
+    return agent
+
+
+def _link_recording(data: Path, recording: Path) -> None:
+    """Symlink a recording into snmpsim's data dir so that it is served under its own name.
+
+    snmpsim 1.2 names a symlinked file after the components of the link's TARGET path that lie beyond
+    the data dir's depth (datafile.process_directory), and crashes when there are none: pad the target
+    with "." components until exactly the file name lies beyond that depth.
+    """
+    depth = len(str(data).rstrip(os.sep).split(os.sep))
+    parts = str(recording).split(os.sep)
+    padded = os.sep.join([parts[0], *(["."] * (depth + 1 - len(parts))), *parts[1:]])
+    link = data / recording.name
+    if not link.is_symlink():
+        link.symlink_to(padded)
+
+
+def _wait_ready(agent: Agent, community: str, *, deadline: float = 15, netns: str | None = None) -> None:
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        if agent.process.poll() is not None:
+            raise RuntimeError(f"agent exited with {agent.process.returncode}; see {agent.log}")
+        cmd = ["snmpget", "-v2c", "-c", community, "-r0", "-t0.3", "-On",
+               f"{agent.host}:{agent.port}", "1.3.6.1.2.1.1.5.0"]
+        if netns:
+            cmd = ["ip", "netns", "exec", netns, *cmd]
+        if subprocess.run(cmd, capture_output=True, env={**os.environ, "MIBS": ""}).returncode == 0:
+            return
+        time.sleep(0.1)
+    agent.stop()
+    raise RuntimeError(f"agent on {agent.host}:{agent.port} not answering after {deadline} s; see {agent.log}")
+
+
+# -- net-snmp's view of an agent: the reference ------------------------------------------------------
+
+def netsnmp_walk(host: str, port: int, root: str, community: str = "public",
+                 netns: str | None = None) -> list[tuple[str, object]]:
+    """(oid, value) pairs as net-snmp's snmpbulkwalk sees them, values in the engines' Python types."""
+    cmd = ["snmpbulkwalk", "-v2c", "-c", community, "-On", "-Ox", "-Ot", "-Cr25", "-t2", "-r1",
+           f"{host}:{port}", root]
+    if netns:
+        cmd = ["ip", "netns", "exec", netns, *cmd]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, env={**os.environ, "MIBS": ""}).stdout
+    return parse_netsnmp(out)
+
+
+def parse_netsnmp(text: str) -> list[tuple[str, object]]:
+    rows: list[tuple[str, str]] = []
+    for line in text.splitlines():
+        if line.startswith(".") and " = " in line:
+            oid, _, rest = line.partition(" = ")
+            rows.append((oid[1:], rest))
+        elif rows:  # a long Hex-STRING goes on over several lines
+            rows[-1] = (rows[-1][0], rows[-1][1] + " " + line)
+    result: list[tuple[str, object]] = []
+    for oid, rest in rows:
+        if rest.startswith("No more variables") or rest.startswith("No Such"):
+            continue
+        result.append((oid, _netsnmp_value(rest)))
+    return result
+
+
+def _netsnmp_value(rest: str) -> object:
+    kind, sep, value = rest.partition(": ")
+    if not sep:  # -Ot prints TimeTicks as a bare number; an empty string is ""
+        return b"" if rest == '""' else int(rest)
+    if kind in ("INTEGER", "Counter32", "Counter64", "Gauge32", "Timeticks"):
+        return int(value.split()[0])
+    if kind == "Hex-STRING":
+        return bytes.fromhex(value.replace(" ", ""))
+    if kind == "STRING":
+        return value.strip('"').encode()
+    if kind == "OID":
+        return value.lstrip(".")
+    if kind == "IpAddress":
+        return value
+    raise ValueError(f"unexpected net-snmp value: {rest!r}")
+
+
+# -- misbehaving peers --------------------------------------------------------------------------------
+
+@dataclass
+class UdpPeer:
+    """A UDP socket on 127.0.0.1 that never answers (silent) or answers every request with garbage."""
+
+    garbage: bool = False
+    seed: int = 7
+    sock: socket.socket = field(init=False)
+    port: int = field(init=False)
+    received: int = 0
+
+    def __post_init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        rng = random.Random(self.seed)
+        self.sock.settimeout(0.1)
+        while not self._stop.is_set():
+            try:
+                _data, addr = self.sock.recvfrom(65535)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.received += 1
+            if self.garbage:
+                # Random bytes, a truncated SEQUENCE and a BER length pointing past the end: each has
+                # crashed or confused some SNMP decoder.
+                for payload in (rng.randbytes(40), b"\x30\x03\x02\x01\x01", b"\x30\x82\xff\xff\x02"):
+                    self.sock.sendto(payload, addr)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sock.close()

@@ -1,0 +1,53 @@
+"""`thdmon collect` human output and errors, against a port where nothing listens (ICMP refused)."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from thdmon.cli import main
+
+
+def _closed_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def inventory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "inv"
+    root.mkdir()
+    (root / "inv.yaml").write_text(
+        "sites:\n- id: col-a\n  name: Collège A\n  kind: college\n  commune: Bondy\n"
+        "credentials:\n  v2:\n    type: snmp_v2c\n    community: env:THDMON_TEST_COMMUNITY\n"
+        f"devices:\n- hostname: sw-a\n  address: 127.0.0.1\n  snmp_port: {_closed_port()}\n  site: col-a\n"
+        "  role: access_switch\n  snmp: v2\n")
+    monkeypatch.setenv("THDMON_TEST_COMMUNITY", "s3cret-community")
+    monkeypatch.setenv("THDMON_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("THDMON_COLLECTOR__TIMEOUT", "0.5")
+    monkeypatch.setenv("THDMON_COLLECTOR__RETRIES", "0")
+    return root
+
+
+def test_summary_table_and_down_reason(inventory: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rc = main(["--inventory", str(inventory), "collect", "--once", "--site", "col-a"])
+    out = capsys.readouterr().out
+    assert rc == 1  # no device answered
+    assert "SNMP collection" in out and "Devices down" in out
+    assert "sw-a" in out and ("refused" in out or "timeout" in out)
+    assert "s3cret-community" not in out
+
+
+def test_unknown_device_and_site_are_clear_errors(inventory: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--inventory", str(inventory), "collect", "--once", "--device", "nope"]) == 2
+    assert "device 'nope' is not in the inventory" in capsys.readouterr().err
+    assert main(["--inventory", str(inventory), "collect", "--once", "--site", "nowhere"]) == 2
+    assert "site 'nowhere' is not in the inventory" in capsys.readouterr().err
+
+
+def test_once_is_required(inventory: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--inventory", str(inventory), "collect"]) == 2
+    assert "--once" in capsys.readouterr().err
