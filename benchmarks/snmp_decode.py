@@ -15,19 +15,21 @@ import argparse
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from collector.snmp.decode import Walked, decode  # noqa: E402
-from collector.snmp.poll import SYS_OBJECT_ID  # noqa: E402
-from collector.snmp.profile import modules  # noqa: E402
-from collector.snmp.select import select_modules  # noqa: E402
-from inventory import load_inventory  # noqa: E402
-from tests.unit.snmp_profiles import snmprec  # noqa: E402
+from collector.snmp.decode import Walked, decode
+from collector.snmp.poll import SYS_OBJECT_ID
+from collector.snmp.profile import Module, modules
+from collector.snmp.select import select_modules
+from inventory import load_inventory
+from tests.unit.snmp_profiles import snmprec
+from tests.unit.snmp_profiles.snmprec import RecVarbind
 
 
-def _cpu(fn, runs: int) -> float:  # type: ignore[no-untyped-def]
+def _cpu(fn: Callable[[], object], runs: int) -> float:
     times = []
     for _ in range(runs):
         t0 = time.process_time()
@@ -51,13 +53,16 @@ def main() -> None:
         sys_oid = next((str(v.value) for v in varbinds if v.oid == SYS_OBJECT_ID), None)
         chosen = select_modules(None, sys_oid, profiles, mods)
 
-        def run(vbs=varbinds, chosen=chosen) -> int:  # type: ignore[no-untyped-def]
+        def run(vbs: list[RecVarbind] = varbinds, chosen: list[Module] = chosen) -> int:
             walked = Walked(vbs)
             return sum(len(decode(m, walked, 0.0).samples) for m in chosen)
 
+        def reference(vbs: list[RecVarbind] = varbinds) -> Walked:
+            return Walked(vbs)
+
         samples = run()
         t_decode = _cpu(run, args.runs)
-        t_ref = _cpu(lambda vbs=varbinds: Walked(vbs), args.runs)
+        t_ref = _cpu(reference, args.runs)
         total_vb += len(varbinds)
         total_decode += t_decode
         total_ref += t_ref

@@ -13,7 +13,7 @@ from tests.integration.connlog_ingest.test_radius_radclient import BASE, radclie
 
 
 def scrape(address: tuple[str, int]) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    with urllib.request.urlopen(f"http://{address[0]}:{address[1]}/metrics", timeout=5) as resp:  # noqa: S310
+    with urllib.request.urlopen(f"http://{address[0]}:{address[1]}/metrics", timeout=5) as resp:
         text = resp.read().decode()
     out = {}
     for family in text_string_to_metric_families(text):

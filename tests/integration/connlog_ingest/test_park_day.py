@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import os
 import random
 import signal
@@ -24,9 +25,10 @@ import pytest
 from connlog.ingest.sources import from_mapping
 from connlog.search import Criteria, run
 from connlog.store import Store
+from lab.errors import LabError
 from lab.wifi.generate import Park, Truth, plan_day, play
 from tests.conftest import ROOT
-from tests.integration.connlog_ingest.harness import RunningService, config, wait_until
+from tests.integration.connlog_ingest.harness import MemorySink, RunningService, config, wait_until
 
 DAY = dt.date(2026, 6, 14)
 
@@ -187,3 +189,36 @@ def test_kill_mid_stream_and_database_down_lose_nothing(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_lab_wifi_command_plays_a_day_and_writes_the_truth(tmp_path):
+    host = unique_loopback()
+    sink = MemorySink()
+    sources = from_mapping({host: "lab-only"}, {host: ("ctrl-parc-sausset", "parc-sausset")})
+    with RunningService(config(tmp_path, radius=(host, 0), syslog=(host, 0)), sources, sink) as rs:
+        (rh, rp), (sh, sp) = rs.service.radius_address, rs.service.syslog_address
+        proc = subprocess.run(
+            [sys.executable, "-m", "lab.wifi", "--radius", f"{rh}:{rp}", "--syslog", f"{sh}:{sp}", "--clients", "15",
+             "--date", "2026-06-14", "--seed", "3", "--dhcp-format", "kea", "--controller", host, "--firewall", host,
+             "--dhcp-server", host, "--truth", str(tmp_path / "truth.json")],
+            env={**os.environ, "THDMON_LAB_RADIUS_SECRET": "lab-only", "PYTHONPATH": str(ROOT)},
+            capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        (day,) = json.loads((tmp_path / "truth.json").read_text())
+        assert len(day["sessions"]) == 15 and day["radius_answered"] == day["radius_sent"]
+        assert wait_until(lambda: len(sink.records) == day["radius_sent"] + day["syslog_sent"])
+    leases = [r for r in sink.records.values() if r.kind.value == "dhcp"]
+    assert sorted(r.client_mac for r in leases) == sorted(s["client_mac"] for s in day["sessions"])
+    assert all(r.lease_seconds == 3600 for r in leases)  # Kea's lease time made it through
+
+
+def test_lab_wifi_with_a_wrong_secret_fails_clearly(tmp_path):
+    host = unique_loopback()
+    sources = from_mapping({host: "right"}, {host: ("ctrl-parc-sausset", "parc-sausset")})
+    with RunningService(config(tmp_path, radius=(host, 0), syslog=(host, 0)), sources) as rs:
+        park = Park(controller=host, firewall=host, dhcp_server=host)
+        events, truth = plan_day(DAY, 2, seed=1, park=park)
+        with pytest.raises(LabError, match="never answered"):
+            asyncio.run(play(events[:3], truth, park, b"wrong", rs.service.radius_address, rs.service.syslog_address,
+                             timeout=0.2, retries=1))
+        assert rs.metrics.dropped_count("radius", "bad_authenticator") >= 2
