@@ -67,6 +67,9 @@ def new_engine(name: str) -> SnmpEngine:
     raise CollectorError(f"unknown SNMP engine {name!r} (gufo or pysnmp)")
 
 
+_new_engine = new_engine  # the name collector.service imports
+
+
 def check_profiles(inventory: Inventory, modules: Mapping[str, Module]) -> None:
     """Every inventory profile names known SNMP modules: checked once, before any poll."""
     problems = []

@@ -33,7 +33,7 @@ from connlog.errors import ConnlogError
 from connlog.journal import default_operator
 from connlog.record import Kind, Record
 from connlog.seal import MerkleTree, SealMessage, chain_hash, leaf_hash, verify_inclusion
-from connlog.store import FIELDS, FLOAT_FIELDS, INT_FIELDS, RECORDS, Store, normalise
+from connlog.store import FIELDS, FLOAT_FIELDS, INT_FIELDS, RECORDS, Store, canonical_json, normalise
 
 PARIS = ZoneInfo("Europe/Paris")
 CSV_NAME, PROOFS_NAME, MANIFEST_NAME, SIGNATURE_NAME, KEY_NAME = (
@@ -181,7 +181,7 @@ def verify_export(path: Path, public_key: Ed25519PublicKey) -> tuple[list[str], 
             problems.append(f"{where}: no inclusion proof or no valid signed seal for its day")
             continue
         try:
-            payload = normalise(_parse(row)).to_json()
+            payload = canonical_json(normalise(_parse(row)))
         except (ValueError, KeyError, TypeError) as exc:
             problems.append(f"{where}: unreadable field ({exc})")
             continue

@@ -74,14 +74,12 @@ def purge(store: Store, key: Ed25519PrivateKey, *, technical_days: int, identity
                     conn.exec_driver_sql(f"DROP TABLE {name}")
             dropped = 0 if dry_run else len(doomed)
             store.forget_partitions(doomed)
+        elif dry_run:  # nothing sealed yet perhaps, so no anchor: count by day (a scan, fine for a dry run)
+            technical_rows = int(conn.execute(select(func.count()).select_from(RecordRow)
+                                              .where(RecordRow.day < technical_before)).scalar() or 0)
         elif anchor is not None:
-            # Days follow seq, so "every day before the cutoff" is "every seq up to the anchor": PK range.
-            condition = RecordRow.seq <= anchor[0]
-            if dry_run:
-                technical_rows = int(conn.execute(select(func.count()).select_from(RecordRow)
-                                                  .where(condition)).scalar() or 0)
-            else:
-                technical_rows = conn.execute(delete(RecordRow).where(condition)).rowcount
+            # Days follow seq, so "every day before the cutoff" is "every seq up to the anchor": a PK range.
+            technical_rows = conn.execute(delete(RecordRow).where(RecordRow.seq <= anchor[0])).rowcount
         if not dry_run:
             conn.execute(delete(IdentityRow).where(IdentityRow.day < identity_before))
             for category, before, rows, anchor_values, partitions in (

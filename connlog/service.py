@@ -105,6 +105,7 @@ class IngestService:
                 if warmed:
                     log.warning("event=radius_dedup_warmed records=%d", warmed)
                 transport, _ = await loop.create_datagram_endpoint(lambda: self.radius, local_addr=cfg.radius)
+                _large_receive_buffer(transport)
                 self._transports.append(transport)
                 self.radius_address = transport.get_extra_info("sockname")[:2]
             if cfg.syslog is not None:
@@ -133,6 +134,7 @@ class IngestService:
         # Port 0: UDP picks a port, TCP takes the same number (retried if someone holds it).
         for _ in range(20):
             udp, _ = await loop.create_datagram_endpoint(lambda: SyslogUdpProtocol(ingest), local_addr=address)
+            _large_receive_buffer(udp)
             host, port = udp.get_extra_info("sockname")[:2]
             try:
                 self._tcp = await loop.create_server(lambda: SyslogTcpProtocol(ingest), host, port,
@@ -149,10 +151,14 @@ class IngestService:
         raise ConnlogError("could not find a free port for syslog UDP and TCP")
 
     async def stop(self) -> None:
+        # Syslog first (no answers owed), then RADIUS: refuse new requests, answer the pending ones.
         if self._tcp is not None:
             self._tcp.close()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._tcp.wait_closed(), 2)
+        for t in self._transports:
+            if isinstance(t.get_protocol(), SyslogUdpProtocol):
+                t.close()
         if self.syslog is not None:
             await self.syslog.drain()
         if self.radius is not None:
@@ -174,7 +180,8 @@ class IngestService:
         if self.spool is not None:
             self.spool.close()
 
-    async def serve_forever(self, stop: asyncio.Event | None = None) -> None:
+    async def serve_forever(self, stop: asyncio.Event | None = None,
+                            started: Callable[[IngestService], None] | None = None) -> None:
         """Run until SIGTERM/SIGINT (or `stop` is set), then shut down cleanly."""
         stop = stop or asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -183,9 +190,26 @@ class IngestService:
                 loop.add_signal_handler(sig, stop.set)
         await self.start()
         try:
+            if started is not None:
+                started(self)
             await stop.wait()
         finally:
             await self.stop()
+
+
+def _large_receive_buffer(transport: asyncio.BaseTransport, size: int = 4 * 1024 * 1024) -> None:
+    # Bursts (a controller rebooting, a firewall flushing) must wait in the kernel, not be dropped there;
+    # the kernel caps the size at net.core.rmem_max.
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)
+
+
+def describe(service: IngestService) -> str:
+    """One line for people: where the service listens."""
+    return (f"radius={_fmt(service.radius_address)} syslog={_fmt(service.syslog_address)} (udp+tcp) "
+            f"metrics={_fmt(service.metrics_address)}")
 
 
 def _fmt(address: Address | None) -> str:

@@ -36,7 +36,11 @@ FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Record))
 FLOAT_FIELDS = frozenset(n for n in FIELDS if float in typing.get_args(_HINTS[n]) or _HINTS[n] is float)
 INT_FIELDS = frozenset(n for n in FIELDS if int in typing.get_args(_HINTS[n]))
 TECHNICAL_FIELDS = tuple(n for n in FIELDS if n != "user_name")
-_RECORD_COLUMNS = [getattr(RecordRow.__table__.c, n) for n in TECHNICAL_FIELDS]
+_ROW_FIELDS = tuple(n for n in TECHNICAL_FIELDS if n != "kind")
+# Column names are constants from the model; values always travel as bind parameters.
+_INSERT_RECORD = (f"INSERT INTO connlog_record (seq, day, kind, {', '.join(_ROW_FIELDS)}, prev_hash, chain_hash) "
+                  f"VALUES ({', '.join(['?'] * (len(_ROW_FIELDS) + 5))})")
+_INSERT_IDENTITY = "INSERT INTO connlog_identity (seq, day, user_name) VALUES (?, ?, ?)"
 
 
 def utc_day(epoch: float) -> dt.date:
@@ -61,6 +65,12 @@ def normalise(record: Record) -> Record:
     if type(record.kind) is not Kind:
         changes["kind"] = Kind(record.kind)
     return dataclasses.replace(record, **changes) if changes else record
+
+
+def canonical_json(record: Record) -> str:
+    """`Record.to_json()` without `dataclasses.asdict` (which deep-copies: 70% of append's time)."""
+    values = {n: getattr(record, n) for n in FIELDS}
+    return json.dumps({k: v for k, v in values.items() if v is not None}, sort_keys=True, separators=(",", ":"))
 
 
 def record_from_row(row: typing.Any, user_name: str | None) -> Record:
@@ -200,29 +210,35 @@ class Store:
             return 0
         with self.write() as conn:
             st = self.state(conn, RECORDS, lock=True)
-            rows: list[dict[str, object]] = []
-            identities: list[dict[str, object]] = []
+            rows: list[tuple[object, ...]] = []
+            identities: list[tuple[object, ...]] = []
+            days: set[dt.date] = set()
+            as_day = dt.date.isoformat if self.engine.dialect.name == "sqlite" else (lambda d: d)
             for seq, record in sorted(batch, key=lambda item: item[0]):
                 if seq <= st.last_seq:
                     continue  # a replay after a crash between commit and acknowledgement
                 record = normalise(record)
                 day = st.day_for(utc_day(record.received_at))
-                digest = chain_hash(st.last_hash, record.to_json(), seq)
-                row = {n: getattr(record, n) for n in TECHNICAL_FIELDS}
-                row.update(seq=seq, day=day, kind=record.kind.value, prev_hash=st.last_hash, chain_hash=digest)
-                rows.append(row)
+                days.add(day)
+                digest = chain_hash(st.last_hash, canonical_json(record), seq)
+                rows.append((seq, as_day(day), record.kind.value, *(getattr(record, n) for n in _ROW_FIELDS),
+                             st.last_hash, digest))
                 if record.user_name is not None:
-                    identities.append({"seq": seq, "day": day, "user_name": record.user_name})
+                    identities.append((seq, as_day(day), record.user_name))
                 st.last_seq, st.last_hash, st.head_day = seq, digest, day
             if not rows:
                 return 0
             if self.is_postgresql:
-                self.ensure_partitions(conn, {r["day"] for r in rows})  # type: ignore[misc]
-            conn.execute(insert(RecordRow), rows)
+                self.ensure_partitions(conn, days)
+            # Straight DBAPI executemany: Core's per-row type processing cost a third of the time.
+            conn.exec_driver_sql(self._sql(_INSERT_RECORD), rows)  # type: ignore[arg-type]
             if identities:
-                conn.execute(insert(IdentityRow), identities)
+                conn.exec_driver_sql(self._sql(_INSERT_IDENTITY), identities)  # type: ignore[arg-type]
             self.save_state(conn, RECORDS, st)
         return len(rows)
+
+    def _sql(self, statement: str) -> str:
+        return statement if self.engine.dialect.paramstyle == "qmark" else statement.replace("?", "%s")
 
     # -- PostgreSQL partitions -----------------------------------------------------------------------
     def ensure_partitions(self, conn: Connection, days: Iterable[dt.date]) -> None:
@@ -271,7 +287,8 @@ class Store:
         # Per statement: Connection.execution_options() would leave the connection streaming for good.
         result = conn.execute(query.order_by(table.seq), execution_options={"yield_per": 20_000})
         for row in result:
-            payload = record_from_row(row, row.user_name).to_json() if stream == RECORDS else journal_payload(row)
+            payload = canonical_json(record_from_row(row, row.user_name)) if stream == RECORDS \
+                else journal_payload(row)
             yield ChainRow(row.seq, row.day, row.prev_hash, row.chain_hash, payload)
 
     def link_before(self, conn: Connection, stream: str, day: dt.date) -> bytes:

@@ -33,6 +33,7 @@ from connlog import health
 from connlog.health import IngestMetrics
 from connlog.ingest.parsers import normalise_mac
 from connlog.ingest.sources import Nas, Sources
+from connlog.ingest.throttle import ThrottledLog
 from connlog.ingest.writer import SpoolWriter
 from connlog.record import Kind, Record
 
@@ -144,7 +145,9 @@ class RadiusAccountingProtocol(asyncio.DatagramProtocol):
         self._content: OrderedDict[tuple[str, str | None, str | None, float], tuple[float, asyncio.Future[int]]] = (
             OrderedDict())
         self._tasks: set[asyncio.Task[None]] = set()
+        self._log = ThrottledLog(log)
         self.answered = 0
+        self.closing = False
 
     def warm(self, recent: Iterable[tuple[int, Record]]) -> int:
         """Remember records spooled within the window (before a restart) as content duplicates."""
@@ -165,9 +168,12 @@ class RadiusAccountingProtocol(asyncio.DatagramProtocol):
 
     def _drop(self, reason: str, addr: tuple[str, int], detail: str = "") -> None:
         self.metrics.drop(str(Kind.radius), reason)
-        log.warning("event=radius_drop reason=%s from=%s:%d %s", reason, addr[0], addr[1], detail)
+        self._log.warning(f"{reason}:{addr[0]}", "event=radius_drop reason=%s from=%s:%d %s", reason, addr[0],
+                          addr[1], detail)
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        if self.closing:
+            return  # shutting down: unanswered, the NAS retransmits to the next instance
         received_at = self.clock()
         if len(data) < 20:
             return self._drop(health.MALFORMED, addr, "detail=short_datagram")
@@ -232,6 +238,7 @@ class RadiusAccountingProtocol(asyncio.DatagramProtocol):
                 del cache[key]
 
     async def drain(self) -> None:
-        """Wait for pending answers (used on shutdown so durable records still get their answer)."""
+        """Stop taking requests, then wait for pending answers (durable records still get theirs)."""
+        self.closing = True
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)

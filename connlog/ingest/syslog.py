@@ -20,6 +20,7 @@ from connlog import health
 from connlog.health import IngestMetrics
 from connlog.ingest.parsers import Ignored, LineParser, ParseError, Unparsed, parse_syslog
 from connlog.ingest.sources import Sources
+from connlog.ingest.throttle import ThrottledLog
 from connlog.ingest.writer import SpoolWriter
 from connlog.quarantine import Quarantine
 from connlog.record import Record
@@ -44,6 +45,7 @@ class SyslogIngest:
         self.bsd_tz = bsd_tz
         self.clock = clock
         self._pending: set[asyncio.Future[int]] = set()
+        self.log = ThrottledLog(log)
         metrics.set_quarantine_lines(quarantine.lines)
 
     def frame(self, data: bytes, address: str) -> None:
@@ -58,7 +60,7 @@ class SyslogIngest:
             result = self.parser.parse(msg, sender.hostname, sender.site, received_at)
         except ParseError as exc:
             self.metrics.drop(SYSLOG, health.MALFORMED)
-            log.warning("event=syslog_malformed from=%s error=%s", address, exc)
+            self.log.warning(f"malformed:{address}", "event=syslog_malformed from=%s error=%s", address, exc)
             return
         if isinstance(result, Ignored):
             self.metrics.drop(SYSLOG, health.IGNORED)
@@ -111,7 +113,8 @@ class SyslogTcpProtocol(asyncio.Protocol):
         except ValueError as exc:
             reason = health.TOO_LONG if "long" in str(exc) else health.MALFORMED
             self.ingest.metrics.drop(SYSLOG, reason)
-            log.warning("event=syslog_framing_error from=%s error=%s", self._peer, exc)
+            self.ingest.log.warning(f"framing:{self._peer}", "event=syslog_framing_error from=%s error=%s",
+                                    self._peer, exc)
             self._buf.clear()
             if self._transport is not None:
                 self._transport.close()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import resource
 import sys
 from hashlib import md5
 from typing import Any
@@ -102,8 +103,22 @@ for _ours, _base in ((snmpsim_responder.GetCommandResponder, cmdrsp.GetCommandRe
     _patch(_ours, _base)
 
 
+def _keep_files_open(argv: list[str]) -> None:
+    """Keep every device's data file and index open (snmpsim keeps 31, then closes the oldest).
+
+    With hundreds of devices per process polled in turn, the 31-file queue reopened a file and
+    re-read its dbm.dumb index on nearly every request; this alone made a process ~N times slower.
+    """
+    endpoints = sum(1 for a in argv if a.startswith("--agent-udpv4-endpoint"))
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    # Each open data file holds its text file and its index: leave room for sockets and the rest.
+    datafile.DataFile.max_queue_entries = max(31, min(endpoints + 1, (soft - 2 * endpoints - 64) // 3))
+
+
 def main(argv: list[str] | None = None) -> int:
-    sys.argv = ["snmpsim-command-responder", *(sys.argv[1:] if argv is None else argv)]
+    args = sys.argv[1:] if argv is None else argv
+    _keep_files_open(args)
+    sys.argv = ["snmpsim-command-responder", *args]
     return int(snmpsim_responder.main() or 0)
 
 

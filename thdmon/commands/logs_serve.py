@@ -12,7 +12,7 @@ import click
 from connlog.errors import ConnlogError
 from connlog.ingest.sources import Sources, from_inventory
 from connlog.interfaces import RecordSink
-from connlog.service import IngestService, ServiceConfig, parse_address
+from connlog.service import IngestService, ServiceConfig, describe, parse_address
 from thdmon.settings import Settings
 
 
@@ -80,7 +80,8 @@ def serve(ctx: click.Context, radius: str | None, syslog: str | None, metrics: s
     logging.getLogger("connlog").setLevel(logging.DEBUG if ctx.obj.get("debug") else logging.WARNING)
     service = IngestService(config, sources, _sink_factory(db_url or settings.connlog_db_url))
     click.echo(f"connlog ingest: {len(sources.nas)} RADIUS NAS, spool {config.spool_dir}", err=True)
-    asyncio.run(service.serve_forever())
+    asyncio.run(service.serve_forever(started=lambda s: click.echo(f"connlog ingest: listening {describe(s)}",
+                                                                   err=True)))
 
 
 COMMANDS: list[click.Command] = [serve]

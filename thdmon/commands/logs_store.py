@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -73,7 +74,8 @@ def _emit(as_json: bool, data: Any, human: Callable[[Console], None]) -> None:
     if as_json:
         click.echo(json.dumps(data, indent=1, sort_keys=True, default=str))
     else:
-        human(Console())
+        # Requisition answers are wide: never fold them to 80 columns when piped to a file.
+        human(Console() if sys.stdout.isatty() else Console(width=220))
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="machine-readable output")

@@ -23,7 +23,7 @@ def exported(store: Store, key, tmp_path: Path):
     batch, truth = generate(days=3, visits_per_day=30, seed=5)
     store.append(batch)
     seal.seal(store, key, now=NOW)
-    ip, block, since, until, mac, user, private = truth.holders[37]
+    ip, block, since, _, mac, user, private = truth.holders[37]
     out = tmp_path / "PV-118"
     manifest = export.export(store, Criteria(public_ip=ip, port=block + 1, at=since + 60), requisition="PV-118",
                              out_dir=out, key=key, operator="opj-dupont", now=NOW)

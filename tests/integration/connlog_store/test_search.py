@@ -83,7 +83,7 @@ def test_open_session_and_dhcp_only_terminal(store: Store) -> None:
 
 def test_by_mac_user_and_place(traffic) -> None:
     store, truth = traffic
-    _, _, since, until, mac, user, _ = truth.holders[4]
+    mac = truth.holders[4][4]
     by_mac = run(store, Criteria(mac=mac.upper().replace(":", "-")))
     assert {r.record.client_mac for r in by_mac.records} == {mac}
     assert sorted(r.record.kind.value for r in by_mac.records) == ["dhcp", "radius", "radius"]
@@ -98,7 +98,7 @@ def test_by_mac_user_and_place(traffic) -> None:
 
 def test_searches_are_journaled(traffic) -> None:
     store, truth = traffic
-    ip, block, since, until, mac, *_ = truth.holders[2]
+    ip, block, since, _, mac, *_ = truth.holders[2]
     search(store, Criteria(public_ip=ip, port=block, at=since + 30), operator="opj-dupont", requisition="PV-2026-118",
            now=DAY0 + 10 * 86400)
     search(store, Criteria(mac=mac), operator="opj-dupont", now=DAY0 + 10 * 86400 + 5)

@@ -1,4 +1,5 @@
 import datetime as dt
+import itertools
 from collections import defaultdict
 
 import pytest
@@ -33,7 +34,7 @@ def test_day_shape_and_pool_reuse():
     assert any(len(v) > 1 for v in by_block.values())  # blocks are reused: a requisition needs the time
     for holders in list(by_ip.values()) + list(by_block.values()):
         holders.sort(key=lambda s: s.start)
-        assert all(x.stop <= y.start for x, y in zip(holders, holders[1:]))  # never two holders at once
+        assert all(x.stop <= y.start for x, y in itertools.pairwise(holders))  # never two holders at once
     s = truth.sessions[123]
     assert truth.who(s.public_ip, s.port_end, (s.start + s.stop) / 2) == s
     assert truth.who(s.public_ip, s.port_end, s.stop + 1e-3) != s

@@ -1,6 +1,8 @@
+import pytest
 from pyrad.packet import AcctPacket
 
 from connlog.ingest.radius import (
+    MalformedPacket,
     load_dictionary,
     record_from_packet,
     request_authenticator_ok,
@@ -67,3 +69,13 @@ def test_nas_secret_never_in_repr():
     sources = from_mapping({"127.0.3.1": "very-secret-value"})
     assert "very-secret-value" not in repr(sources)
     assert sources.nas["127.0.3.1"].secret == b"very-secret-value"
+
+
+def test_accounting_on_needs_no_session():
+    r = record_from_packet(packet(Acct_Status_Type="Accounting-On", Event_Timestamp=1781438000), NAS, 1781438001.0)
+    assert (r.status, r.session_id, r.event_time) == ("Accounting-On", None, 1781438000.0)
+
+
+def test_session_status_without_session_id_is_malformed():
+    with pytest.raises(MalformedPacket, match="Interim-Update without Acct-Session-Id"):
+        record_from_packet(packet(Acct_Status_Type="Interim-Update"), NAS, 1781438001.0)

@@ -6,8 +6,16 @@ import hashlib
 
 import pytest
 
-from connlog.seal import (EMPTY_ROOT, GENESIS, MerkleTree, SealMessage, chain_hash, leaf_hash, node_hash,
-                          verify_inclusion)
+from connlog.seal import (
+    EMPTY_ROOT,
+    GENESIS,
+    MerkleTree,
+    SealMessage,
+    chain_hash,
+    leaf_hash,
+    node_hash,
+    verify_inclusion,
+)
 
 
 def mth(data: list[bytes]) -> bytes:
@@ -64,3 +72,19 @@ def test_seal_message_round_trips() -> None:
     m = SealMessage("records", dt.date(2026, 11, 24), 3, 10, 12, GENESIS, b"\x01" * 32, b"\x02" * 32, None, 0,
                     1764000000.5, "sha256:ab")
     assert SealMessage.from_json(m.to_json()) == m
+
+
+def test_fast_canonical_json_is_record_to_json() -> None:
+    from connlog.record import Kind, Record
+    from connlog.store import canonical_json, normalise
+
+    records = [
+        Record(kind=Kind.radius, source="nas", received_at=1.5, event_time=1, user_name="é", session_id="a\"b",
+               input_octets=2**40, ap="AP 1"),
+        Record(kind=Kind.nat, source="fw", received_at=1764000000.123456, event_time=1764000000.0, public_ip="::1",
+               public_port_start=0, public_port_end=65535, private_port=0),
+    ]
+    for record in records:
+        assert canonical_json(record) == record.to_json()
+        assert canonical_json(normalise(record)) == normalise(record).to_json()
+    assert '"event_time":1.0' in canonical_json(normalise(records[0]))
