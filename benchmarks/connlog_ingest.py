@@ -159,12 +159,9 @@ def feeder_sqlite(n: int, d: Path) -> float:
     return n / elapsed
 
 
-def median_of(fn: Callable[[int, Path], float], n: int, runs: int) -> float:
-    values = []
-    for _ in range(runs):
-        with tempfile.TemporaryDirectory(prefix="thdmon-bench-", dir="/tmp") as tmp:
-            values.append(fn(n, Path(tmp)))
-    return statistics.median(values)
+def once(fn: Callable[[int, Path], float], n: int) -> float:
+    with tempfile.TemporaryDirectory(prefix="thdmon-bench-", dir="/tmp") as tmp:
+        return fn(n, Path(tmp))
 
 
 def main() -> None:
@@ -173,18 +170,24 @@ def main() -> None:
     ap.add_argument("--records", type=int, default=3000)
     args = ap.parse_args()
     n, runs = args.records, args.runs
-    ref = median_of(reference, n, runs)
-    print(f"{'measure':42} {'records/s':>12} {'x reference':>12}   (median of {runs}, {n} records)")
-    print(f"{'reference: write+fsync per line':42} {ref:12,.0f} {1.0:12.2f}")
-    for name, fn, size in (
+    measures: list[tuple[str, Callable[[int, Path], float], int]] = [
+        ("reference: write+fsync per line", reference, n),
         ("spool.append, 1 thread", append_single, n),
         ("spool.append, 16 threads (group commit)", append_threads, n),
         ("spool.append_many(500)", append_batches, n * 10),
         ("RADIUS UDP end to end (answered)", radius_e2e, n),
         ("syslog TCP end to end (octet counting)", syslog_e2e, n * 5),
         ("feeder: spool -> SQLite store", feeder_sqlite, n * 10),
-    ):
-        value = median_of(fn, size, runs)
+    ]
+    # Rounds interleave the measures, so disk contention from other processes hits them alike.
+    results: dict[str, list[float]] = {name: [] for name, _, _ in measures}
+    for _ in range(runs):
+        for name, fn, size in measures:
+            results[name].append(once(fn, size))
+    ref = statistics.median(results[measures[0][0]])
+    print(f"{'measure':42} {'records/s':>12} {'x reference':>12}   (median of {runs} interleaved rounds, {n} records)")
+    for name, _, _ in measures:
+        value = statistics.median(results[name])
         print(f"{name:42} {value:12,.0f} {value / ref:12.2f}")
 
 

@@ -23,6 +23,7 @@ DUPLICATE = "duplicate"
 IGNORED = "ignored"
 QUARANTINE_ROTATED = "quarantine_rotated"
 TOO_LONG = "frame_too_long"
+SPOOL_ERROR = "spool_error"  # the spool could not write (disk full, I/O error)
 
 
 def _counter(name: str, registry: CollectorRegistry) -> Counter:

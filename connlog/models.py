@@ -33,6 +33,7 @@ class Base(DeclarativeBase):
 class RecordRow(Base):
     __tablename__ = "connlog_record"
     __table_args__ = (
+        Index("ix_connlog_record_day", "day", "seq"),  # a day's rows in chain order (seal, verify, export)
         Index("ix_connlog_record_nat", "public_ip", "public_port_start", "event_time"),
         Index("ix_connlog_record_private_ip", "private_ip", "event_time"),
         Index("ix_connlog_record_mac", "client_mac", "event_time"),

@@ -117,8 +117,7 @@ def run(store: Store, c: Criteria) -> Result:
             _attribute(store, conn, c.private_ip, None, c.at, c.lookback_days, result)
         else:
             _by_attribute(store, conn, c, result)
-    seen: set[int] = set()
-    result.records = [r for r in sorted(result.records, key=lambda r: r.seq) if not (r.seq in seen or seen.add(r.seq))]
+    result.records = sorted({r.seq: r for r in result.records}.values(), key=lambda r: r.seq)
     return result
 
 

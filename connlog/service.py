@@ -21,13 +21,14 @@ from zoneinfo import ZoneInfo
 
 from prometheus_client import start_http_server
 
+from connlog import health
 from connlog.errors import ConnlogError
 from connlog.feeder import Backoff, Feeder
 from connlog.health import IngestMetrics
 from connlog.ingest.parsers import LineParser, load_patterns
 from connlog.ingest.radius import RadiusAccountingProtocol
 from connlog.ingest.sources import Sources
-from connlog.ingest.syslog import SyslogIngest, SyslogTcpProtocol, SyslogUdpProtocol
+from connlog.ingest.syslog import SYSLOG, SyslogIngest, SyslogTcpProtocol, SyslogUdpProtocol
 from connlog.ingest.writer import SpoolWriter
 from connlog.interfaces import RecordSink
 from connlog.quarantine import Quarantine
@@ -109,9 +110,9 @@ class IngestService:
                 self._transports.append(transport)
                 self.radius_address = transport.get_extra_info("sockname")[:2]
             if cfg.syslog is not None:
-                self.quarantine = Quarantine(cfg.quarantine or cfg.spool_dir.parent / "connlog-quarantine.log",
-                                             on_dropped=lambda n: self.metrics.drop("syslog", "quarantine_rotated",
-                                                                                     n))
+                self.quarantine = Quarantine(
+                    cfg.quarantine or cfg.spool_dir.parent / "connlog-quarantine.log",
+                    on_dropped=lambda n: self.metrics.drop(SYSLOG, health.QUARANTINE_ROTATED, n))
                 self.syslog = SyslogIngest(self.sources, LineParser(patterns), self.writer, self.quarantine,
                                            self.metrics, bsd_tz)
                 await self._bind_syslog(cfg.syslog)

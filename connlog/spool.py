@@ -15,6 +15,7 @@ been acknowledged.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -82,11 +83,12 @@ class DiskSpool:
         self._segments: list[_Segment] = []
         self._recover()
         last = self._segments[-1]
-        self._file = open(last.path, "ab")  # open for the spool's lifetime
-        self._size = self._file.tell()
+        self._fd = self._open_segment(last.path)
+        self._size = os.fstat(self._fd).st_size
         self._written = last.last_seq
         self._durable = last.last_seq
         self._flushing = False
+        self._broken: str | None = None  # set when an fsync failed: nothing written since can be trusted
         self._read_cursor: tuple[int, Path, int] | None = None  # (after, path, offset)
 
     # -- opening ---------------------------------------------------------------------------------
@@ -163,64 +165,91 @@ class DiskSpool:
         return self.append_many((record,))[-1]
 
     def append_many(self, records: Iterable[Record]) -> list[int]:
-        """Write records, return their seqs once they are all fsync'd."""
+        """Write records, return their seqs once they are all fsync'd.
+
+        All or nothing: if the write fails (disk full...), the segment is cut back to where the batch
+        began and ConnlogError is raised; the seqs are reused by the next append.
+        """
         with self._lock:
-            seqs = []
-            for record in records:
-                if self._size >= self.segment_bytes:
-                    self._rotate()
-                seq = self._written + 1
-                line = encode_line(seq, record)
-                self._file.write(line)
-                self._size += len(line)
-                self._written = seq
-                self._segments[-1].last_seq = seq
-                seqs.append(seq)
-            self._file.flush()  # to the OS, so a concurrent flusher's fsync covers it
-        if seqs:
-            self._wait_durable(seqs[-1])
-        return seqs
+            self._check()
+            if self._size >= self.segment_bytes:
+                self._rotate()  # before the batch, so one batch lives in one segment
+            first = self._written + 1
+            data = b"".join(encode_line(first + i, r) for i, r in enumerate(records))
+            if not data:
+                return []
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(self._fd, view):]
+            except OSError as exc:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(self._fd, self._size)
+                raise ConnlogError(f"spool {self.directory}: cannot write: {exc.strerror}") from None
+            self._size += len(data)
+            last = first + data.count(b"\n") - 1
+            self._written = last
+            self._segments[-1].last_seq = last
+        self._wait_durable(last)
+        return list(range(first, last + 1))
+
+    def _check(self) -> None:
+        if self._broken is not None:
+            raise ConnlogError(f"spool {self.directory}: {self._broken}; restart the service (it recovers "
+                               "the spool from disk)")
+
+    @staticmethod
+    def _open_segment(path: Path) -> int:
+        return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
 
     def _rotate(self) -> None:
         self._sync_file()  # the old segment is complete and durable before the new one exists
-        self._file.close()
+        os.close(self._fd)
         first = self._written + 1
         path = self.directory / f"{first:020d}{SUFFIX}"
-        self._file = open(path, "ab")
+        self._fd = self._open_segment(path)
         self._size = 0
         self._segments.append(_Segment(first, path, first - 1))
         self._fsync_dir()
 
     def _sync_file(self) -> None:
         if self._fsync:
-            os.fsync(self._file.fileno())
+            os.fsync(self._fd)
         self.fsyncs += 1
 
     def _wait_durable(self, seq: int) -> None:
         with self._flush:
             while self._durable < seq:
+                if self._broken is not None:
+                    self._check()
                 if self._flushing:
                     self._flush.wait()
                     continue
                 self._flushing = True
                 self._flush.release()
+                error: OSError | None = None
                 try:
                     with self._lock:
                         target = self._written
-                        fileno = self._file.fileno()
-                    # Outside the write lock, so appenders keep writing while the disk syncs.
-                    if self._fsync:
-                        try:
-                            os.fsync(fileno)
-                        except OSError:
-                            # The segment rotated meanwhile (fd closed): rotation fsync'd it.
-                            with self._lock:
-                                self._sync_file()
-                    self.fsyncs += 1
+                        # A rotation fsyncs the old segment: only the current one needs it here.
+                        fd = os.dup(self._fd)
+                    try:
+                        if self._fsync:
+                            os.fsync(fd)  # outside the write lock: appenders keep writing meanwhile
+                        self.fsyncs += 1
+                    except OSError as exc:
+                        error = exc
+                    finally:
+                        os.close(fd)
                 finally:
                     self._flush.acquire()
                     self._flushing = False
-                self._durable = max(self._durable, target)
+                if error is not None:
+                    # After a failed fsync the page cache may have dropped the data: never claim it durable.
+                    self._broken = f"fsync failed ({error.strerror})"
+                    log.error("event=spool_fsync_failed dir=%s error=%s", self.directory, error.strerror)
+                else:
+                    self._durable = max(self._durable, target)
                 self._flush.notify_all()
 
     # -- reading ---------------------------------------------------------------------------------
@@ -296,9 +325,11 @@ class DiskSpool:
 
     def close(self) -> None:
         with self._lock:
-            if not self._file.closed:
-                self._sync_file()
-                self._file.close()
+            if self._fd >= 0:
+                with contextlib.suppress(OSError):
+                    self._sync_file()
+                os.close(self._fd)
+                self._fd = -1
         if self._lock_file >= 0:
             os.close(self._lock_file)
             self._lock_file = -1

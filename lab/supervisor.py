@@ -244,12 +244,12 @@ class Lab:
             return {"running": False, "processes": [], "devices": 0, "notes": []}
         community = None
         if probe_devices:
-            try:
-                from inventory import load_inventory
+            from inventory import InventoryError, load_inventory
 
+            try:
                 community = security_of(load_inventory(Path(state["inventory"]))).community
-            except Exception:  # noqa: BLE001 - status must show what it can even with a broken inventory
-                community = None
+            except (InventoryError, LabError, OSError):
+                community = None  # status still shows the processes, without probing them
         devices = [LabDevice(**d) for d in state["devices"].values()]
         failures = control.read(self.control_file)
         rows = []

@@ -77,10 +77,13 @@ class SnmpError(CollectorError):
     `detail` never holds a secret: engines build it from the address, the OIDs and the error kind.
     """
 
-    def __init__(self, reason: DownReason, detail: str) -> None:
+    def __init__(self, reason: DownReason, detail: str, *, heard: bool = False) -> None:
         super().__init__(f"{reason.value}: {detail}")
         self.reason = reason
         self.detail = detail
+        # Datagrams did come back from the target, none of them the answer: for SNMPv3, the sign of a
+        # session gone stale (agent rebooted or replaced) rather than of a dead device.
+        self.heard = heard
 
 
 class SnmpEngine(Protocol):
@@ -113,6 +116,40 @@ def choose_engine(target: Target) -> EngineName:
     if target.version == "3" and target.v3 is not None and target.v3.context:
         return "pysnmp"
     return "gufo"
+
+
+class AutoEngine:
+    """An SnmpEngine that sends each target to the engine `choose_engine` names, built on first use."""
+
+    def __init__(self) -> None:
+        self._engines: dict[EngineName, SnmpEngine] = {}
+
+    def engine_for(self, target: Target) -> SnmpEngine:
+        name = choose_engine(target)
+        engine = self._engines.get(name)
+        if engine is None:
+            # Imported here: the implementations import this module.
+            if name == "gufo":
+                from collector.snmp.gufo_engine import GufoEngine
+
+                engine = GufoEngine()
+            else:
+                from collector.snmp.pysnmp_engine import PysnmpEngine
+
+                engine = PysnmpEngine()
+            self._engines[name] = engine
+        return engine
+
+    async def get(self, target: Target, oids: Sequence[str]) -> list[Varbind]:
+        return await self.engine_for(target).get(target, oids)
+
+    async def bulk_walk(self, target: Target, root: str, max_repetitions: int = 25) -> list[Varbind]:
+        return await self.engine_for(target).bulk_walk(target, root, max_repetitions)
+
+    async def close(self) -> None:
+        for engine in self._engines.values():
+            await engine.close()
+        self._engines.clear()
 
 
 def normalise_oid(oid: str) -> str:

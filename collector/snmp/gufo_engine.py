@@ -167,9 +167,10 @@ class GufoEngine:
                     result = await op(conn)
                 except SnmpError as exc:
                     self._drop(target, conn)
-                    # A proven v3 session failing auth usually means the agent rebooted (new engine boots):
-                    # rediscover once before calling it an authentication failure.
-                    if attempt == 1 and conn.proven and exc.reason is DownReason.auth_failure:
+                    # A proven v3 session failing auth, or hearing only replies it cannot use, usually
+                    # means the agent rebooted (new engine boots) or was replaced: rediscover once.
+                    stale = exc.reason is DownReason.auth_failure or exc.heard
+                    if attempt == 1 and conn.proven and target.version == "3" and stale:
                         continue
                     raise
                 conn.proven = True
@@ -227,6 +228,7 @@ class GufoEngine:
                         what: str) -> T:
         loop = asyncio.get_running_loop()
         malformed = ""
+        ignored = 0
         for _ in range(target.retries + 1):
             try:
                 send()
@@ -241,7 +243,8 @@ class GufoEngine:
                     break
                 try:
                     return recv()
-                except BlockingIOError:  # nothing, or a reply to an earlier request id: keep waiting
+                except BlockingIOError:  # a reply to another request id, or a report it swallowed
+                    ignored += 1
                     continue
                 except SnmpAuthError:
                     raise SnmpError(DownReason.auth_failure,
@@ -265,7 +268,7 @@ class GufoEngine:
             raise SnmpError(DownReason.malformed_response,
                             f"{target.endpoint}: {what}: only malformed answers ({malformed})")
         raise SnmpError(DownReason.timeout,
-                        f"{target.endpoint}: {what}: no answer in {attempts} x {target.timeout:g} s")
+                        f"{target.endpoint}: {what}: no answer in {attempts} x {target.timeout:g} s", heard=ignored > 0)
 
 
 def _user(target: Target) -> User:

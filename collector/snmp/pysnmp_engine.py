@@ -119,6 +119,7 @@ class PysnmpEngine:
 
     def __init__(self) -> None:
         self._transports: dict[Target, UdpTransportTarget] = {}
+        self._proven: set[Target] = set()  # SNMPv3 targets that have answered with these credentials
 
     async def get(self, target: Target, oids: Sequence[str]) -> list[Varbind]:
         wanted = [normalise_oid(o) for o in oids]
@@ -160,9 +161,32 @@ class PysnmpEngine:
         return out
 
     async def close(self) -> None:
+        """Forget the targets and close this event loop's pysnmp engine (its socket and timer).
+
+        The engine is shared per loop: close when the process's poller stops, not per device.
+        """
         self._transports.clear()
+        found = _ENGINES.pop(asyncio.get_running_loop(), None)
+        if found is not None:
+            found[0].close_dispatcher()
 
     async def _request(self, target: Target, what: str, command: Callable[..., Any], *args: Any) -> Sequence[Any]:
+        try:
+            vbs = await self._request_once(target, what, command, *args)
+        except SnmpError as exc:
+            # pysnmp never re-learns a rebooted or replaced agent's engine id / boots on its own (each
+            # request then fails forever): forget what it cached about the peer and try once more.
+            stale = exc.reason is DownReason.auth_failure or exc.heard
+            if target.version != "3" or target not in self._proven or not stale:
+                raise
+            self._proven.discard(target)
+            _forget_peer(_shared_engine()[0], target.address, target.port)
+            vbs = await self._request_once(target, what, command, *args)
+        self._proven.add(target)
+        return vbs
+
+    async def _request_once(self, target: Target, what: str, command: Callable[..., Any],
+                            *args: Any) -> Sequence[Any]:
         engine, counting = _shared_engine()
         transport = self._transports.get(target)
         if transport is None:
@@ -181,6 +205,20 @@ class PysnmpEngine:
         return vbs
 
     # pysnmp keys its USM table by user name: one key set per user name per process (see docs).
+
+
+def _forget_peer(engine: SnmpEngine, address: str, port: int) -> None:
+    """Drop pysnmp's cached engine id (message processing) and timeline (USM) for one agent.
+
+    Both caches are private to pysnmp (name-mangled attributes of 7.1); if a future pysnmp renames them
+    this does nothing and the conformance test of an agent reboot fails loudly.
+    """
+    mp = engine.message_processing_subsystems.get(3)
+    cache: dict[Any, dict[str, Any]] = getattr(mp, "_SnmpV3MessageProcessingModel__engineIdCache", {})
+    usm = engine.security_models.get(3)
+    timeline: dict[Any, Any] = getattr(usm, "_SnmpUSMSecurityModel__timeline", {})
+    for key in [k for k in cache if tuple(k[1][:2]) == (address, port)]:
+        timeline.pop(cache.pop(key).get("securityEngineId"), None)
 
 
 def _auth(target: Target) -> CommunityData | UsmUserData:
@@ -208,7 +246,8 @@ def _classify(err: Any, target: Target, what: str, heard_back: bool) -> SnmpErro
     where = f"{target.endpoint}: {what}"
     if isinstance(err, errind.RequestTimedOut):
         if heard_back:
-            return SnmpError(DownReason.malformed_response, f"{where}: answers arrived but none could be decoded")
+            return SnmpError(DownReason.malformed_response, f"{where}: answers arrived but none could be decoded",
+                             heard=True)
         attempts = target.retries + 1
         return SnmpError(DownReason.timeout, f"{where}: no answer in {attempts} x {target.timeout:g} s")
     if isinstance(err, _AUTH_ERRORS):

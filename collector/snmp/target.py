@@ -88,14 +88,17 @@ class Target:
         if isinstance(credential, SnmpV2cCredential):
             return cls(version="2c", community=resolve(credential.community), **common)  # type: ignore[arg-type]
         priv = credential.priv_protocol
-        v3 = V3Params(
-            user=credential.user,
-            level=credential.security_level,
-            auth_protocol=credential.auth_protocol,
-            auth_key=resolve(credential.auth_key) if credential.auth_key else None,
-            # The inventory says "AES" for AES-128 (RFC 3826); one spelling here.
-            priv_protocol="AES128" if priv == "AES" else priv,
-            priv_key=resolve(credential.priv_key) if credential.priv_key else None,
-            context=credential.context,
-        )
+        try:
+            v3 = V3Params(
+                user=credential.user,
+                level=credential.security_level,
+                auth_protocol=credential.auth_protocol,
+                auth_key=resolve(credential.auth_key) if credential.auth_key else None,
+                # The inventory says "AES" for AES-128 (RFC 3826); one spelling here.
+                priv_protocol="AES128" if priv == "AES" else priv,
+                priv_key=resolve(credential.priv_key) if credential.priv_key else None,
+                context=credential.context,
+            )
+        except CollectorError as exc:
+            raise CollectorError(f"{device.hostname}: {exc}") from None
         return cls(version="3", v3=v3, **common)  # type: ignore[arg-type]

@@ -220,6 +220,7 @@ class RadiusAccountingProtocol(asyncio.DatagramProtocol):
             await asyncio.shield(fut)
         except Exception:
             # Not durable: no answer, the NAS will retransmit; forget it so the retransmission retries.
+            self.metrics.drop(str(Kind.radius), health.SPOOL_ERROR)
             for cache in (self._seen, self._content):
                 for key, (_, f) in list(cache.items()):
                     if f is fut:

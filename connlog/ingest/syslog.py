@@ -78,7 +78,7 @@ class SyslogIngest:
     def _done(self, fut: asyncio.Future[int]) -> None:
         self._pending.discard(fut)
         if not fut.cancelled() and fut.exception() is not None:
-            self.metrics.drop(SYSLOG, "spool_error")
+            self.metrics.drop(SYSLOG, health.SPOOL_ERROR)
 
     async def drain(self) -> None:
         while self._pending:

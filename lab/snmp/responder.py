@@ -50,7 +50,7 @@ def _context_name(responder: Any, engine: Any) -> tuple[str | None, dict[str, An
         # Only per-endpoint files: the community's own top-level file is a placeholder.
         if endpoint.encode() not in candidate.split(b"/"):
             continue
-        name = md5(candidate).hexdigest() if len(candidate) > 32 else candidate
+        name = md5(candidate).hexdigest() if len(candidate) > 32 else candidate  # noqa: S324 - snmpsim's naming
         try:
             responder.snmpContext.get_mib_instrum(name)
         except pysnmp_error.PySnmpError:

@@ -48,7 +48,7 @@ def compute(kind: str, params: dict[str, float], tag: str, now: float, boot: flo
     if kind == "w":
         phase = params.get("phase", 0.0)
         v = params["base"] + params.get("amp", 0.0) * math.sin(2 * math.pi * now / params.get("period", 600) + phase)
-        return int(round(v))
+        return round(v)
     raise ValueError(f"unknown labvalue kind {kind!r}")
 
 

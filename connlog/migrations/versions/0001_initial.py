@@ -47,6 +47,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("seq", "day"),
         postgresql_partition_by="RANGE (day)",
     )
+    op.create_index("ix_connlog_record_day", "connlog_record", ["day", "seq"])
     op.create_index("ix_connlog_record_nat", "connlog_record", ["public_ip", "public_port_start", "event_time"])
     op.create_index("ix_connlog_record_private_ip", "connlog_record", ["private_ip", "event_time"])
     op.create_index("ix_connlog_record_mac", "connlog_record", ["client_mac", "event_time"])

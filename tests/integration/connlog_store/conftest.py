@@ -10,6 +10,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -28,27 +29,34 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[str]:
-    """URL prefix of a running PostgreSQL (without the database name)."""
-    require((PG_BIN / "initdb").is_file(), "PostgreSQL 15 server binaries are not installed")
-    require(os.geteuid() == 0 and shutil.which("runuser") is not None, "starting PostgreSQL needs root + runuser")
+@contextmanager
+def throwaway_postgresql() -> Iterator[str]:
+    """A PostgreSQL 15 server on a free loopback port in a temp dir; yields the URL without database name.
+    Also used by benchmarks/connlog_store.py."""
     # Not under pytest's 0700 basetemp: the postgres user must reach its data directory.
     base = Path(tempfile.mkdtemp(prefix="thdmon-connlog-pg-"))
     shutil.chown(base, "postgres", "postgres")
     port = _free_port()
     run = ["runuser", "-u", "postgres", "--"]
-    subprocess.run([*run, str(PG_BIN / "initdb"), "-D", str(base / "data"), "-U", "postgres", "-A", "trust",
-                    "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"], check=True, capture_output=True)
-    subprocess.run([*run, str(PG_BIN / "pg_ctl"), "-D", str(base / "data"), "-l", str(base / "log"), "-w", "-o",
-                    f"-c listen_addresses=127.0.0.1 -p {port} -k {base} -c fsync=off", "start"],
-                   check=True, capture_output=True)
     try:
+        subprocess.run([*run, str(PG_BIN / "initdb"), "-D", str(base / "data"), "-U", "postgres", "-A", "trust",
+                        "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"], check=True, capture_output=True)
+        subprocess.run([*run, str(PG_BIN / "pg_ctl"), "-D", str(base / "data"), "-l", str(base / "log"), "-w",
+                        "-o", f"-c listen_addresses=127.0.0.1 -p {port} -k {base} -c fsync=off", "start"],
+                       check=True, capture_output=True)
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
     finally:
         subprocess.run([*run, str(PG_BIN / "pg_ctl"), "-D", str(base / "data"), "-m", "fast", "-w", "stop"],
                        capture_output=True)
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    require((PG_BIN / "initdb").is_file(), "PostgreSQL 15 server binaries are not installed")
+    require(os.geteuid() == 0 and shutil.which("runuser") is not None, "starting PostgreSQL needs root + runuser")
+    with throwaway_postgresql() as url:
+        yield url
 
 
 def new_pg_database(server: str) -> str:

@@ -195,6 +195,7 @@ class UdpPeer:
     """A UDP socket on 127.0.0.1 that never answers (silent) or answers every request with garbage."""
 
     garbage: bool = False
+    upstream: tuple[str, int] | None = None  # relay requests there (after the garbage, if any)
     seed: int = 7
     sock: socket.socket = field(init=False)
     port: int = field(init=False)
@@ -213,7 +214,7 @@ class UdpPeer:
         self.sock.settimeout(0.1)
         while not self._stop.is_set():
             try:
-                _data, addr = self.sock.recvfrom(65535)
+                data, addr = self.sock.recvfrom(65535)
             except TimeoutError:
                 continue
             except OSError:
@@ -224,6 +225,11 @@ class UdpPeer:
                 # crashed or confused some SNMP decoder.
                 for payload in (rng.randbytes(40), b"\x30\x03\x02\x01\x01", b"\x30\x82\xff\xff\x02"):
                     self.sock.sendto(payload, addr)
+            if self.upstream:
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as up:
+                    up.settimeout(2)
+                    up.sendto(data, self.upstream)
+                    self.sock.sendto(up.recv(65535), addr)
 
     def close(self) -> None:
         self._stop.set()

@@ -203,6 +203,28 @@ def test_garbage_answers_are_malformed_not_a_crash(engine_factory: type, garbage
         assert err.reason is DownReason.malformed_response
 
 
+def test_garbage_before_the_real_answer_is_dropped(engine_factory: type, snmpd: Agent) -> None:
+    liar = UdpPeer(garbage=True, upstream=(snmpd.host, snmpd.port))
+    try:
+        got = run(engine_factory, lambda e: e.bulk_walk(v2c(liar, retries=0), "1.3.6.1.2.1.2.2.1.2"))
+    finally:
+        liar.close()
+    assert pairs(got) == netsnmp_walk(snmpd.host, snmpd.port, "1.3.6.1.2.1.2.2.1.2")
+
+
+def test_concurrent_requests_to_one_target(engine_factory: type, snmpd: Agent) -> None:
+    target = v2c(snmpd)
+
+    async def body(e: SnmpEngine) -> list[list[Varbind]]:
+        return await asyncio.gather(*(e.bulk_walk(target, "1.3.6.1.2.1.2.2.1.2") for _ in range(5)),
+                                    *(e.get(target, ["1.3.6.1.2.1.1.5.0"]) for _ in range(5)))
+
+    results = run(engine_factory, body)
+    reference = netsnmp_walk(snmpd.host, snmpd.port, "1.3.6.1.2.1.2.2.1.2")
+    assert all(pairs(r) == reference for r in results[:5])
+    assert all(r[0].value == snmpget(snmpd, "1.3.6.1.2.1.1.5.0").strip('"').encode() for r in results[5:])
+
+
 def test_a_silent_device_does_not_delay_twenty_healthy_walks(engine_factory: type, snmpd: Agent,
                                                               silent_peer: UdpPeer) -> None:
     finished: list[str] = []
@@ -224,3 +246,45 @@ def test_a_silent_device_does_not_delay_twenty_healthy_walks(engine_factory: typ
     run(engine_factory, body)
     assert finished[-1] == "silent"
     assert sorted(finished[:-1]) == sorted(f"sw{i}" for i in range(20))
+
+
+def test_auto_engine_routes_contexts_to_pysnmp(snmpsim: Agent) -> None:
+    from collector.snmp.engine import AutoEngine
+    from collector.snmp.gufo_engine import GufoEngine
+    from collector.snmp.pysnmp_engine import PysnmpEngine
+
+    plain = v2c(snmpsim, snmpsim.community)
+    with_context = v3(snmpsim, "privsha", "authPriv", "SHA", "AES128", context=snmpsim.community)
+
+    async def body(e: AutoEngine) -> tuple[list[Varbind], list[Varbind], type, type]:
+        return (await e.get(plain, ["1.3.6.1.2.1.2.2.1.6.2"]), await e.get(with_context, ["1.3.6.1.2.1.2.2.1.6.2"]),
+                type(e.engine_for(plain)), type(e.engine_for(with_context)))
+
+    a, b, first, second = run(AutoEngine, body)
+    assert pairs(a) == pairs(b) == [("1.3.6.1.2.1.2.2.1.6.2", bytes.fromhex("B4FBE42A3F1C"))]
+    assert (first, second) == (GufoEngine, PysnmpEngine)
+
+
+def test_snmpv3_session_survives_an_agent_reboot_and_idle_refresh(
+        engine_factory: type, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from collector.snmp import gufo_engine
+    from tests.integration.snmp_engine.agents import start_snmpd
+
+    monkeypatch.setattr(gufo_engine, "_V3_REFRESH_AFTER", 0.0)  # every request re-synchronises first
+    agent = start_snmpd(tmp_path / "agent")
+    target = v3(agent, "privsha", "authPriv", "SHA", "AES128")
+
+    async def body(e: SnmpEngine) -> list[object]:
+        nonlocal agent
+        before = await e.get(target, ["1.3.6.1.2.1.1.3.0"])
+        await e.get(target, ["1.3.6.1.2.1.1.3.0"])
+        agent.stop()  # same engine id (persistent dir), engine boots + 1: the old session is out of time
+        agent = await asyncio.to_thread(start_snmpd, tmp_path / "agent", port=target.port)
+        after = await e.get(target, ["1.3.6.1.2.1.1.5.0"])
+        return [before[0].value, after[0].value]
+
+    try:
+        uptime, name = run(engine_factory, body)
+    finally:
+        agent.stop()
+    assert isinstance(uptime, int) and name == snmpget(agent, "1.3.6.1.2.1.1.5.0").strip('"').encode()

@@ -70,6 +70,13 @@ def test_inconsistent_usm_parameters_are_refused_without_the_secret(kwargs: dict
     assert "auth-pass" not in str(caught.value) and "short'" not in str(caught.value)
 
 
+def test_a_bad_inventory_credential_names_the_device() -> None:
+    cred = SnmpV3Credential(type="snmp_v3", user="u", security_level="authPriv", auth_protocol="SHA",
+                            auth_key="env:AUTH")
+    with pytest.raises(CollectorError, match=r"^sw-col-001: SNMPv3 user 'u'"):
+        Target.from_inventory(DEVICE, cred, resolve)
+
+
 def test_target_needs_credentials_matching_its_version() -> None:
     with pytest.raises(CollectorError, match="without a community"):
         Target("sw", "127.0.0.1")

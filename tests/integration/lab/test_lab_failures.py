@@ -1,0 +1,85 @@
+"""Failure injection: silent, slow, garbage, reboot, heal - one device at a time."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+from pyasn1.codec.ber import decoder
+from pyasn1.error import PyAsn1Error
+from pysnmp.proto import api
+
+from lab.snmp import probe
+from tests.integration.lab.conftest import COMMUNITY, snmp, value_of
+
+SYS_NAME = "1.3.6.1.2.1.1.5.0"
+SYS_UPTIME = "1.3.6.1.2.1.1.3.0"
+
+
+@pytest.fixture
+def victim(running_lab):
+    names = sorted(h for h in running_lab.state["devices"] if h.startswith("pmi-bagnolet") or h.startswith("ems-"))
+    hostname, bystander = names[0], names[-1]
+    yield hostname, bystander
+    running_lab.lab.heal(hostname)
+    _wait_for_control()
+
+
+def _wait_for_control():
+    time.sleep(0.7)  # the agents re-read the control file at most every 0.5 s (lab.snmp.control.REFRESH)
+
+
+def test_silent_device_times_out_and_others_still_answer(running_lab, victim):
+    hostname, bystander = victim
+    running_lab.lab.fail(hostname, "silent")
+    _wait_for_control()
+    rc, out = snmp("snmpget", running_lab.endpoint(hostname), SYS_NAME, timeout=1)
+    assert rc != 0 and "Timeout" in out
+    rc, out = snmp("snmpget", running_lab.endpoint(bystander), SYS_NAME, timeout=2)
+    assert rc == 0 and value_of(out) == bystander
+    running_lab.lab.heal(hostname)
+    _wait_for_control()
+    rc, out = snmp("snmpget", running_lab.endpoint(hostname), SYS_NAME)
+    assert rc == 0 and value_of(out) == hostname
+
+
+def test_slow_device_answers_late(running_lab, victim):
+    hostname, bystander = victim
+    running_lab.lab.fail(hostname, "slow", delay=2.0)
+    _wait_for_control()
+    rc, out = snmp("snmpget", running_lab.endpoint(hostname), SYS_NAME, timeout=0.5)
+    assert rc != 0 and "Timeout" in out  # not within half a second...
+    rc, out = snmp("snmpget", running_lab.endpoint(hostname), SYS_NAME, timeout=8)
+    assert rc == 0 and value_of(out) == hostname  # ...but it does answer
+    rc, out = snmp("snmpget", running_lab.endpoint(bystander), SYS_NAME, timeout=1)
+    assert rc == 0, "a slow device must not slow down the others of its process"
+
+
+def test_garbage_device_sends_malformed_ber(running_lab, victim):
+    hostname, _ = victim
+    running_lab.lab.fail(hostname, "garbage")
+    _wait_for_control()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(3)
+        sock.sendto(probe.get_request(COMMUNITY), (running_lab.address(hostname), running_lab.port))
+        data, _ = sock.recvfrom(65535)
+    assert data
+    with pytest.raises(PyAsn1Error):
+        decoder.decode(data, asn1Spec=api.PROTOCOL_MODULES[api.SNMP_VERSION_2C].Message())
+
+
+def test_reboot_resets_uptime_and_counters_then_device_keeps_answering(running_lab, victim):
+    hostname, _ = victim
+    rc, before = snmp("snmpget", running_lab.endpoint(hostname), SYS_UPTIME)
+    assert rc == 0
+    ticks_before = int(before.split("(")[1].split(")")[0])
+    running_lab.lab.fail(hostname, "reboot")
+    _wait_for_control()
+    rc, after = snmp("snmpget", running_lab.endpoint(hostname), SYS_UPTIME)
+    assert rc == 0, after
+    ticks_after = int(after.split("(")[1].split(")")[0])
+    assert ticks_after < ticks_before
+    assert ticks_after < 60 * 100  # restarted less than a minute ago
+    status = running_lab.lab.status()
+    assert "boot" in status["failures"][hostname]
