@@ -108,6 +108,7 @@ class Scheduler:
         self._profiles: dict[str, Profile] = {}
         self._intervals: dict[str, float] = {}  # job id -> seconds
         self._running: set[asyncio.Task[None]] = set()
+        self._inflight: set[str] = set()  # job ids being polled (scheduled or triggered)
         self._semaphore: asyncio.Semaphore | None = None
         self._aps: AsyncIOScheduler | None = None
 
@@ -175,14 +176,17 @@ class Scheduler:
         return report
 
     def trigger(self, hostname: str) -> bool:
-        """Poll a device's fast class now (e.g. after a linkDown trap); False if it is not scheduled."""
-        job_id = f"{hostname}/{self._classes[0]}"
-        if self._aps is None or job_id not in self._intervals:
+        """Poll a device's first class now (e.g. after a linkDown trap), from the event loop's thread.
+
+        A one-off task rather than moving the job's next run: the job keeps its phase. If the device is
+        being polled already, nothing more happens. False if the device is not scheduled.
+        """
+        cls = self._classes[0]
+        if self._aps is None or f"{hostname}/{cls}" not in self._intervals:
             return False
-        job = self._aps.get_job(job_id)
-        if job is None:
-            return False
-        job.modify(next_run_time=dt.datetime.now(dt.UTC))
+        task = asyncio.get_running_loop().create_task(self._run(hostname, cls, scheduled=False))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
         return True
 
     # -- jobs --------------------------------------------------------------------------------------
@@ -209,13 +213,20 @@ class Scheduler:
         if self._observer is not None:
             self._observer.misfired(self._protocol)
 
-    async def _run(self, hostname: str, cls: IntervalClass) -> None:
+    async def _run(self, hostname: str, cls: IntervalClass, scheduled: bool = True) -> None:
+        job_id = f"{hostname}/{cls}"
+        if job_id in self._inflight:  # a triggered poll and the scheduled one met: one is enough
+            if scheduled and self._observer is not None:
+                self._observer.misfired(self._protocol)
+            return
         task = asyncio.current_task()
         assert task is not None
         self._running.add(task)
+        self._inflight.add(job_id)
         try:
             await self.poll(hostname, cls)
         finally:
+            self._inflight.discard(job_id)
             self._running.discard(task)
 
     async def poll(self, hostname: str, cls: IntervalClass) -> PollResult | None:

@@ -173,6 +173,7 @@ class _Walk:
     pending: tuple[ChainRow, bytes] | None = None
     last_seq: int | None = None
     leaves: list[bytes] = field(default_factory=list)
+    after_move: bool = False  # the previous row was a moved record: its successor's link is explained
 
     def _say(self, seq: int | None, what: str) -> None:
         self.problems.append(Problem(self.stream, self.day, seq, what))
@@ -195,13 +196,15 @@ class _Walk:
                 link_ok = True
             else:
                 self._say(suspect.seq, "record modified: its content no longer matches its chain hash")
+        after_move, self.after_move = self.after_move, False
         if not self_ok:
             moved = self._original_seq(row)
             if moved is not None:
                 self._say(row.seq, f"records reordered: this row holds the record chained as seq {moved}")
+                self.after_move = True
             else:
                 self.pending = (row, self.expected)
-        elif not link_ok:
+        elif not link_ok and not after_move:
             if row.prev_hash in self.recent:
                 skipped = [s for s in self.recent.values() if s > self.recent[row.prev_hash]]
                 for seq in skipped:

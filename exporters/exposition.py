@@ -43,7 +43,7 @@ class Family:
     metric: catalogue.Metric
     sample_name: str  # name on each sample line (`..._total`, `..._info`)
     is_info: bool
-    headers: dict[str, str]  # format -> header lines
+    headers: dict[str, bytes]  # format -> header lines
 
 
 def family_of(metric: catalogue.Metric) -> Family:
@@ -64,7 +64,7 @@ def family_of(metric: catalogue.Metric) -> Family:
     om = f"# HELP {base} {escape_label_value(metric.help)}\n# TYPE {base} {metric.type}\n"
     if unit:
         om += f"# UNIT {base} {unit}\n"
-    return Family(metric, base + suffix, metric.type == "info", {TEXT: text, OPENMETRICS: om})
+    return Family(metric, base + suffix, metric.type == "info", {TEXT: text.encode(), OPENMETRICS: om.encode()})
 
 
 # Catalogue order is the exposition order of the device families.
@@ -89,8 +89,8 @@ class DeviceRenderer:
         prefix = f"{family.sample_name}{{{inner}}} " if inner else f"{family.sample_name} "
         return prefix + floatToGoString(1) + "\n" if family.is_info else prefix
 
-    def render(self, samples: Iterable[Sample]) -> dict[str, str]:
-        """metric name -> this device's sample lines of that metric, in sample order."""
+    def render(self, samples: Iterable[Sample]) -> dict[str, bytes]:
+        """metric name -> this device's sample lines of that metric (UTF-8), in sample order."""
         previous, current = self._prefixes, {}
         lines: dict[str, list[str]] = {}
         fmt = floatToGoString
@@ -105,13 +105,14 @@ class DeviceRenderer:
             bucket.append(prefix if prefix[-1] == "\n" else f"{prefix}{fmt(s.value)}\n")
         # Only the series of the latest poll are kept: a vanished interface does not leak memory.
         self._prefixes = current
-        return {metric: "".join(chunk) for metric, chunk in lines.items()}
+        # Encoded here, once per poll, so that a scrape only joins bytes.
+        return {metric: "".join(chunk).encode() for metric, chunk in lines.items()}
 
 
 @dataclass(frozen=True, slots=True)
 class _Rendered:
     entry: DeviceEntry
-    chunks: dict[str, str]
+    chunks: dict[str, bytes]
 
 
 class DeviceExposition:
@@ -147,7 +148,7 @@ class DeviceExposition:
             return
         self._chunks(entry)
 
-    def _chunks(self, entry: DeviceEntry) -> dict[str, str]:
+    def _chunks(self, entry: DeviceEntry) -> dict[str, bytes]:
         done = self._rendered.get(entry.device)
         if done is not None and done.entry is entry:
             return done.chunks
@@ -164,21 +165,24 @@ class DeviceExposition:
         return chunks
 
     def text(self, fmt: str = TEXT) -> str:
+        return self.body(fmt).decode()
+
+    def body(self, fmt: str = TEXT) -> bytes:
         """The device families in `fmt` (TEXT or OPENMETRICS, without the OpenMetrics `# EOF`)."""
-        buckets: dict[str, list[str]] = {}
+        buckets: dict[str, list[bytes]] = {}
         for entry in self._store.snapshot():
             for metric, chunk in self._chunks(entry).items():
                 bucket = buckets.get(metric)
                 if bucket is None:
                     bucket = buckets[metric] = []
                 bucket.append(chunk)
-        out: list[str] = []
+        out: list[bytes] = []
         for name, family in FAMILIES.items():
             bucket = buckets.get(name)
             if bucket:
                 out.append(family.headers[fmt])
                 out.extend(bucket)
-        return "".join(out)
+        return b"".join(out)
 
 
 def identity_labels(site: str, site_kind: str, commune: str, device: str, role: str) -> Labels:
@@ -210,7 +214,7 @@ def render(devices: DeviceExposition, registry: CollectorRegistry | None,
            accept: str | None = None) -> tuple[bytes, str]:
     """The whole /metrics body: device families then the self-metrics, and its content type."""
     fmt, encoder, content_type = negotiate(accept)
-    body = devices.text(fmt).encode()
+    body = devices.body(fmt)
     if registry is not None:
         body += encoder(registry)  # the OpenMetrics encoder ends with `# EOF`
     elif fmt == OPENMETRICS:

@@ -16,7 +16,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -130,12 +131,15 @@ class Lab:
         fingerprint = layout.data_fingerprint(inv_root, devices, security.community)
         state = self.state()
         if state is not None:
-            if self.running() and state.get("fingerprint") == fingerprint:
+            same = state.get("fingerprint") == fingerprint
+            if same and self.running():
                 state["already_running"] = True
                 return state
             if any(self.alive(p) for p in state["processes"]):
-                raise LabError(f"a lab with another inventory or layout is running from {self.runtime}: "
-                               "run `thdmon lab stop` first")
+                if not same:
+                    raise LabError(f"a lab with another inventory or layout is running from {self.runtime}: "
+                                   "run `thdmon lab stop` first")
+                self.stop()  # some of its processes died: restart them all
         self.runtime.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chmod(self.runtime, 0o700)
         snmpsim_root = self.runtime / "snmpsim"
@@ -297,3 +301,15 @@ class Lab:
         device = self.device(hostname)
         return control.update(self.control_file, device.index, mode=None, delay=None)
 
+
+
+@contextmanager
+def lab_running(runtime: Path, inv: Inventory, inv_root: Path, **options: Any) -> Iterator[tuple[Lab, dict[str, Any]]]:
+    """A lab for the duration of a block (tests, benchmarks): `options` are those of `Lab.start`;
+    pass `port=` a free port (lab.snmp.snmpd.free_udp_port) and `only=` a set of hostnames."""
+    lab = Lab(runtime)
+    state = lab.start(inv, inv_root, **options)
+    try:
+        yield lab, state
+    finally:
+        lab.stop()

@@ -187,7 +187,10 @@ class GufoEngine:
         if conn is not None:
             self._conns.move_to_end(target)
             return conn
-        conn = self._open(target)
+        try:
+            conn = self._open(target)
+        except OSError as exc:  # e.g. no route for an IPv6 target on an IPv4-only host
+            raise SnmpError(DownReason.unreachable, f"{target.endpoint}: cannot open a socket: {exc}") from None
         self._conns[target] = conn
         if len(self._conns) > self._max_sessions:
             self._conns.popitem(last=False)

@@ -66,6 +66,7 @@ def plan(inv: Inventory, processes: int = DEFAULT_PROCESSES, port: int | None = 
     if processes < 1:
         raise LabError("the lab needs at least one snmpsim process")
     notes: list[str] = []
+    unserved_recordings = 0
     chosen = []
     for hostname in sorted(inv.devices):
         device = inv.devices[hostname]
@@ -77,14 +78,19 @@ def plan(inv: Inventory, processes: int = DEFAULT_PROCESSES, port: int | None = 
         stem = recording_stem(device.tags)
         recording = None
         if stem is not None:
-            path = recordings_dir / f"{stem}.snmprec" if recordings_dir else None
-            if path is None or not path.is_file():
-                notes.append(f"{hostname}: recording {stem}.snmprec not found"
-                             f"{f' in {recordings_dir}' if recordings_dir else ''}, not served")
+            if recordings_dir is None:
+                unserved_recordings += 1
+                continue
+            path = recordings_dir / f"{stem}.snmprec"
+            if not path.is_file():
+                notes.append(f"{hostname}: recording {path} not found, not served")
                 continue
             recording = str(path)
         credential = inv.credentials.get(device.snmp or "")
         chosen.append((device, credential is not None and credential.type == "snmp_v3", recording))
+    if unserved_recordings:
+        notes.append(f"{unserved_recordings} real-device recordings not served: no recordings directory "
+                     "(../shared/snmprec is absent)")
     per_process: list[list[tuple]] = [[] for _ in range(processes)]
     for k, item in enumerate(chosen):
         per_process[k % processes].append(item)

@@ -90,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
               f"warm={row['warm_s']:.1f}s first_sweep={row['first_sweep_s']:.1f}s "
               f"steady_sweep={row['steady_sweep_s']:.2f}s get_median={row['steady_get_median_ms']:.1f}ms "
               f"answered={row['answered']} walk={row['walk_varbinds_per_s']:.0f} varbinds/s "
-              f"(warm x{row['warm_s'] / ref['warm_s']:.2f}, steady x{row['steady_sweep_s'] / ref['steady_sweep_s']:.2f}, "
+              f"(warm x{row['warm_s'] / ref['warm_s']:.2f}, "
+              f"steady x{row['steady_sweep_s'] / ref['steady_sweep_s']:.2f}, "
               f"walk x{row['walk_varbinds_per_s'] / ref['walk_varbinds_per_s']:.2f} vs processes={ref['processes']})",
               flush=True)
     return 0

@@ -59,8 +59,6 @@ def start(ctx: click.Context, processes: int, port: int | None, communes: tuple[
             raise LabError(f"no device in commune(s) {', '.join(communes)}")
     recordings_dir = recordings or (SHARED_RECORDINGS if SHARED_RECORDINGS.is_dir() else None)
     state = _lab(ctx).start(inv, Path(settings.inventory), processes, port, only, recordings_dir, timeout)
-    if recordings_dir is None:
-        state["notes"] = [*state["notes"], f"{SHARED_RECORDINGS} is absent: real-device recordings not served"]
 
     def human() -> None:
         console = Console()

@@ -58,7 +58,8 @@ def cli(ctx: click.Context, listen: str | None, shard: str | None, engine: str |
     """Poll the devices on their intervals and serve /metrics and /healthz until SIGTERM."""
     settings: Settings = ctx.obj["settings"]
     if not ctx.obj.get("debug"):
-        logging.getLogger().setLevel(logging.INFO)
+        logging.getLogger().setLevel(logging.INFO)  # a service logs its events; one line per job run is noise:
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     collector = settings.collector
     if (tls_cert is None) != (tls_key is None):
         raise CollectorError("--tls-cert and --tls-key go together")

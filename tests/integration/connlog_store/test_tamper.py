@@ -89,11 +89,18 @@ def test_reordered_records_are_named(sealed: Store, key) -> None:
     _sql(sealed, "UPDATE connlog_record SET seq = -1 WHERE seq = 2500")
     _sql(sealed, "UPDATE connlog_record SET seq = 2500 WHERE seq = 2510")
     _sql(sealed, "UPDATE connlog_record SET seq = 2510 WHERE seq = -1")
-    faults = _faults(sealed, key)
-    assert "records day 2026-11-22 seq 2500: records reordered: this row holds the record chained as seq 2510" \
-        in faults
-    assert "records day 2026-11-22 seq 2510: records reordered: this row holds the record chained as seq 2500" \
-        in faults
+    assert _faults(sealed, key) == [
+        "records day 2026-11-22 seq 2500: records reordered: this row holds the record chained as seq 2510",
+        "records day 2026-11-22 seq 2510: records reordered: this row holds the record chained as seq 2500"]
+
+
+def test_inserted_garbage_row_is_named(sealed: Store, key) -> None:
+    _sql(sealed, "INSERT INTO connlog_record (seq, day, kind, source, received_at, event_time, prev_hash, chain_hash)"
+                 " VALUES (2705, '2026-11-22', 'dhcp', 'x', 1.0, 1.0, :a, :b)", a=b"1" * 32, b=b"2" * 32)
+    assert _faults(sealed, key) == [
+        "records day 2026-11-22 seq 2705: record inserted: it is not part of the chain (seq 2710 is chained "
+        "directly after what precedes it)",
+        "records day 2026-11-22: 101 records present, the seal signed 100"]
 
 
 def test_recomputed_chain_still_fails_the_signed_root(sealed: Store, key) -> None:

@@ -33,7 +33,7 @@ def _run_cycle(tmp_path, start_args: list[str]) -> None:
         human = _thdmon(tmp_path, "status")
         assert human.returncode == 0 and "answering" in human.stdout
         assert _thdmon(tmp_path, "fail", "cs-coubron-acc1", "--mode", "silent").returncode == 0
-        rc, out = snmp("snmpget", f"127.1.{_third_octet(tmp_path)}:{port}", "1.3.6.1.2.1.1.5.0", timeout=1)
+        rc, _ = snmp("snmpget", f"127.1.{_third_octet(tmp_path)}:{port}", "1.3.6.1.2.1.1.5.0", timeout=1)
         assert rc != 0
         assert _thdmon(tmp_path, "heal", "cs-coubron-acc1").returncode == 0
         unknown = _thdmon(tmp_path, "fail", "no-such-device", "--mode", "silent")
@@ -73,7 +73,7 @@ def test_full_departement_starts_and_every_device_answers(tmp_path):
                                                              LAB_SECRETS["lab_snmp_community"], timeout=5.0),
                                      devices))
         assert sum(answered) == len(devices)
-        rc, out = snmp("snmpget", f"{state['devices']['dc-pleyel-core1']['address']}:{port}", "1.3.6.1.2.1.1.5.0")
+        _, out = snmp("snmpget", f"{state['devices']['dc-pleyel-core1']['address']}:{port}", "1.3.6.1.2.1.1.5.0")
         assert value_of(out) == "dc-pleyel-core1"
     finally:
         _thdmon(tmp_path, "stop")

@@ -3,33 +3,35 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+from pathlib import Path
 
-from lab.snmp.snmpd import snmpd_agents
+from lab.snmp.snmpd import SNMPD, snmpd_agents
 from tests.conftest import require
-from tests.integration.lab.conftest import snmp, value_of
+from tests.integration.lab.conftest import value_of
+
+SYS_NAME = "1.3.6.1.2.1.1.5.0"
 
 
-def test_snmpd_agents_answer_v2c_and_v3(tmp_path):
-    require(shutil.which("snmpget") is not None and shutil.which("snmpd") is not None
-            or __import__("pathlib").Path("/usr/sbin/snmpd").is_file(), "net-snmp snmpd/snmp missing")
+def _get(agent, *auth: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["snmpget", *auth, "-On", "-t", "2", "-r", "0", agent.endpoint, SYS_NAME],
+                          capture_output=True, text=True, timeout=30)
+
+
+def _gone(pid: int) -> bool:
+    stat = Path(f"/proc/{pid}/stat")
+    return not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] == "Z"
+
+
+def test_snmpd_agents_answer_v2c_and_v3_then_stop(tmp_path):
+    require(Path(SNMPD).is_file() and shutil.which("snmpget") is not None, "net-snmp snmpd/snmpget missing")
     with snmpd_agents(2, tmp_path, addresses=["127.5.1.1", "127.5.1.2"]) as agents:
         assert [a.address for a in agents] == ["127.5.1.1", "127.5.1.2"]
-        a = agents[1]
-        import subprocess
-
-        v2c = subprocess.run(["snmpget", "-v2c", "-c", a.community, "-On", "-t", "2", "-r", "0", a.endpoint,
-                              "1.3.6.1.2.1.1.5.0"], capture_output=True, text=True)
-        assert value_of(v2c.stdout) == "thdmon-lab-snmpd"
-        v3 = subprocess.run(["snmpget", "-v3", "-l", "authPriv", "-u", a.v3_user, "-a", "SHA", "-A", a.auth_key,
-                             "-x", "AES", "-X", a.priv_key, "-On", "-t", "2", "-r", "0", a.endpoint,
-                             "1.3.6.1.2.1.1.5.0"], capture_output=True, text=True)
-        assert value_of(v3.stdout) == "thdmon-lab-snmpd"
-        wrong = subprocess.run(["snmpget", "-v3", "-l", "authPriv", "-u", a.v3_user, "-a", "SHA", "-A", "wrongpass1",
-                                "-x", "AES", "-X", a.priv_key, "-On", "-t", "1", "-r", "0", a.endpoint,
-                                "1.3.6.1.2.1.1.5.0"], capture_output=True, text=True)
-        assert wrong.returncode != 0
-        pids = [agent.pid for agent in agents]
-    for pid in pids:
-        assert not __import__("pathlib").Path(f"/proc/{pid}").exists() or \
-            "Z" in __import__("pathlib").Path(f"/proc/{pid}/stat").read_text().split(")")[1][:3]
-    assert snmp  # the shared helper stays importable
+        agent = agents[1]
+        assert value_of(_get(agent, "-v2c", "-c", agent.community).stdout) == "thdmon-lab-snmpd"
+        v3 = ["-v3", "-l", "authPriv", "-u", agent.v3_user, "-a", "SHA", "-x", "AES", "-X", agent.priv_key]
+        assert value_of(_get(agent, *v3, "-A", agent.auth_key).stdout) == "thdmon-lab-snmpd"
+        assert _get(agent, *v3, "-A", "wrongpass1").returncode != 0
+        assert "auth_key" not in repr(agent) and agent.auth_key not in repr(agent)
+        pids = [a.pid for a in agents]
+    assert all(_gone(pid) for pid in pids)

@@ -165,6 +165,14 @@ def test_serve_polls_snmpd_reloads_and_stops_cleanly(tmp_path: Path, serve: Serv
     until("removed device gone", lambda: serve.metrics() and ("thdmon_device_up", "sw-col-jj-acc2")
           not in serve.metrics())
 
+    def ok_reloads() -> float:
+        samples = serve.metrics().get(("thdmon_collector_inventory_reloads_total", ""), [])
+        return sum(s.value for s in samples if s.labels["result"] == "ok")
+
+    before = ok_reloads()
+    serve.process.send_signal(signal.SIGHUP)  # reload without any file change
+    until("SIGHUP reload", lambda: ok_reloads() == before + 1)
+
     serve.process.send_signal(signal.SIGTERM)
     assert serve.process.wait(timeout=15) == 0
     assert "event=stopped" in serve.log.read_text()
