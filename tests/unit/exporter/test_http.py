@@ -16,10 +16,16 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from prometheus_client import CollectorRegistry
+from prometheus_client.openmetrics.parser import text_string_to_metric_families as om_families
 from pydantic import SecretStr
 
 from collector.errors import CollectorError
+from collector.store import Store
+from exporters import exposition
 from exporters.http import BasicAuth, MetricsServer, Tls, check_exposure, is_loopback, parse_listen
+
+from .conftest import tricky_dataset
 
 BODY = b"# HELP thdmon_device_up x\n# TYPE thdmon_device_up gauge\n" + b'thdmon_device_up{device="sw"} 1.0\n' * 200
 
@@ -136,3 +142,26 @@ def test_tls_serves_metrics_to_a_client_trusting_the_certificate(tmp_path):
         server.stop()
     with pytest.raises(CollectorError, match="TLS certificate"):
         Tls(tmp_path / "missing.pem", tmp_path / "k.pem").context()
+
+
+def test_the_scraper_gets_openmetrics_when_it_asks_for_it():
+    store = Store(clock=lambda: 1.0)
+    devices = exposition.DeviceExposition(store, tricky_dataset(store))
+    registry = CollectorRegistry()
+    server = MetricsServer("127.0.0.1:0", lambda accept: exposition.render(devices, registry, accept),
+                           lambda: (True, "ok"))
+    server.start()
+    try:
+        # What Prometheus 2.42 sends.
+        accept = ("application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,"
+                  "text/plain;version=0.0.4;q=0.5,*/*;q=0.1")
+        response = _get(server, "/metrics", {"Accept": accept, "Accept-Encoding": "gzip"})
+        assert response.getheader("Content-Type").startswith("application/openmetrics-text; version=1.0.0")
+        text = gzip.decompress(response.read()).decode()
+        assert text.endswith("# EOF\n")
+        families = {f.name: f for f in om_families(text)}
+        assert families["thdmon_device"].type == "info"
+        plain = _get(server, "/metrics").read().decode()
+        assert "# EOF" not in plain and "# TYPE thdmon_device_info gauge" in plain
+    finally:
+        server.stop()
