@@ -26,6 +26,8 @@ from collector.snmp.profile import modules as load_modules
 from collector.snmp.target import Target
 from inventory.model import Device, Inventory, SnmpV2cCredential, SnmpV3Credential
 
+SNMP_ENGINE_ID = "1.3.6.1.6.3.10.2.1.1.0"  # SNMP-FRAMEWORK-MIB snmpEngineID.0
+
 
 @dataclass(slots=True)
 class CollectOptions:
@@ -58,6 +60,7 @@ class CollectReport:
 
 
 def new_engine(name: str) -> SnmpEngine:
+    """A fresh engine by name (gufo or pysnmp), imported only when first used."""
     if name == "gufo":
         from collector.snmp.gufo_engine import GufoEngine
         return GufoEngine()
@@ -65,9 +68,6 @@ def new_engine(name: str) -> SnmpEngine:
         from collector.snmp.pysnmp_engine import PysnmpEngine
         return PysnmpEngine()
     raise CollectorError(f"unknown SNMP engine {name!r} (gufo or pysnmp)")
-
-
-_new_engine = new_engine  # the name collector.service imports
 
 
 def check_profiles(inventory: Inventory, modules: Mapping[str, Module]) -> None:
@@ -120,7 +120,12 @@ class SnmpPoller:
         for key in [k for k in self._memories if k[0] not in inventory.devices]:
             del self._memories[key]
 
-    def _engine(self, target: Target) -> SnmpEngine:
+    def forget(self, hostname: str) -> None:
+        """A device left the schedule: drop its memory of every interval class."""
+        for key in [k for k in self._memories if k[0] == hostname]:
+            del self._memories[key]
+
+    def engine_for(self, target: Target) -> SnmpEngine:
         name = "pysnmp" if choose_engine(target) == "pysnmp" else self.options.engine
         if name not in self._engines:
             self._engines[name] = new_engine(name)
@@ -136,9 +141,20 @@ class SnmpPoller:
                                                             since=now, last_poll=now))
         memory = self._memories.setdefault((device.hostname, interval or "all"), DeviceMemory())
         async with self._limiter.slot():
-            return await poll_device(self._engine(target), target, profile=device.profile,
+            return await poll_device(self.engine_for(target), target, profile=device.profile,
                                      profiles=self.inventory.profiles, modules=self.modules, memory=memory,
                                      interval=interval, max_repetitions=self.options.max_repetitions)
+
+    async def engine_id(self, device: Device) -> str | None:
+        """The device's snmpEngineID in hex (what its SNMPv3 traps are keyed with); None if unknown."""
+        try:
+            target = target_for(device, self.inventory, self.options)
+            async with self._limiter.slot():
+                varbinds = await self.engine_for(target).get(target, [SNMP_ENGINE_ID])
+        except CollectorError:  # SnmpError included: the device is down, the poll says why
+            return None
+        value = varbinds[0].value if varbinds else None
+        return value.hex() if isinstance(value, bytes) and value else None
 
     async def close(self) -> None:
         for engine in self._engines.values():

@@ -11,6 +11,10 @@ Design decisions:
   reason timeout instead of silently freezing its job.
 - The job reads the device from `self._devices` at run time, so a reload that changes an address or a
   credential takes effect at the next poll without touching the job or the stored state.
+- A device whose poll fails goes into jittered exponential backoff (`collector.snmp.limits.DeviceBackoff`,
+  per device, all classes): its scheduled polls are skipped (counted as `backed_off`, not as failures)
+  until the backoff expires, while the store keeps reporting it down with its reason. The first success
+  ends it. A triggered poll (a trap: the device is talking) is never held back by the backoff.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from collector.model import DeviceState, DownReason, PollResult
+from collector.snmp.limits import DeviceBackoff
 from collector.store import Store
 from inventory.model import Device, Profile
 
@@ -44,6 +49,8 @@ class PollObserver(Protocol):
     def polled(self, protocol: str, result: PollResult, duration: float, watchdog: bool) -> None: ...
 
     def misfired(self, protocol: str) -> None: ...
+
+    def backed_off(self, protocol: str) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +99,7 @@ class Scheduler:
     def __init__(self, poller: Poller, store: Store, *, defaults: Defaults = Defaults(),
                  classes: tuple[IntervalClass, ...] = ("fast", "slow"), observer: PollObserver | None = None,
                  watchdog_ratio: float = 0.8, concurrency: int = 64, protocol: str = "snmp",
+                 backoff: DeviceBackoff | None = None,
                  today: Callable[[], dt.date] = lambda: dt.datetime.now(dt.UTC).date(),
                  clock: Callable[[], float] = time.time) -> None:
         self._poller = poller
@@ -104,6 +112,7 @@ class Scheduler:
         self._protocol = protocol
         self._today = today
         self._clock = clock
+        self.backoff = backoff if backoff is not None else DeviceBackoff()
         self._devices: dict[str, Device] = {}
         self._profiles: dict[str, Profile] = {}
         self._intervals: dict[str, float] = {}  # job id -> seconds
@@ -170,9 +179,11 @@ class Scheduler:
         self._intervals = intervals
         for hostname in report.removed:
             self._store.remove(hostname)
+            self.backoff.success(hostname)  # forget it: a device added back later starts afresh
         today = self._today()
         for hostname in report.changed:
             self._store.set_maintenance(hostname, wanted[hostname].in_maintenance(today))
+            self.backoff.success(hostname)  # a fixed address or credential is tried at the next poll
         return report
 
     def trigger(self, hostname: str) -> bool:
@@ -184,7 +195,7 @@ class Scheduler:
         cls = self._classes[0]
         if self._aps is None or f"{hostname}/{cls}" not in self._intervals:
             return False
-        task = asyncio.get_running_loop().create_task(self._run(hostname, cls, scheduled=False))
+        task = asyncio.get_running_loop().create_task(self.run_job(hostname, cls, scheduled=False))
         self._running.add(task)
         task.add_done_callback(self._running.discard)
         return True
@@ -199,7 +210,7 @@ class Scheduler:
         trigger = IntervalTrigger(seconds=interval, start_date=dt.datetime.fromtimestamp(start, dt.UTC),
                                   timezone=dt.UTC)
         # A run more than half an interval late is better skipped (and counted) than run in a burst.
-        self._aps.add_job(self._run, trigger, args=(hostname, cls), id=job_id, name=job_id, max_instances=1,
+        self._aps.add_job(self.run_job, trigger, args=(hostname, cls), id=job_id, name=job_id, max_instances=1,
                           coalesce=True, misfire_grace_time=max(1, int(interval / 2)), replace_existing=True)
 
     def _remove_job(self, job_id: str) -> None:
@@ -213,11 +224,18 @@ class Scheduler:
         if self._observer is not None:
             self._observer.misfired(self._protocol)
 
-    async def _run(self, hostname: str, cls: IntervalClass, scheduled: bool = True) -> None:
+    async def run_job(self, hostname: str, cls: IntervalClass, scheduled: bool = True) -> None:
+        """One run of a device's job (what APScheduler calls), or a triggered poll (`scheduled=False`)."""
         job_id = f"{hostname}/{cls}"
         if job_id in self._inflight:  # a triggered poll and the scheduled one met: one is enough
             if scheduled and self._observer is not None:
                 self._observer.misfired(self._protocol)
+            return
+        if scheduled and not self.backoff.allowed(hostname):
+            log.debug("event=backoff_skip device=%s class=%s failures=%d", hostname, cls,
+                      self.backoff.failures(hostname))
+            if self._observer is not None:
+                self._observer.backed_off(self._protocol)
             return
         task = asyncio.current_task()
         assert task is not None
@@ -258,6 +276,12 @@ class Scheduler:
         if current is None:
             return None  # removed while polling: do not resurrect it in the store
         self._store.update(hostname, result, part=cls, maintenance=current.in_maintenance(self._today()))
+        if result.state.up:
+            self.backoff.success(hostname)
+        else:
+            delay = self.backoff.failure(hostname)
+            log.info("event=backoff device=%s failures=%d retry_in=%.1f", hostname,
+                     self.backoff.failures(hostname), delay)
         if self._observer is not None:
             self._observer.polled(self._protocol, result, duration, expired)
         return result

@@ -3,8 +3,10 @@
 It owns the process lifecycle: SIGTERM/SIGINT stop it gracefully (running polls get a grace period,
 then are cancelled; engines are closed), SIGHUP or a change of the inventory's files reloads the
 inventory. A reload that fails validation is logged and changes nothing: the previous inventory keeps
-being polled. The exporter side (HTTP, exposition) is wired by `thdmon serve` through `on_inventory`
-hooks: this package never imports the exporter.
+being polled. Both interval classes are scheduled (fast and slow modules; the store merges them).
+The optional trap receiver re-polls a device at once when it sends a trap. The exporter side (HTTP,
+exposition) is wired by `thdmon serve` through `on_inventory` hooks: this package never imports the
+exporter.
 """
 
 from __future__ import annotations
@@ -13,24 +15,18 @@ import asyncio
 import logging
 import os
 import signal
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from collector.collect import CollectOptions, target_for
-from collector.collect import _new_engine as new_engine
-from collector.errors import CollectorError
-from collector.model import DeviceState, DownReason, PollResult
+from collector.model import PollResult
 from collector.schedule import Defaults, IntervalClass, PollObserver, Scheduler
 from collector.shard import ALL, Shard, devices_of_shard
-from collector.snmp.engine import SnmpEngine, choose_engine
-from collector.snmp.poll import DeviceMemory, poll_device
-from collector.snmp.profile import Module
-from collector.snmp.profile import modules as load_modules
+from collector.snmp.limits import DeviceBackoff
 from collector.store import Store
-from inventory.model import Device, Inventory
+from collector.traps import Trap, TrapReceiver, V3TrapUser
+from inventory.model import Device, Inventory, SnmpV2cCredential, SnmpV3Credential
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +37,11 @@ InventoryHook = Callable[[Inventory, Mapping[str, Device]], None]
 class ClosablePoller(Protocol):
     async def __call__(self, device: Device, cls: IntervalClass) -> PollResult: ...
 
+    def set_inventory(self, inventory: Inventory) -> None: ...
+
     def forget(self, hostname: str) -> None: ...
+
+    async def engine_id(self, device: Device) -> str | None: ...
 
     async def close(self) -> None: ...
 
@@ -54,12 +54,48 @@ class ReloadObserver(Protocol):
 class ServiceOptions:
     shard: Shard = ALL
     defaults: Defaults = field(default_factory=Defaults)
-    classes: tuple[IntervalClass, ...] = ("fast",)
+    classes: tuple[IntervalClass, ...] = ("fast", "slow")
     concurrency: int = 64
     reload_interval: float = 5.0  # seconds between checks of the inventory files' mtimes
     shutdown_grace: float = 5.0
     watch_paths: tuple[Path, ...] = ()
     on_inventory: list[InventoryHook] = field(default_factory=list)
+    backoff: DeviceBackoff | None = None  # None: DeviceBackoff's defaults (30 s doubling up to 900 s)
+    trap_listen: tuple[str, int] | None = None  # None: no trap receiver
+    engine_id_retry: float = 300.0  # seconds between attempts to read an SNMPv3 device's snmpEngineID
+
+
+@dataclass(frozen=True, slots=True)
+class TrapConfig:
+    """What the trap receiver accepts, derived from this shard's enabled devices."""
+
+    by_address: dict[str, tuple[str, ...]]  # source address -> hostnames (lab agents may share one)
+    communities: tuple[str, ...] = field(repr=False)  # secrets: never in a repr or a log line
+    v3_users: tuple[V3TrapUser, ...] = field(repr=False)
+
+
+def trap_config(inventory: Inventory, devices: Mapping[str, Device], engine_ids: Mapping[str, str]) -> TrapConfig:
+    """Sources, v2c communities and v3 users (those whose snmpEngineID is known) of `devices`."""
+    by_address: dict[str, list[str]] = {}
+    communities: dict[str, None] = {}
+    users: dict[V3TrapUser, None] = {}
+    for hostname in sorted(devices):
+        device = devices[hostname]
+        by_address.setdefault(str(device.address), []).append(hostname)
+        credential = inventory.credentials.get(device.snmp) if device.snmp else None
+        try:
+            if isinstance(credential, SnmpV2cCredential):
+                communities[inventory.secret(credential.community).get_secret_value()] = None
+            elif isinstance(credential, SnmpV3Credential) and hostname in engine_ids:
+                users[V3TrapUser(
+                    credential.user, engine_ids[hostname], credential.auth_protocol,
+                    inventory.secret(credential.auth_key).get_secret_value() if credential.auth_key else None,
+                    credential.priv_protocol,
+                    inventory.secret(credential.priv_key).get_secret_value() if credential.priv_key else None,
+                )] = None
+        except KeyError:
+            continue  # an unresolved reference: the poller reports that device down with the reason
+    return TrapConfig({a: tuple(h) for a, h in by_address.items()}, tuple(communities), tuple(users))
 
 
 def fingerprint(paths: tuple[Path, ...]) -> frozenset[tuple[str, int, int]]:
@@ -86,14 +122,22 @@ class PollingService:
         self.store = store or Store()
         self._reload_observer = reload_observer
         self.scheduler = Scheduler(poller, self.store, defaults=options.defaults, classes=options.classes,
-                                   observer=observer, concurrency=options.concurrency)
+                                   observer=observer, concurrency=options.concurrency, backoff=options.backoff)
         self.inventory: Inventory | None = None
         self.running = False
         self._reload_requested: asyncio.Event | None = None
         self._fingerprint: frozenset[tuple[str, int, int]] = frozenset()
+        self.traps: TrapReceiver | None = None
+        self._trap_config = TrapConfig({}, (), ())
+        self.engine_ids: dict[str, str] = {}  # hostname -> snmpEngineID (hex) of SNMPv3 devices
+        self._learn_engine_ids: asyncio.Event | None = None
 
     def apply(self, inventory: Inventory) -> None:
-        """Reconcile the schedule (and hooks) with `inventory`, keeping unchanged devices' state."""
+        """Reconcile the schedule (and hooks) with `inventory`, keeping unchanged devices' state.
+
+        The poller validates the inventory first (its profiles' modules): if it refuses, nothing changed.
+        """
+        self._poller.set_inventory(inventory)
         mine = devices_of_shard(inventory, self.options.shard)
         enabled = {h: d for h, d in mine.items() if d.enabled}
         for hook in self.options.on_inventory:
@@ -102,6 +146,9 @@ class PollingService:
         report = self.scheduler.sync(enabled, inventory.profiles)
         for hostname in report.removed:
             self._poller.forget(hostname)
+        for hostname in [*report.removed, *report.changed]:
+            self.engine_ids.pop(hostname, None)  # a changed device may be another agent now
+        self._configure_traps()
         log.info("event=inventory_applied shard=%s devices=%d disabled=%d added=%d removed=%d changed=%d",
                  self.options.shard, len(enabled), len(mine) - len(enabled), len(report.added),
                  len(report.removed), len(report.changed))
@@ -111,11 +158,11 @@ class PollingService:
         try:
             # Parsing YAML and resolving secrets happens off the event loop, so polls keep their time.
             inventory = await asyncio.to_thread(self._load)
+            self.apply(inventory)
         except Exception as exc:  # an InventoryError names file:line; anything else is not fatal either
             log.error("event=inventory_reload_failed kept=previous error=%s", str(exc).replace("\n", " | "))
             ok = False
         else:
-            self.apply(inventory)
             ok = True
         if self._reload_observer is not None:
             self._reload_observer.reloaded(ok)
@@ -129,24 +176,36 @@ class PollingService:
         """Poll until `stop` is set (or SIGTERM/SIGINT); the first inventory must load, later ones may fail."""
         loop = asyncio.get_running_loop()
         self._reload_requested = asyncio.Event()
+        self._learn_engine_ids = asyncio.Event()
         self._fingerprint = fingerprint(self.options.watch_paths)
         if self.inventory is None:
             self.apply(self._load())
+        if self.options.trap_listen is not None:
+            config = self._trap_config
+            self.traps = TrapReceiver(self.options.trap_listen, self._on_trap,
+                                      {a: hs[0] for a, hs in config.by_address.items()},
+                                      config.communities, config.v3_users)
+            self.traps.start()  # a port already taken is a CollectorError, before any poll starts
         if install_signals:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, stop.set)
             loop.add_signal_handler(signal.SIGHUP, self.request_reload)
         self.scheduler.start()
         self.running = True
-        watcher = asyncio.create_task(self._watch(stop))
+        tasks = [asyncio.create_task(self._watch(stop))]
+        if self.traps is not None:
+            tasks.append(asyncio.create_task(self._engine_id_loop(stop)))
         try:
             await stop.wait()
         finally:
             self.running = False
-            watcher.cancel()
+            for task in tasks:
+                task.cancel()
             if install_signals:
                 for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                     loop.remove_signal_handler(sig)
+            if self.traps is not None:
+                self.traps.close()
             await self.scheduler.shutdown(self.options.shutdown_grace)
             await self._poller.close()
             log.info("event=stopped")
@@ -166,47 +225,58 @@ class PollingService:
                 log.info("event=inventory_reload trigger=%s", reason or "files_changed")
                 await self.reload()
 
+    # -- traps -------------------------------------------------------------------------------------
+    def _configure_traps(self, *, learn: bool = True) -> None:
+        if self.inventory is None or self.options.trap_listen is None:
+            return
+        self._trap_config = config = trap_config(self.inventory, self.scheduler.devices, self.engine_ids)
+        if self.traps is not None:
+            self.traps.reconfigure({a: hs[0] for a, hs in config.by_address.items()}, config.communities,
+                                   config.v3_users)
+        if learn and self._learn_engine_ids is not None:
+            self._learn_engine_ids.set()  # new or changed SNMPv3 devices: read their engine ids
+
+    def _on_trap(self, trap: Trap) -> None:
+        """A trap from a device: poll it now (every device at that address: lab agents share one)."""
+        for hostname in self._trap_config.by_address.get(trap.source, ()):
+            self.scheduler.trigger(hostname)
+
+    def trap_counts(self) -> dict[str, int]:
+        return dict(self.traps.counts) if self.traps is not None else {}
+
+    def _v3_devices_without_engine_id(self) -> list[Device]:
+        if self.inventory is None:
+            return []
+        return [d for h, d in sorted(self.scheduler.devices.items())
+                if h not in self.engine_ids and d.snmp is not None
+                and isinstance(self.inventory.credentials.get(d.snmp), SnmpV3Credential)]
+
+    async def _engine_id_loop(self, stop: asyncio.Event) -> None:
+        """SNMPv3 traps are authenticated with the sender's engine id: read each v3 device's snmpEngineID
+        once (one get), again after a reload changed the device, and retry the silent ones periodically."""
+        assert self._learn_engine_ids is not None
+        while not stop.is_set():
+            self._learn_engine_ids.clear()
+            devices = self._v3_devices_without_engine_id()
+            # Concurrent gets, bounded by the poller's limiter: dead devices cost one timeout, not one each.
+            found = await asyncio.gather(*(self._poller.engine_id(d) for d in devices))
+            learnt = False
+            for device, engine_id in zip(devices, found, strict=True):
+                if engine_id and device.hostname in self.scheduler.devices:
+                    self.engine_ids[device.hostname] = engine_id
+                    learnt = True
+                    log.info("event=engine_id_learnt device=%s engine_id=%s", device.hostname, engine_id)
+            if learnt:
+                self._configure_traps(learn=False)
+            try:
+                await asyncio.wait_for(self._learn_engine_ids.wait(), self.options.engine_id_retry)
+            except TimeoutError:
+                pass
+
     def health(self) -> tuple[bool, str]:
         if not self.running:
             return False, "not running"
         return True, f"ok: {len(self.scheduler.devices)} devices, shard {self.options.shard}"
-
-
-class SnmpPoller:
-    """The SNMP poll of one device (collector.snmp.poll), with per-device memory and shared engines."""
-
-    def __init__(self, inventory: Callable[[], Inventory | None], *, engine: str = "gufo", timeout: float = 2.0,
-                 retries: int = 1, max_repetitions: int = 25) -> None:
-        self._inventory = inventory
-        self._options = CollectOptions(engine=engine, timeout=timeout, retries=retries,
-                                       max_repetitions=max_repetitions)
-        self._modules: dict[str, Module] = load_modules()
-        self._engines: dict[str, SnmpEngine] = {}
-        self._memories: dict[str, DeviceMemory] = {}
-
-    async def __call__(self, device: Device, cls: IntervalClass) -> PollResult:
-        inventory = self._inventory()
-        if inventory is None:
-            raise CollectorError("no inventory loaded")
-        try:
-            target = target_for(device, inventory, self._options)
-        except CollectorError as exc:
-            return PollResult([], DeviceState(device=device.hostname, up=False, reason=DownReason.error,
-                                              detail=str(exc), last_poll=time.time()))
-        name = "pysnmp" if choose_engine(target) == "pysnmp" else self._options.engine
-        engine = self._engines.get(name) or self._engines.setdefault(name, new_engine(name))
-        return await poll_device(engine, target, profile=device.profile, profiles=inventory.profiles,
-                                 modules=self._modules, memory=self._memories.setdefault(device.hostname,
-                                                                                         DeviceMemory()),
-                                 max_repetitions=self._options.max_repetitions)
-
-    def forget(self, hostname: str) -> None:
-        self._memories.pop(hostname, None)
-
-    async def close(self) -> None:
-        for engine in self._engines.values():
-            await engine.close()
-        self._engines.clear()
 
 
 def default_watch_paths(inventory_path: Path, secrets_file: Path | None) -> tuple[Path, ...]:

@@ -4,13 +4,14 @@ Only traps from the inventory's devices are acted upon: the source address is lo
 inventory; anything else is counted as `unknown_source` and dropped (a trap is cheap to forge, so it
 may only ever cause a poll, never change a state by itself). SNMPv2c communities and SNMPv3 users come
 from the inventory credentials; SNMPv3 traps need the sender's engine id (authoritative for traps).
+`reconfigure()` applies a reloaded inventory (addresses, communities, users) without rebinding.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from pysnmp.carrier.asyncio.dgram import udp, udp6
@@ -73,13 +74,13 @@ class V3TrapUser:
 
 class TrapReceiver:
     def __init__(self, listen: tuple[str, int], on_trap: Callable[[Trap], None],
-                 devices_by_address: dict[str, str], communities: Iterable[str] = (),
+                 devices_by_address: Mapping[str, str], communities: Iterable[str] = (),
                  v3_users: Iterable[V3TrapUser] = ()) -> None:
         self._listen = listen
         self._on_trap = on_trap
-        self._devices = devices_by_address
-        self._communities = list(communities)
-        self._v3_users = list(v3_users)
+        self._devices = dict(devices_by_address)
+        self._communities = list(dict.fromkeys(communities))
+        self._v3_users = list(dict.fromkeys(v3_users))
         self._engine: engine.SnmpEngine | None = None
         self.counts: dict[str, int] = {}
 
@@ -93,15 +94,33 @@ class TrapReceiver:
         except Exception as exc:
             raise CollectorError(f"trap receiver cannot listen on {self._listen[0]}:{self._listen[1]}: "
                                  f"{exc}") from None
-        for i, community in enumerate(self._communities):
-            config.add_v1_system(snmp_engine, f"trap-area-{i}", community)
-        for u in self._v3_users:
-            config.add_v3_user(snmp_engine, u.user, _AUTH[u.auth_protocol], u.auth_key,
-                               _PRIV[u.priv_protocol], u.priv_key,
-                               securityEngineId=v2c.OctetString(hexValue=u.engine_id))
+        self._register(snmp_engine, self._communities, self._v3_users)
         ntfrcv.NotificationReceiver(snmp_engine, self._received)
         self._engine = snmp_engine
         log.info("event=trap_receiver_started listen=%s:%s", *self._listen)
+
+    @staticmethod
+    def _register(snmp_engine: engine.SnmpEngine, communities: list[str], v3_users: list[V3TrapUser]) -> None:
+        for i, community in enumerate(communities):
+            config.add_v1_system(snmp_engine, f"trap-area-{i}", community)
+        for u in v3_users:
+            config.add_v3_user(snmp_engine, u.user, _AUTH[u.auth_protocol], u.auth_key,
+                               _PRIV[u.priv_protocol], u.priv_key,
+                               securityEngineId=v2c.OctetString(hexValue=u.engine_id))
+
+    def reconfigure(self, devices_by_address: Mapping[str, str], communities: Iterable[str] = (),
+                    v3_users: Iterable[V3TrapUser] = ()) -> None:
+        """A reloaded inventory: new sources, communities and users apply to the next trap."""
+        self._devices = dict(devices_by_address)  # replaced whole: a trap sees the old or the new map
+        new_communities = list(dict.fromkeys(communities))
+        new_users = list(dict.fromkeys(v3_users))
+        if self._engine is not None and (new_communities, new_users) != (self._communities, self._v3_users):
+            for i in range(len(self._communities)):
+                config.delete_v1_system(self._engine, f"trap-area-{i}")
+            for u in self._v3_users:
+                config.delete_v3_user(self._engine, u.user, v2c.OctetString(hexValue=u.engine_id))
+            self._register(self._engine, new_communities, new_users)
+        self._communities, self._v3_users = new_communities, new_users
 
     @property
     def port(self) -> int:

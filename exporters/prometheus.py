@@ -7,10 +7,10 @@ and reloads, and never imports this module itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.metrics_core import GaugeMetricFamily, Metric
+from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from collector.model import PollResult
 from collector.store import Store
@@ -49,6 +49,20 @@ class DevicesByState:
         yield family
 
 
+class TrapCounts:
+    """thdmon_collector_traps_total{trap}, read from the trap receiver's own counts at scrape time."""
+
+    def __init__(self, counts: Callable[[], Mapping[str, int]]) -> None:
+        self._counts = counts
+
+    def collect(self) -> Iterator[Metric]:
+        name, help_, labels = _spec("thdmon_collector_traps_total")
+        family = CounterMetricFamily(name, help_, labels=list(labels))
+        for trap, count in sorted(self._counts().items()):
+            family.add_metric([trap], float(count))
+        yield family
+
+
 class SelfMetrics:
     """Counters and histogram of the polling service, in their own registry."""
 
@@ -65,6 +79,9 @@ class SelfMetrics:
     def watch_devices(self, store: Store, scheduled: Callable[[], Collection[str]]) -> None:
         self.registry.register(DevicesByState(store, scheduled))
 
+    def watch_traps(self, counts: Callable[[], Mapping[str, int]]) -> None:
+        self.registry.register(TrapCounts(counts))
+
     # PollObserver
     def polled(self, protocol: str, result: PollResult, duration: float, watchdog: bool) -> None:
         up = result.state.up
@@ -76,6 +93,10 @@ class SelfMetrics:
 
     def misfired(self, protocol: str) -> None:
         self.misfires.labels(protocol).inc()
+
+    def backed_off(self, protocol: str) -> None:
+        """A scheduled poll skipped because the device is in backoff: neither ok nor failed."""
+        self.polls.labels(protocol, "backoff").inc()
 
     # ReloadObserver
     def reloaded(self, ok: bool) -> None:

@@ -7,6 +7,9 @@ file_sd target: `address:snmp_port` of each enabled device (`[v6]:port` for IPv6
 device, not an HTTP endpoint: a Prometheus job that scrapes the thdmon exporter per device must
 relabel `__address__` into a `target` parameter and point `__address__` at the exporter, as for
 snmp_exporter. The polling service must use the same string when it labels a device's samples.
+
+`shard` (K/N) keeps only the devices of that shard's sites, the split `thdmon serve --shard K/N` polls
+(`inventory.shard`): one file_sd file per collector.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any, Literal
 import yaml
 
 from inventory.model import Device, Inventory, Site
+from inventory.shard import Shard, devices_of_shard
 
 FORMATS = ("file_sd", "ansible", "csv")
 CSV_COLUMNS: tuple[str, ...] = (
@@ -42,17 +46,19 @@ def device_labels(device: Device, site: Site) -> dict[str, str]:
             "device": device.hostname}
 
 
-def _enabled(inv: Inventory) -> Iterable[Device]:
-    return (d for d in inv.devices.values() if d.enabled)
+def _enabled(inv: Inventory, shard: Shard | None = None) -> Iterable[Device]:
+    devices = inv.devices if shard is None else devices_of_shard(inv, shard)
+    return (d for d in devices.values() if d.enabled)
 
 
-def file_sd(inv: Inventory, group_by: Literal["device", "site"] = "device") -> list[dict[str, Any]]:
+def file_sd(inv: Inventory, group_by: Literal["device", "site"] = "device",
+            shard: Shard | None = None) -> list[dict[str, Any]]:
     """Prometheus file_sd target groups: one per device (all labels) or one per site (site labels)."""
     if group_by == "device":
         return [{"targets": [target_of(d)], "labels": device_labels(d, inv.site_of(d))}
-                for d in sorted(_enabled(inv), key=lambda d: d.hostname)]
+                for d in sorted(_enabled(inv, shard), key=lambda d: d.hostname)]
     by_site: dict[str, list[str]] = {}
-    for d in _enabled(inv):
+    for d in _enabled(inv, shard):
         by_site.setdefault(d.site, []).append(target_of(d))
     groups = []
     for site_id in sorted(by_site):
@@ -62,8 +68,9 @@ def file_sd(inv: Inventory, group_by: Literal["device", "site"] = "device") -> l
     return groups
 
 
-def file_sd_json(inv: Inventory, group_by: Literal["device", "site"] = "device") -> str:
-    return json.dumps(file_sd(inv, group_by), indent=2, ensure_ascii=False) + "\n"
+def file_sd_json(inv: Inventory, group_by: Literal["device", "site"] = "device",
+                 shard: Shard | None = None) -> str:
+    return json.dumps(file_sd(inv, group_by, shard), indent=2, ensure_ascii=False) + "\n"
 
 
 def ansible_group(prefix: str, value: str) -> str:
@@ -128,9 +135,12 @@ def _num(value: float | None) -> str:
     return "" if value is None else repr(value)
 
 
-def render(inv: Inventory, fmt: str, group_by: Literal["device", "site"] = "device") -> str:
+def render(inv: Inventory, fmt: str, group_by: Literal["device", "site"] = "device",
+           shard: Shard | None = None) -> str:
+    if shard is not None and fmt != "file_sd":
+        raise ValueError(f"a shard applies to the file_sd export only, not to {fmt}")
     if fmt == "file_sd":
-        return file_sd_json(inv, group_by)
+        return file_sd_json(inv, group_by, shard)
     if fmt == "ansible":
         return ansible_yaml(inv)
     if fmt == "csv":

@@ -260,7 +260,8 @@ class Lab:
         for proc in state["processes"]:
             mine = [d for d in devices if d.process == proc["process"]]
             row = {**proc, "alive": self.alive(proc), "answering": None,
-                   "first": mine[0].endpoint if mine else "", "last": mine[-1].endpoint if mine else ""}
+                   "ports": sorted({d.port for d in mine}), "recordings": sum(1 for d in mine if d.recording),
+                   "v3": sum(1 for d in mine if d.v3)}
             witness = next((d for d in reversed(mine) if not d.v3 and str(d.index) not in failures), None)
             if community and row["alive"] and witness is not None:
                 row["answering"] = probe.answers(witness.address, witness.port, community, timeout=1.0)

@@ -34,7 +34,15 @@ class CollectorSettings(_Section):
     concurrency: int = Field(64, ge=1)
     engine: str = "gufo"  # gufo | pysnmp
     shard: str = "1/1"  # K/N
-    trap_listen: str = "127.0.0.1:10162"
+    trap_listen: str = "127.0.0.1:10162"  # HOST:PORT of the SNMP trap receiver, or "off"
+    backoff_base: float = Field(30.0, gt=0)  # seconds: first delay after a failed poll, doubled up to the cap
+    backoff_cap: float = Field(900.0, gt=0)
+    # HTTP of /metrics. Beyond loopback, basic auth is required: the password as a bcrypt/sha256 hash,
+    # given as a secret reference (env:NAME, file:NAME of the secrets file) or as the hash itself.
+    auth_user: str = ""
+    auth_password_hash: str = ""
+    tls_cert: str = ""  # PEM files; both or neither
+    tls_key: str = ""
 
 
 class ConnlogSettings(_Section):

@@ -1,7 +1,7 @@
 """Which snmpsim process serves which device, and the data directories that make it so.
 
-Layout (measured, see docs/lab.md): P snmpsim processes (default 4 on 2 cores), each listening on the
-unique address:port of its share of the devices (one UDP endpoint per device, ~380 per process), the
+Layout (measured, see docs/lab.md): P snmpsim processes (default 2, one per core), each listening on
+the unique address:port of its share of the devices (one UDP endpoint per device, ~760 per process), the
 data file chosen by the endpoint (lab.snmp.responder). Devices are dealt round robin so every process
 gets a share of each kind. Each device has a lab index, its snmpsim transport id
 1.3.6.1.6.1.1.<index>, unique across processes (`--transport-id-offset`), which keys failure
@@ -23,7 +23,7 @@ from lab.errors import LabError
 from lab.snmp import datagen, topology
 
 TRANSPORT_DOMAIN = "1.3.6.1.6.1.1"
-DEFAULT_PROCESSES = 4
+DEFAULT_PROCESSES = 2
 # Bumped when the generated data changes shape: forces a rebuild of existing runtime directories.
 DATA_VERSION = "1"
 

@@ -110,9 +110,12 @@ def _keep_files_open(argv: list[str]) -> None:
     re-read its dbm.dumb index on nearly every request; this alone made a process ~N times slower.
     """
     endpoints = sum(1 for a in argv if a.startswith("--agent-udpv4-endpoint"))
-    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    # Each open data file holds its text file and its index: leave room for sockets and the rest.
-    datafile.DataFile.max_queue_entries = max(31, min(endpoints + 1, (soft - 2 * endpoints - 64) // 3))
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        soft = hard
+    # One socket per endpoint; an open data file holds its text file and its dbm index.
+    datafile.DataFile.max_queue_entries = max(31, min(endpoints + 1, (soft - endpoints - 64) // 2))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,6 +17,8 @@ from inventory import InventoryError, load_inventory
 from inventory.exports import FORMATS, render
 from inventory.import_csv import ColumnMapping, import_csv, mapping_from_file, mapping_from_options
 from inventory.model import Inventory, Role, SiteKind
+from inventory.shard import Shard
+from inventory.shard import parse as parse_shard
 from thdmon import settings as settings_mod
 
 
@@ -148,12 +150,22 @@ def show(ctx: click.Context, directory: Path | None, as_json: bool) -> None:
               help="file_sd: one target group per device or per site")
 @click.option("--no-secrets", is_flag=True,
               help="do not resolve secret references (export on a host that lacks the secrets)")
+@click.option("--shard", "shard_text", default=None, metavar="K/N",
+              help="file_sd: only the devices of shard K among N, as `thdmon serve --shard K/N` polls them")
 @click.pass_context
 def export(ctx: click.Context, directory: Path | None, fmt: str, output: Path | None, group_by: str,
-           no_secrets: bool) -> None:
+           no_secrets: bool, shard_text: str | None) -> None:
     """Export to Prometheus file_sd JSON, an Ansible YAML inventory or CSV (never with secrets)."""
+    shard: Shard | None = None
+    if shard_text is not None:
+        if fmt != "file_sd":
+            raise click.UsageError("--shard applies to --format file_sd only")
+        try:
+            shard = parse_shard(shard_text)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--shard") from None
     inv = _load(ctx, directory, check_secrets=not no_secrets)
-    text = render(inv, fmt, group_by)  # type: ignore[arg-type]
+    text = render(inv, fmt, group_by, shard)  # type: ignore[arg-type]
     if output is None:
         click.echo(text, nl=False)
     else:

@@ -93,12 +93,13 @@ def status(ctx: click.Context, as_json: bool) -> None:
             return
         table = Table(title=f"thdmon lab: {st['devices']} devices ({st['recordings']} recordings, "
                             f"{st['v3_devices']} SNMPv3) - {st['runtime']}")
-        for col in ("process", "pid", "alive", "answering", "endpoints", "first", "last"):
+        for col in ("process", "pid", "alive", "answering", "endpoints", "SNMPv3", "recordings", "UDP port"):
             table.add_column(col)
         for row in st["processes"]:
             answering = "-" if row["answering"] is None else "yes" if row["answering"] else "NO"
             table.add_row(str(row["process"]), str(row["pid"]), "yes" if row["alive"] else "NO", answering,
-                          str(row["endpoints"]), row["first"], row["last"])
+                          str(row["endpoints"]), str(row["v3"]), str(row["recordings"]),
+                          ", ".join(map(str, row["ports"])))
         console.print(table)
         for hostname, failure in sorted(st["failures"].items()):
             console.print(f"  failure: {hostname}: {failure}")

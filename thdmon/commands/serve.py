@@ -6,18 +6,22 @@ import asyncio
 import logging
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 import prometheus_client
+from pydantic import SecretStr
 
+from collector.collect import CollectOptions, SnmpPoller
 from collector.errors import CollectorError
 from collector.schedule import Defaults
-from collector.service import PollingService, ServiceOptions, SnmpPoller, default_watch_paths
+from collector.service import PollingService, ServiceOptions, default_watch_paths
 from collector.shard import parse_shard
+from collector.snmp.limits import DeviceBackoff
 from exporters import exposition
 from exporters.exposition import DeviceExposition
-from exporters.http import BasicAuth, MetricsServer, Tls
+from exporters.http import BasicAuth, MetricsServer, Tls, is_loopback, parse_listen
 from exporters.prometheus import SelfMetrics
 from inventory.loader import load_inventory
 from inventory.model import Device, Inventory
@@ -25,27 +29,72 @@ from inventory.secrets import load_secrets_file, resolve
 from thdmon.settings import Settings
 
 log = logging.getLogger("thdmon.serve")
+SECRET_SCHEMES = ("env:", "file:")
 
 
-def _auth(user: str | None, ref: str | None, settings: Settings) -> BasicAuth | None:
-    if user is None and ref is None:
-        return None
-    if user is None or ref is None:
-        raise CollectorError("--auth-user and --auth-password-hash go together")
+@dataclass(frozen=True, slots=True)
+class HttpSecurity:
+    auth: BasicAuth | None
+    tls: Tls | None
+
+
+def _password_hash(value: str, settings: Settings) -> SecretStr:
+    """A secret reference (env:NAME, file:NAME) resolved like the inventory's, or the hash itself."""
+    if not value.startswith(SECRET_SCHEMES):
+        return SecretStr(value)  # BasicAuth refuses anything that is not a bcrypt or sha256 hash
     secrets_file, problems = load_secrets_file(settings.secrets_file, None)
     if problems:
         raise CollectorError("; ".join(str(p) for p in problems))
-    value = resolve(ref, secrets_file, os.environ)
-    if isinstance(value, str):
-        raise CollectorError(f"--auth-password-hash: {value}")
-    return BasicAuth(user, value)
+    resolved = resolve(value, secrets_file, os.environ)
+    if isinstance(resolved, str):
+        raise CollectorError(f"collector.auth_password_hash / --auth-password-hash: {resolved}")
+    return resolved
+
+
+def http_security(settings: Settings, *, auth_user: str | None = None, auth_ref: str | None = None,
+                  tls_cert: Path | None = None, tls_key: Path | None = None) -> HttpSecurity:
+    """Basic auth and TLS of /metrics: `[collector]` settings, each overridden by its flag."""
+    collector = settings.collector
+    user = auth_user if auth_user is not None else collector.auth_user
+    ref = auth_ref if auth_ref is not None else collector.auth_password_hash
+    if bool(user) != bool(ref):
+        raise CollectorError("collector.auth_user and collector.auth_password_hash (--auth-user, "
+                             "--auth-password-hash) go together")
+    auth = BasicAuth(user, _password_hash(ref, settings)) if user else None
+    cert = tls_cert if tls_cert is not None else (Path(collector.tls_cert) if collector.tls_cert else None)
+    key = tls_key if tls_key is not None else (Path(collector.tls_key) if collector.tls_key else None)
+    if (cert is None) != (key is None):
+        raise CollectorError("collector.tls_cert and collector.tls_key (--tls-cert, --tls-key) go together")
+    for path in (cert, key):
+        if path is not None and not path.is_file():
+            raise CollectorError(f"TLS file {path} does not exist or is not a file")
+    return HttpSecurity(auth, Tls(cert, key) if cert and key else None)
+
+
+def check_listen(listen: str, security: HttpSecurity) -> None:
+    """Beyond loopback /metrics maps the whole network: refuse to serve it without authentication."""
+    host, _ = parse_listen(listen)
+    if not is_loopback(host) and security.auth is None:
+        raise CollectorError(
+            f"refusing to listen on {listen}: beyond loopback /metrics requires HTTP basic authentication; set "
+            "collector.auth_user and collector.auth_password_hash (thdmon.toml, THDMON_COLLECTOR__AUTH_USER, "
+            "THDMON_COLLECTOR__AUTH_PASSWORD_HASH) or --auth-user/--auth-password-hash, or listen on 127.0.0.1")
+
+
+def trap_listen(text: str) -> tuple[str, int] | None:
+    """'HOST:PORT' or 'off'."""
+    if text.strip().lower() == "off":
+        return None
+    return parse_listen(text)
 
 
 @click.command(name="serve")
 @click.option("--listen", default=None, help="HOST:PORT of /metrics (default: collector.listen, 127.0.0.1:9810)")
 @click.option("--shard", default=None, help="K/N: poll only the sites of shard K among N (default: 1/1)")
 @click.option("--engine", type=click.Choice(["gufo", "pysnmp"]), default=None, help="SNMP engine")
-@click.option("--auth-user", default=None, help="basic-auth user required on /metrics")
+@click.option("--traps", "traps", default=None, metavar="HOST:PORT|off",
+              help="SNMP trap receiver (default: collector.trap_listen, 127.0.0.1:10162); a trap re-polls its device")
+@click.option("--auth-user", default=None, help="basic-auth user required on /metrics (collector.auth_user)")
 @click.option("--auth-password-hash", "auth_ref", default=None, metavar="env:NAME|file:NAME",
               help="secret reference to the password's bcrypt ($2b$...) or sha256:<hex> hash")
 @click.option("--tls-cert", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None)
@@ -53,34 +102,38 @@ def _auth(user: str | None, ref: str | None, settings: Settings) -> BasicAuth | 
 @click.option("--reload-interval", type=click.FloatRange(min=0.2), default=5.0, show_default=True,
               help="seconds between checks of the inventory files for changes (SIGHUP reloads at once)")
 @click.pass_context
-def cli(ctx: click.Context, listen: str | None, shard: str | None, engine: str | None, auth_user: str | None,
-        auth_ref: str | None, tls_cert: Path | None, tls_key: Path | None, reload_interval: float) -> None:
+def cli(ctx: click.Context, listen: str | None, shard: str | None, engine: str | None, traps: str | None,
+        auth_user: str | None, auth_ref: str | None, tls_cert: Path | None, tls_key: Path | None,
+        reload_interval: float) -> None:
     """Poll the devices on their intervals and serve /metrics and /healthz until SIGTERM."""
     settings: Settings = ctx.obj["settings"]
     if not ctx.obj.get("debug"):
         logging.getLogger().setLevel(logging.INFO)  # a service logs its events; one line per job run is noise:
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
     collector = settings.collector
-    if (tls_cert is None) != (tls_key is None):
-        raise CollectorError("--tls-cert and --tls-key go together")
-    tls = Tls(tls_cert, tls_key) if tls_cert and tls_key else None
-    auth = _auth(auth_user, auth_ref, settings)
+    listen = listen or collector.listen
+    security = http_security(settings, auth_user=auth_user, auth_ref=auth_ref, tls_cert=tls_cert, tls_key=tls_key)
+    check_listen(listen, security)
+    try:
+        backoff = DeviceBackoff(base=collector.backoff_base, cap=collector.backoff_cap)
+    except ValueError:
+        raise CollectorError("collector.backoff_cap must be >= collector.backoff_base") from None
     prometheus_client.disable_created_metrics()  # `_created` series of self-metrics: noise for Prometheus
 
     def load() -> Inventory:
         return load_inventory(settings.inventory, settings.secrets_file, state_dir=settings.state_dir)
 
+    inventory = load()  # a broken inventory at start is an error, not a silent empty service
     metrics = SelfMetrics()
-    holder: dict[str, PollingService] = {}
-    poller = SnmpPoller(lambda: holder["service"].inventory, engine=engine or collector.engine,
-                        timeout=collector.timeout, retries=collector.retries)
+    poller = SnmpPoller(inventory, CollectOptions(engine=engine or collector.engine, timeout=collector.timeout,
+                                                  retries=collector.retries, concurrency=collector.concurrency))
     options = ServiceOptions(
         shard=parse_shard(shard or collector.shard),
         defaults=Defaults(fast=collector.fast_interval, slow=collector.slow_interval),
-        classes=("fast",),  # collector.snmp.poll reads every module at once: one class until it splits them
-        concurrency=collector.concurrency, reload_interval=reload_interval,
-        watch_paths=default_watch_paths(settings.inventory, settings.secrets_file))
-    service = holder["service"] = PollingService(load, poller, options, observer=metrics, reload_observer=metrics)
+        classes=("fast", "slow"), concurrency=collector.concurrency, reload_interval=reload_interval,
+        watch_paths=default_watch_paths(settings.inventory, settings.secrets_file), backoff=backoff,
+        trap_listen=trap_listen(traps or collector.trap_listen))
+    service = PollingService(load, poller, options, observer=metrics, reload_observer=metrics)
     devices = DeviceExposition(service.store)
 
     def on_inventory(inventory: Inventory, enabled: Mapping[str, Device]) -> None:
@@ -88,17 +141,18 @@ def cli(ctx: click.Context, listen: str | None, shard: str | None, engine: str |
 
     options.on_inventory.append(on_inventory)
     metrics.watch_devices(service.store, lambda: service.scheduler.devices.keys())
-    server = MetricsServer(listen or collector.listen,
-                           lambda accept: exposition.render(devices, metrics.registry, accept),
-                           service.health, auth=auth, tls=tls)
+    metrics.watch_traps(service.trap_counts)
+    server = MetricsServer(listen, lambda accept: exposition.render(devices, metrics.registry, accept),
+                           service.health, auth=security.auth, tls=security.tls)
     host, port = server.address
-    scheme = "https" if tls else "http"
+    scheme = "https" if security.tls else "http"
 
     async def main() -> None:
-        service.apply(load())  # a broken inventory at start is an error, not a silent empty service
+        service.apply(inventory)
         server.start()
+        trap_note = "traps off" if options.trap_listen is None else "traps on {}:{}".format(*options.trap_listen)
         click.echo(f"thdmon serve: {scheme}://{host}:{port}/metrics, shard {options.shard}, "
-                   f"{len(service.scheduler.devices)} devices", err=True)
+                   f"{len(service.scheduler.devices)} devices, {trap_note}", err=True)
         try:
             await service.run(asyncio.Event())
         finally:

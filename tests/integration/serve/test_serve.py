@@ -24,8 +24,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from collector.model import DownReason
+from collector.schedule import first_run
 from tests.conftest import ROOT, require
-from tests.integration.snmp_engine.agents import Agent, free_udp_port, have, start_snmpd
+from tests.integration.snmp_engine.agents import AUTH_PASS, PRIV_PASS, Agent, free_udp_port, have, start_snmpd
 
 COMMUNE = "Saint-Denis"
 SITE_NAME = "Collège Jean-Jaurès"
@@ -37,7 +38,7 @@ def free_tcp_port() -> int:
         return s.getsockname()[1]
 
 
-def write_inventory(root: Path, devices: list[tuple[str, int]]) -> None:
+def write_inventory(root: Path, devices: list[tuple[str, int]], *, v3_devices: tuple[str, ...] = ()) -> None:
     root.mkdir(parents=True, exist_ok=True)
     (root / "sites.yaml").write_text(f"""sites:
 - id: col-saint-denis-jean-jaures
@@ -49,6 +50,14 @@ def write_inventory(root: Path, devices: list[tuple[str, int]]) -> None:
   test-v2c:
     type: snmp_v2c
     community: env:THDMON_TEST_COMMUNITY
+  test-v3:
+    type: snmp_v3
+    user: privsha
+    security_level: authPriv
+    auth_protocol: SHA
+    auth_key: env:THDMON_TEST_V3_AUTH
+    priv_protocol: AES
+    priv_key: env:THDMON_TEST_V3_PRIV
 profiles:
   linux-host:
     description: Linux hosts running net-snmp
@@ -61,7 +70,7 @@ profiles:
   site: col-saint-denis-jean-jaures
   role: access_switch
   profile: linux-host
-  snmp: test-v2c
+  snmp: {"test-v3" if name in v3_devices else "test-v2c"}
 """ for name, port in devices)
     tmp = root / ".devices.yaml.tmp"
     tmp.write_text(body, encoding="utf-8")
@@ -106,24 +115,35 @@ def snmpd(tmp_path: Path) -> Iterator[Agent]:
     agent.stop()
 
 
-@pytest.fixture
-def serve(tmp_path: Path, snmpd: Agent) -> Iterator[Serve]:
+def start_serve(tmp_path: Path, agent: Agent, *, env: dict[str, str] | None = None,
+                args: tuple[str, ...] = ("--traps", "off"), v3_device: str | None = None) -> Serve:
     inventory = tmp_path / "inventory"
-    write_inventory(inventory, [("sw-col-jj-acc1", snmpd.port)])
+    devices = [(v3_device or "sw-col-jj-acc1", agent.port)]  # one device per address and port
+    write_inventory(inventory, devices, v3_devices=(v3_device,) if v3_device else ())
     port = free_tcp_port()
-    env = {**os.environ, "THDMON_TEST_COMMUNITY": "public", "THDMON_STATE_DIR": str(tmp_path / "state"),
-           "THDMON_COLLECTOR__FAST_INTERVAL": "5", "THDMON_COLLECTOR__TIMEOUT": "0.5",
-           "THDMON_COLLECTOR__RETRIES": "0", "PYTHONPATH": str(ROOT)}
+    full_env = {**os.environ, "THDMON_TEST_COMMUNITY": "public", "THDMON_STATE_DIR": str(tmp_path / "state"),
+                "THDMON_TEST_V3_AUTH": AUTH_PASS, "THDMON_TEST_V3_PRIV": PRIV_PASS,
+                "THDMON_COLLECTOR__FAST_INTERVAL": "5", "THDMON_COLLECTOR__TIMEOUT": "0.5",
+                "THDMON_COLLECTOR__RETRIES": "0", "PYTHONPATH": str(ROOT), **(env or {})}
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "thdmon", "--inventory", str(inventory), "serve",
-                                 "--listen", f"127.0.0.1:{port}", "--reload-interval", "0.5"],
-                                stdout=out, stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
-    handle = Serve(proc, port, log)
+                                 "--listen", f"127.0.0.1:{port}", "--reload-interval", "0.5", *args],
+                                stdout=out, stderr=subprocess.STDOUT, env=full_env, cwd=tmp_path)
+    return Serve(proc, port, log)
+
+
+def stop_serve(handle: Serve) -> None:
+    if handle.process.poll() is None:
+        handle.process.kill()
+    handle.process.wait()
+
+
+@pytest.fixture
+def serve(tmp_path: Path, snmpd: Agent) -> Iterator[Serve]:
+    handle = start_serve(tmp_path, snmpd)
     yield handle
-    if proc.poll() is None:
-        proc.kill()
-    proc.wait()
+    stop_serve(handle)
 
 
 def _up(serve: Serve, device: str) -> float | None:
@@ -216,3 +236,83 @@ scrape_configs:
     finally:
         prom.kill()
         prom.wait()
+
+
+def test_a_trap_from_a_device_re_polls_it_before_its_next_scheduled_poll(tmp_path: Path, snmpd: Agent):
+    require(have("snmptrap"), "net-snmp snmptrap not installed (apt-get install snmp)")
+    device = "sw-col-jj-acc1"
+    intervals = {"fast": 3600.0, "slow": 7200.0}  # no scheduled poll can be mistaken for the re-poll
+    trap_port = free_udp_port()
+    launched = time.time()
+    serve = start_serve(tmp_path, snmpd, env={"THDMON_COLLECTOR__FAST_INTERVAL": "3600",
+                                              "THDMON_COLLECTOR__SLOW_INTERVAL": "7200"},
+                        args=("--traps", f"127.0.0.1:{trap_port}"))
+    try:
+        until("trap receiver started", lambda: "event=trap_receiver_started" in serve.log.read_text())
+        until("/metrics answering", lambda: serve.metrics().get(("thdmon_collector_devices", "")))
+
+        def last_poll() -> float | None:
+            samples = serve.metrics().get(("thdmon_device_last_poll_timestamp_seconds", device))
+            return samples[0].value if samples else None
+
+        before = last_poll()  # None unless a scheduled poll's phase fell in the first seconds
+        sent = time.time()
+        subprocess.run(["snmptrap", "-v2c", "-c", "public", f"127.0.0.1:{trap_port}", "",
+                        "1.3.6.1.6.3.1.1.5.3", "1.3.6.1.2.1.2.2.1.1.1", "i", "1"],
+                       check=True, capture_output=True, env={**os.environ, "MIBS": ""})
+        after = until("re-poll after the trap", lambda: (t := last_poll()) is not None and t != before and t)
+        scheduled = [first_run(device, cls, seconds, launched) + k * seconds
+                     for cls, seconds in intervals.items() for k in range(2)]
+        assert not [t for t in scheduled if sent - 1 <= t <= after], "a scheduled poll was due: ambiguous"
+        assert after >= sent - 1 and _up(serve, device) == 1.0
+        traps = {s.labels["trap"]: s.value for s in serve.metrics()[("thdmon_collector_traps_total", "")]}
+        assert traps == {"linkDown": 1.0}
+        lo = [s for s in serve.metrics().get(("thdmon_interface_receive_bytes_total", device), [])
+              if s.labels["ifname"] == "lo"]
+        assert lo and lo[0].value > 0  # the fast class was polled: interfaces are there
+        serve.process.send_signal(signal.SIGTERM)
+        assert serve.process.wait(timeout=15) == 0
+    finally:
+        stop_serve(serve)
+
+
+def test_an_snmpv3_trap_is_accepted_once_the_devices_engine_id_is_read(tmp_path: Path, snmpd: Agent):
+    """The service reads the v3 device's snmpEngineID (one get) and accepts its authPriv traps."""
+    require(have("snmptrap"), "net-snmp snmptrap not installed (apt-get install snmp)")
+    engine_id = subprocess.run(["snmpget", "-v2c", "-c", "public", "-On", "-Ov", "-Ox", f"127.0.0.1:{snmpd.port}",
+                                "1.3.6.1.6.3.10.2.1.1.0"], capture_output=True, text=True, check=True,
+                               env={**os.environ, "MIBS": ""}).stdout.split(":", 1)[1]
+    engine_id = "".join(engine_id.split())  # "80 00 1F ... \n00 \n": net-snmp wraps long hex strings
+    trap_port = free_udp_port()
+    serve = start_serve(tmp_path, snmpd, v3_device="wlc-col-jj-v3",
+                        env={"THDMON_COLLECTOR__FAST_INTERVAL": "3600", "THDMON_COLLECTOR__SLOW_INTERVAL": "7200"},
+                        args=("--traps", f"127.0.0.1:{trap_port}"))
+    try:
+        until("engine id learnt", lambda: f"device=wlc-col-jj-v3 engine_id={engine_id.lower()}"
+              in serve.log.read_text())
+        argv = ["snmptrap", "-v3", "-e", f"0x{engine_id}", "-u", "privsha", "-l", "authPriv", "-a", "SHA",
+                "-A", AUTH_PASS, "-x", "AES", "-X", PRIV_PASS, f"127.0.0.1:{trap_port}", "", "1.3.6.1.6.3.1.1.5.4",
+                "1.3.6.1.2.1.2.2.1.1.1", "i", "1"]
+        subprocess.run(argv, check=True, capture_output=True, env={**os.environ, "MIBS": ""})
+
+        def traps() -> dict[str, float]:
+            return {s.labels["trap"]: s.value for s in serve.metrics().get(("thdmon_collector_traps_total", ""), [])}
+
+        assert until("v3 trap counted", traps) == {"linkUp": 1.0}
+        until("v3 device polled after its trap", lambda: _up(serve, "wlc-col-jj-v3") == 1.0)
+        assert AUTH_PASS not in serve.log.read_text() and PRIV_PASS not in serve.log.read_text()
+    finally:
+        stop_serve(serve)
+
+
+def test_a_trap_port_already_taken_is_a_clear_error(tmp_path: Path, snmpd: Agent):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        port = taken.getsockname()[1]
+        serve = start_serve(tmp_path, snmpd, args=("--traps", f"127.0.0.1:{port}"))
+        try:
+            assert serve.process.wait(timeout=30) == 2
+        finally:
+            stop_serve(serve)
+    text = serve.log.read_text()
+    assert f"trap receiver cannot listen on 127.0.0.1:{port}" in text and "Traceback" not in text

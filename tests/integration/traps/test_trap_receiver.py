@@ -78,3 +78,34 @@ def test_unknown_source_is_counted_and_dropped(port):
     got = asyncio.run(_run(receiver, [base], expect=1))
     assert got == []
     assert receiver.counts == {"unknown_source": 1}
+
+
+def test_reconfigure_swaps_communities_and_sources_without_rebinding(port):
+    """A reloaded inventory: the old community stops being accepted, the new one is, on the same socket."""
+    got: list[Trap] = []
+    receiver = TrapReceiver(("127.0.0.1", port), got.append, {"127.0.0.1": "sw-old"}, communities=["oldcomm"])
+
+    def send(community: str, trap_oid: str) -> list[str]:
+        return ["snmptrap", "-v2c", "-c", community, f"127.0.0.1:{port}", "123", trap_oid]
+
+    async def main() -> None:
+        receiver.start()
+        try:
+            for argv, expect in ((send("oldcomm", "1.3.6.1.6.3.1.1.5.3"), 1), (None, 0),
+                                 (send("oldcomm", "1.3.6.1.6.3.1.1.5.4"), 1),  # refused now: not counted
+                                 (send("newcomm", "1.3.6.1.6.3.1.1.5.1"), 2)):
+                if argv is None:
+                    receiver.reconfigure({"127.0.0.1": "sw-new"}, ["newcomm"])
+                    continue
+                proc = await asyncio.create_subprocess_exec(*argv, stderr=asyncio.subprocess.PIPE)
+                await proc.communicate()
+                for _ in range(40):
+                    if sum(receiver.counts.values()) >= expect:
+                        break
+                    await asyncio.sleep(0.05)
+        finally:
+            receiver.close()
+
+    asyncio.run(main())
+    assert [(t.device, t.name) for t in got] == [("sw-old", "linkDown"), ("sw-new", "coldStart")]
+    assert receiver.counts == {"linkDown": 1, "coldStart": 1}

@@ -55,12 +55,16 @@ class Observer:
     def __init__(self) -> None:
         self.polls: list[tuple[str, bool, bool]] = []
         self.misfires = 0
+        self.backoffs = 0
 
     def polled(self, protocol: str, result: PollResult, duration: float, watchdog: bool) -> None:
         self.polls.append((result.state.device, result.state.up, watchdog))
 
     def misfired(self, protocol: str) -> None:
         self.misfires += 1
+
+    def backed_off(self, protocol: str) -> None:
+        self.backoffs += 1
 
 
 async def _until(cond, timeout: float = 15.0) -> None:

@@ -21,8 +21,14 @@ class Poller(FakePoller):
         self.forgotten: list[str] = []
         self.closed = False
 
+    def set_inventory(self, inventory: Inventory) -> None:
+        self.inventory = inventory
+
     def forget(self, hostname: str) -> None:
         self.forgotten.append(hostname)
+
+    async def engine_id(self, device: Device) -> str | None:
+        return None
 
     async def close(self) -> None:
         self.closed = True
@@ -111,3 +117,36 @@ def test_fingerprint_sees_edits_additions_and_removals(tmp_path: Path):
     fourth = fingerprint((tmp_path,))
     assert len({first, second, third, fourth}) == 4
     assert fingerprint((tmp_path / "missing",)) == frozenset()
+
+
+def test_trap_config_groups_shared_addresses_and_needs_v3_engine_ids():
+    from pydantic import SecretStr
+
+    from collector.service import trap_config
+    from inventory.model import SnmpV2cCredential, SnmpV3Credential
+    from inventory.secrets import Secrets
+
+    site = Site(id="col-1", name="col-1", kind=SiteKind.college, commune="Pantin")
+
+    def dev(name: str, address: str, port: int, snmp: str) -> Device:
+        return Device(hostname=name, address=ipaddress.ip_address(address), snmp_port=port, site="col-1",
+                      role=Role.access_switch, snmp=snmp)
+
+    devices = {"a": dev("a", "127.0.0.1", 1161, "v2"), "b": dev("b", "127.0.0.1", 1162, "v2"),
+               "w": dev("w", "10.93.0.5", 161, "v3"), "x": dev("x", "10.93.0.6", 161, "missing")}
+    inventory = Inventory(
+        root="/x", sites={"col-1": site}, devices=devices, profiles={},
+        credentials={"v2": SnmpV2cCredential(type="snmp_v2c", community="env:C"),
+                     "v3": SnmpV3Credential(type="snmp_v3", user="mon", security_level="authPriv",
+                                            auth_protocol="SHA", auth_key="env:A", priv_protocol="AES",
+                                            priv_key="env:P")},
+        secrets=Secrets({"env:C": SecretStr("comm-1"), "env:A": SecretStr("auth-key-1"),
+                         "env:P": SecretStr("priv-key-1")}))
+    without = trap_config(inventory, devices, {})
+    assert without.by_address == {"127.0.0.1": ("a", "b"), "10.93.0.5": ("w",), "10.93.0.6": ("x",)}
+    assert without.communities == ("comm-1",) and without.v3_users == ()  # no engine id yet: no v3 user
+    known = trap_config(inventory, devices, {"w": "80001f8880aabb"})
+    (user,) = known.v3_users
+    assert (user.user, user.engine_id, user.auth_key, user.priv_protocol) == ("mon", "80001f8880aabb",
+                                                                             "auth-key-1", "AES")
+    assert not [secret for secret in ("comm-1", "auth-key-1", "priv-key-1") if secret in repr(known)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import subprocess
 import sys
 from collections import Counter
@@ -52,3 +53,33 @@ def test_parse_shard_accepts_k_of_n_and_explains_mistakes():
     for bad in ("0/4", "5/4", "1/0", "two/4", "1-4", ""):
         with pytest.raises(CollectorError, match="shard"):
             parse_shard(bad)
+
+
+def test_file_sd_exports_of_the_shards_partition_the_full_export_as_serve_polls_it(capsys):
+    """`thdmon inventory export --format file_sd --shard K/N` (the real CLI, the sample inventory)."""
+    from collector.service import PollingService, ServiceOptions
+    from inventory import load_inventory
+    from thdmon.cli import main
+    from thdmon.settings import SAMPLE_INVENTORY
+
+    from .test_service import Poller
+
+    def export(*extra: str) -> list[dict]:
+        assert main(["inventory", "export", "--format", "file_sd", "--no-secrets", *extra]) == 0
+        return json.loads(capsys.readouterr().out)
+
+    full = export()
+    inventory = load_inventory(SAMPLE_INVENTORY, None, check_secrets=False)
+    n = 3
+    parts = [export("--shard", f"{k}/{n}") for k in range(1, n + 1)]
+    assert all(parts)  # the sample's sites spread over the three shards
+    union = sorted((g for part in parts for g in part), key=lambda g: g["labels"]["device"])
+    assert union == full  # every device exactly once, with the same targets and labels
+    for k, part in enumerate(parts, start=1):
+        service = PollingService(lambda: inventory, Poller(), ServiceOptions(shard=Shard(k, n)))
+        service.apply(inventory)  # what `thdmon serve --shard k/n` schedules
+        assert sorted(service.scheduler.devices) == sorted(g["labels"]["device"] for g in part)
+    assert main(["inventory", "export", "--format", "csv", "--shard", "1/3"]) == 2
+    assert "--shard applies to --format file_sd only" in capsys.readouterr().err
+    assert main(["inventory", "export", "--format", "file_sd", "--shard", "4/3"]) == 2
+    assert "K must be between 1 and N" in capsys.readouterr().err
