@@ -10,6 +10,7 @@ from the inventory credentials; SNMPv3 traps need the sender's engine id (author
 from __future__ import annotations
 
 import logging
+import socket
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -87,13 +88,22 @@ class TrapReceiver:
     def start(self) -> None:
         """Bind and register; must be called with a running asyncio loop."""
         snmp_engine = engine.SnmpEngine()
-        transport = udp6 if ":" in self._listen[0] else udp
+        ipv6 = ":" in self._listen[0]
+        transport = udp6 if ipv6 else udp
+        # Bound here, synchronously: pysnmp binds in a background task, where a port already taken would
+        # only be logged by asyncio while the service believed it was receiving traps.
+        sock = socket.socket(socket.AF_INET6 if ipv6 else socket.AF_INET, socket.SOCK_DGRAM)
         try:
+            sock.bind(self._listen)
+            sock.setblocking(False)
             config.add_transport(snmp_engine, transport.DOMAIN_NAME,
-                                 transport.UdpAsyncioTransport().open_server_mode(self._listen))
+                                 transport.UdpAsyncioTransport().open_server_mode(sock=sock))
         except Exception as exc:
+            sock.close()
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
             raise CollectorError(f"trap receiver cannot listen on {self._listen[0]}:{self._listen[1]}: "
-                                 f"{exc}") from None
+                                 f"{reason}") from None
+        self._listen = sock.getsockname()[:2]  # the real port when 0 was asked
         self._register(snmp_engine, self._communities, self._v3_users)
         ntfrcv.NotificationReceiver(snmp_engine, self._received)
         self._engine = snmp_engine

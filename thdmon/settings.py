@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 SAMPLE_INVENTORY = Path(__file__).resolve().parent.parent / "inventory" / "sample" / "data"
 
@@ -43,6 +43,12 @@ class CollectorSettings(_Section):
     auth_password_hash: str = ""
     tls_cert: str = ""  # PEM files; both or neither
     tls_key: str = ""
+
+    @model_validator(mode="after")
+    def _backoff_bounds(self) -> CollectorSettings:
+        if self.backoff_cap < self.backoff_base:
+            raise ValueError(f"backoff_cap ({self.backoff_cap:g}) must be >= backoff_base ({self.backoff_base:g})")
+        return self
 
 
 class ConnlogSettings(_Section):

@@ -7,6 +7,7 @@ sorts the whole walk.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Iterable, Sequence
 from operator import itemgetter
@@ -20,6 +21,7 @@ class VarbindLike(Protocol):
 
 
 _COUNTER32_TAGS = {"counter32", "counter", "65"}
+
 
 def is_counter32(type_tag: Any) -> bool:
     name = getattr(type_tag, "name", None) or getattr(type_tag, "value", None) or type_tag
@@ -98,7 +100,8 @@ class Walked:
         # A repeated OID keeps its first position and its last value (as a plain dict assignment would).
         self.by_oid: dict[str, VarbindLike] = {vb.oid.lstrip("."): vb for vb in varbinds if vb.value is not None}
         self._runs: dict[str, list[str]] | None = None
-        self._by_depth: dict[int, dict[str, list[str]]] = {}
+        self._heads: list[str] = []
+        self._first_seen: dict[str, int] = {}
         self._columns: dict[str, list[tuple[str, VarbindLike]]] = {}
         self._indexes: dict[str, frozenset[str]] = {}
         self._reverse: dict[str, dict[str, str]] = {}
@@ -144,19 +147,22 @@ class Walked:
     def _build_column(self, column: str) -> list[tuple[str, VarbindLike]]:
         if self._runs is None:
             self._runs = _group_runs(self.by_oid)
-        runs, depth = self._runs, column.count(".") + 1
-        under = self._by_depth.get(depth)
-        if under is None:
-            under = self._by_depth[depth] = _runs_by_column(runs, depth)
-        heads = under.get(column, [])
-        prefix = column + "."
+            self._heads = sorted(self._runs)  # as strings: the heads under a column are contiguous
+            self._first_seen = {head: i for i, head in enumerate(self._runs)}
+        runs, heads, prefix = self._runs, self._heads, column + "."
+        under = [column] if column in runs else []
+        i = bisect.bisect_left(heads, prefix)
+        while i < len(heads) and heads[i].startswith(prefix):
+            under.append(heads[i])
+            i += 1
         # A run headed above the column (a row whose index has more arcs than its siblings') may hold some.
         above = [k for head in _arc_prefixes(column) if head in runs for k in runs[head] if k.startswith(prefix)]
-        if len(heads) == 1 and not above:
-            keys = runs[heads[0]]
+        if len(under) == 1 and not above:
+            keys = runs[under[0]]
         else:
-            keys = [k for head in heads for k in runs[head]] + above
-        start = len(column) + 1
+            under.sort(key=self._first_seen.__getitem__)
+            keys = [k for head in under for k in runs[head]] + above
+        start = len(prefix)
         indexes = list(map(itemgetter(slice(start, None)), keys))
         if not _strictly_ascending(indexes):
             # A walk out of order (or OIDs spelt two ways): sort the column as the whole walk would be
@@ -182,18 +188,6 @@ def _group_runs(by_oid: dict[str, Any]) -> dict[str, list[str]]:
         run = runs.get(key[:cut]) or runs.setdefault(key[:cut], [])
         run.append(key)
     return runs
-
-
-def _runs_by_column(heads: Iterable[str], depth: int) -> dict[str, list[str]]:
-    """Run heads by their first `depth` arcs: the runs whose OIDs all lie under each column this deep."""
-    out: dict[str, list[str]] = {}
-    for head in heads:
-        parts = head.split(".", depth)
-        if len(parts) < depth:
-            continue
-        column = head if len(parts) == depth else head[:len(head) - len(parts[depth]) - 1]
-        out.setdefault(column, []).append(head)
-    return out
 
 
 def _arc_prefixes(oid: str) -> Iterable[str]:

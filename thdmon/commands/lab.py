@@ -93,7 +93,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
             return
         table = Table(title=f"thdmon lab: {st['devices']} devices ({st['recordings']} recordings, "
                             f"{st['v3_devices']} SNMPv3) - {st['runtime']}")
-        for col in ("process", "pid", "alive", "answering", "endpoints", "SNMPv3", "recordings", "UDP port"):
+        for col in ("proc", "pid", "alive", "answers", "endpoints", "v3", "recordings", "port"):
             table.add_column(col)
         for row in st["processes"]:
             answering = "-" if row["answering"] is None else "yes" if row["answering"] else "NO"

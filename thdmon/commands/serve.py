@@ -114,10 +114,7 @@ def cli(ctx: click.Context, listen: str | None, shard: str | None, engine: str |
     listen = listen or collector.listen
     security = http_security(settings, auth_user=auth_user, auth_ref=auth_ref, tls_cert=tls_cert, tls_key=tls_key)
     check_listen(listen, security)
-    try:
-        backoff = DeviceBackoff(base=collector.backoff_base, cap=collector.backoff_cap)
-    except ValueError:
-        raise CollectorError("collector.backoff_cap must be >= collector.backoff_base") from None
+    backoff = DeviceBackoff(base=collector.backoff_base, cap=collector.backoff_cap)  # bounds checked by settings
     prometheus_client.disable_created_metrics()  # `_created` series of self-metrics: noise for Prometheus
 
     def load() -> Inventory:

@@ -6,9 +6,11 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
+from lab.snmp import control
 from lab.snmp.snmpd import free_udp_port
 from tests.integration.lab.conftest import snmp, value_of
 
@@ -31,8 +33,9 @@ def _run_cycle(tmp_path, start_args: list[str]) -> None:
         status = json.loads(_thdmon(tmp_path, "status", "--json").stdout)
         assert status["running"] and all(p["answering"] for p in status["processes"])
         human = _thdmon(tmp_path, "status")
-        assert human.returncode == 0 and "answering" in human.stdout
+        assert human.returncode == 0 and "answers" in human.stdout and "yes" in human.stdout
         assert _thdmon(tmp_path, "fail", "cs-coubron-acc1", "--mode", "silent").returncode == 0
+        time.sleep(control.REFRESH + 0.2)  # the agents re-read the control file at most every REFRESH s
         rc, _ = snmp("snmpget", f"127.1.{_third_octet(tmp_path)}:{port}", "1.3.6.1.2.1.1.5.0", timeout=1)
         assert rc != 0
         assert _thdmon(tmp_path, "heal", "cs-coubron-acc1").returncode == 0

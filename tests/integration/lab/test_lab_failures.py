@@ -11,7 +11,7 @@ from pyasn1.codec.ber import decoder
 from pyasn1.error import PyAsn1Error
 from pysnmp.proto import api
 
-from lab.snmp import probe
+from lab.snmp import control, probe
 from tests.integration.lab.conftest import COMMUNITY, snmp, value_of
 
 SYS_NAME = "1.3.6.1.2.1.1.5.0"
@@ -28,7 +28,7 @@ def victim(running_lab):
 
 
 def _wait_for_control():
-    time.sleep(0.7)  # the agents re-read the control file at most every 0.5 s (lab.snmp.control.REFRESH)
+    time.sleep(control.REFRESH + 0.2)  # the agents re-read the control file at most every REFRESH s
 
 
 def test_silent_device_times_out_and_others_still_answer(running_lab, victim):

@@ -83,3 +83,12 @@ def test_trap_listen_values():
     assert trap_listen("[::1]:162") == ("::1", 162)
     with pytest.raises(CollectorError, match="HOST:PORT"):
         trap_listen("10162")
+
+
+def test_backoff_bounds_are_checked_with_the_settings():
+    from thdmon.settings import SettingsError
+
+    collector = load(env={"THDMON_COLLECTOR__BACKOFF_BASE": "10", "THDMON_COLLECTOR__BACKOFF_CAP": "60"}).collector
+    assert (collector.backoff_base, collector.backoff_cap) == (10.0, 60.0)
+    with pytest.raises(SettingsError, match=r"backoff_cap \(10\) must be >= backoff_base \(30\)"):
+        load(env={"THDMON_COLLECTOR__BACKOFF_CAP": "10"})
