@@ -286,14 +286,14 @@ class Lab:
         return [LabDevice(**d) for d in state["devices"].values()]
 
     # -- failures --------------------------------------------------------------------------------
-    def fail(self, hostname: str, mode: str, delay: float = 3.0) -> dict[str, Any]:
-        """silent: no answer; slow: answers after `delay` s; garbage: malformed BER; reboot: uptime and
-        counters restart from zero now (the device keeps answering)."""
+    def fail(self, hostname: str, mode: str, delay: float = 3.0, downtime: float = 0.0) -> dict[str, Any]:
+        """silent: no answer; slow: answers after `delay` s; garbage: malformed BER; reboot: silent for
+        `downtime` s, then uptime and counters restart from zero."""
         if mode not in FAILURE_MODES:
             raise LabError(f"unknown failure mode {mode!r}: choose one of {', '.join(FAILURE_MODES)}")
         device = self.device(hostname)
         if mode == "reboot":
-            return control.update(self.control_file, device.index, boot=time.time())
+            return control.update(self.control_file, device.index, boot=time.time() + downtime)
         return control.update(self.control_file, device.index, mode=mode,
                               delay=delay if mode == "slow" else None)
 

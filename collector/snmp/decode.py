@@ -4,18 +4,24 @@ Pure functions over what was walked: no I/O, so the same code decodes a live pol
 A row that lacks a column, a lookup that finds nothing without a default, or a value that is not a
 number is skipped (counted in `DecodeResult.skipped`), never guessed.
 
-Every varbind of every device passes through here (~2,000 per IF-MIB poll), so a module is compiled once
-into plans (collector.snmp.pipeline) and each row's labels and filter verdict are computed once per
-walk, shared by every metric of the row (the 14 IF-MIB metrics of an interface share one ifName and
-ifAlias lookup, and one label tuple).
+Every varbind of every device passes through here (~2,000 per IF-MIB poll), so: a module is compiled
+once into plans (labels, filters and transforms as closures, collector.snmp.pipeline); `Walked` finds a
+column's rows without sorting the walk (collector.snmp.walked); each row's labels and filter verdict are
+computed once per walk and shared by every metric of the row (the 14 IF-MIB metrics of an interface share
+one ifName/ifAlias lookup and one label tuple); duplicates are dropped as they appear, not in a second
+pass. The output is the same, sample for sample, whatever the order of the varbinds
+(tests/unit/snmp_profiles/test_decode_order.py).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
-from collections.abc import Iterable, Sequence
+import types
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from collector.model import Labels, Sample
@@ -24,10 +30,36 @@ from collector.snmp.profile import MetricMap, Module
 from collector.snmp.walked import VarbindLike, Walked, is_counter32, tag_is_counter32, to_number, to_text
 from exporters import catalogue
 
-__all__ = ["DecodeResult", "VarbindLike", "Walked", "compile_pipeline", "decode", "is_counter32", "plan",
-           "run_pipeline", "to_number", "to_text"]
+__all__ = ["DecodeResult", "VarbindLike", "Walked", "compile_pipeline", "decode", "is_counter32", "new_sample",
+           "plan", "run_pipeline", "to_number", "to_text"]
 
 _MISSING: Any = object()
+_TYPE = attrgetter("type")
+
+
+def _sample_maker() -> Callable[[str, Labels, float, float], Sample]:
+    """`Sample(...)` without the frozen dataclass's `__init__` (one generic `object.__setattr__` per field,
+    ~40% of the cost of a decoded sample): the same object, its slots set directly. The constructor
+    itself if `Sample` ever gains other fields or a `__post_init__`."""
+    names = tuple(f.name for f in dataclasses.fields(Sample))
+    slots = [getattr(Sample, name, None) for name in names]
+    if names != ("metric", "labels", "value", "timestamp") or hasattr(Sample, "__post_init__") or not all(
+            isinstance(slot, types.MemberDescriptorType) for slot in slots):
+        return Sample
+    new = object.__new__
+    set_metric, set_labels, set_value, set_timestamp = (slot.__set__ for slot in slots)
+
+    def make(metric: str, labels: Labels, value: float, timestamp: float) -> Sample:
+        sample = new(Sample)
+        set_metric(sample, metric)
+        set_labels(sample, labels)
+        set_value(sample, value)
+        set_timestamp(sample, timestamp)
+        return sample
+    return make
+
+
+new_sample = _sample_maker()
 
 
 @dataclass(slots=True)
@@ -54,7 +86,7 @@ class _ColumnSet:
             found.append(vb)
         numbers = [to_number(vb.value) for vb in found]
         total = None if None in numbers else sum(n for n in numbers if n is not None)
-        c32 = self.counter32 or any(tag_is_counter32(vb.type) for vb in found)
+        c32 = self.counter32 or any(map(tag_is_counter32, map(_TYPE, found)))
         return total, found[0].value, c32
 
 
@@ -98,8 +130,8 @@ class _MetricPlan:
         row_labels, memo, filtered = self.row_labels, walked.memo(self.row_labels), FILTERED
         value_regex, transforms, is_info, is_counter, summing = (
             self.value_regex, self.transforms, self.is_info, self.is_counter, self.sum)
-        primary_c32, isfinite, new_sample, append, seen_add = (
-            self.primary.counter32, math.isfinite, Sample, samples.append, seen.add)  # locals: a hot loop
+        primary_c32, isfinite, make, append, seen_add = (
+            self.primary.counter32, math.isfinite, new_sample, samples.append, seen.add)  # locals: a hot loop
         sums: dict[tuple[str, Labels], int] = {}  # aggregate: sum -> position of the sample (-1: a duplicate)
         skipped = 0
         for index, vb in self._rows(walked):
@@ -138,7 +170,7 @@ class _MetricPlan:
                 position = sums.get(key)
                 if position is not None:
                     if position >= 0:
-                        samples[position] = new_sample(metric, labels, samples[position].value + number, timestamp)
+                        samples[position] = make(metric, labels, samples[position].value + number, timestamp)
                     continue
             before = len(seen)
             seen_add(key)
@@ -149,7 +181,7 @@ class _MetricPlan:
             else:
                 if summing:
                     sums[key] = len(samples)
-                append(new_sample(metric, labels, number, timestamp))
+                append(make(metric, labels, number, timestamp))
             if c32 and is_counter:
                 counter32.add(key)
         result.skipped += skipped

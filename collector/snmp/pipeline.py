@@ -66,7 +66,8 @@ def _render_index(current: str, how: str) -> str | None:
 
 
 def _step_op(step: Step) -> StepFn:
-    """The step's operation, before its default. Steps that read `current` give None without one."""
+    """The step's operation (other than `lookup`), before its default. Steps that read `current` give None
+    without one."""
     if step.index is not None:
         part = _index_getter(step.index)
         return lambda current, index, walked: part(index)
@@ -124,8 +125,6 @@ def _step_op(step: Step) -> StepFn:
     if step.as_ is not None:
         how = step.as_
         return lambda current, index, walked: None if current is None else _render_index(current, how)
-    if step.lookup is not None:
-        return _lookup(step.lookup, step.suffix, None)
     raise AssertionError(f"step without an operation: {step!r}")  # pragma: no cover - the validator forbids it
 
 

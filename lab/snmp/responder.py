@@ -11,7 +11,8 @@ and nothing else: a request that matches no per-endpoint file gets no answer.
 
 Failures read from the control file ($THDMON_LAB_CONTROL, see lab.snmp.control) per endpoint:
 silent (no answer), slow (answer after `delay` seconds, without blocking the other devices), garbage
-(a malformed BER datagram instead of the response).
+(a malformed BER datagram instead of the response), and no answer until a future `boot` time (a
+reboot in progress; lab.snmp.values restarts uptime and counters from that time).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import asyncio
 import os
 import resource
 import sys
+import time
 from hashlib import md5
 from typing import Any
 
@@ -78,7 +80,7 @@ def _patch(cls: type, base: type) -> None:
         domain = tuple(ctx["transportDomain"])
         failure = _control.get(str(domain[-1])) if domain[:-1] == UDP_DOMAIN else {}
         mode = failure.get("mode")
-        if name is None or mode == "silent":
+        if name is None or mode == "silent" or failure.get("boot", 0.0) > time.time():  # down while rebooting
             self.release_state_information(state_reference)
             return
         if mode == "garbage":

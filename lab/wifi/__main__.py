@@ -21,6 +21,21 @@ def _address(text: str) -> tuple[str, int]:
     return host, int(port)
 
 
+def sources_from_inventory(root: Path, site_id: str) -> tuple[str, str]:
+    """The park's first NAS (a device with a RADIUS credential) and the firewall its traffic leaves by."""
+    from inventory import load_inventory
+    from inventory.model import Role
+
+    inv = load_inventory(root, check_secrets=False)
+    if site_id not in inv.sites:
+        raise LabError(f"site {site_id!r} is not in the inventory {root}")
+    nas = sorted(d.hostname for d in inv.devices.values() if d.site == site_id and d.radius)
+    firewalls = sorted(d.hostname for d in inv.devices.values() if d.role is Role.firewall)
+    if not nas or not firewalls:
+        raise LabError(f"site {site_id!r} has no RADIUS NAS, or the inventory has no firewall")
+    return str(inv.devices[nas[0]].address), str(inv.devices[firewalls[0]].address)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m lab.wifi", description=__doc__)
     ap.add_argument("--radius", type=_address, default=("127.0.0.1", 1813), help="connlog RADIUS ADDR:PORT")
@@ -36,7 +51,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dhcp-server", default="127.0.0.1", help="source address of DHCP syslog")
     ap.add_argument("--dhcp-format", choices=("isc", "kea", "dnsmasq"), default="isc")
     ap.add_argument("--truth", type=Path, help="write the ground truth (JSON) here")
+    ap.add_argument("--inventory", type=Path,
+                    help="take --controller (a NAS of --site), --firewall and --dhcp-server from this inventory")
     args = ap.parse_args(argv)
+    if args.inventory:
+        try:
+            args.controller, args.firewall = sources_from_inventory(args.inventory, args.site)
+        except LabError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        args.dhcp_server = args.firewall
     # The RADIUS secret comes from the environment, never from the command line (visible in ps).
     secret = os.environ.get("THDMON_LAB_RADIUS_SECRET")
     if not secret:

@@ -116,10 +116,13 @@ def status(ctx: click.Context, as_json: bool) -> None:
 @click.option("--mode", type=click.Choice(FAILURE_MODES), required=True)
 @click.option("--delay", type=click.FloatRange(0.1, 60), default=3.0, show_default=True,
               help="seconds before answering (slow)")
+@click.option("--downtime", type=click.FloatRange(0, 3600), default=0.0, show_default=True,
+              help="seconds without answers before the device is back (reboot)")
 @click.pass_context
-def fail(ctx: click.Context, device: str, mode: str, delay: float) -> None:
-    """Make DEVICE fail: silent, slow, garbage (malformed BER) or reboot (uptime and counters reset)."""
-    entry = _lab(ctx).fail(device, mode, delay)
+def fail(ctx: click.Context, device: str, mode: str, delay: float, downtime: float) -> None:
+    """Make DEVICE fail: silent, slow, garbage (malformed BER) or reboot (down for --downtime, then back
+    with uptime and counters reset)."""
+    entry = _lab(ctx).fail(device, mode, delay, downtime)
     click.echo(f"{device}: {mode}" + (f" ({delay:g} s)" if mode == "slow" else "") + f" -> {entry}")
 
 

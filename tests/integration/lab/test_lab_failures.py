@@ -90,3 +90,18 @@ def test_reboot_resets_uptime_and_counters_then_device_keeps_answering(running_l
     assert ticks_after < 60 * 100  # restarted less than a minute ago
     status = running_lab.lab.status()
     assert "boot" in status["failures"][hostname]
+
+
+def test_reboot_with_downtime_is_silent_then_comes_back_fresh(running_lab, victim):
+    hostname, _ = victim
+    running_lab.lab.fail(hostname, "reboot", downtime=2.0)
+    _wait_for_control()
+    rc, out = snmp("snmpget", running_lab.endpoint(hostname), SYS_UPTIME, timeout=0.5)
+    assert rc != 0 and "Timeout" in out
+    deadline = time.monotonic() + 20
+    while True:
+        rc, out = snmp("snmpget", running_lab.endpoint(hostname), SYS_UPTIME, timeout=1)
+        if rc == 0 or time.monotonic() > deadline:
+            break
+    assert rc == 0, "the device must come back after its downtime"
+    assert int(out.split("(")[1].split(")")[0]) < 60 * 100

@@ -7,11 +7,13 @@ order of the varbinds, the decoded samples must be the same, in the same order.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import pytest
 
-from collector.snmp.decode import DecodeResult, Walked, decode
+from collector.model import Sample
+from collector.snmp.decode import DecodeResult, Walked, decode, new_sample
 from collector.snmp.profile import modules
 from tests.conftest import require
 from tests.unit.snmp_profiles import snmprec
@@ -119,3 +121,13 @@ def test_fallback_rows_duplicates_and_shared_labels() -> None:
     # one label tuple per interface, shared by its samples
     gi2 = [s.labels for s in result.samples if s.metric != "thdmon_interface_info" and s.labels[0][1] == "Gi1/2"]
     assert len(gi2) == 2 and gi2[0] is gi2[1]
+
+
+def test_samples_built_through_the_slots_equal_the_constructors() -> None:
+    labels = (("ifname", "Gi1/1"), ("ifalias", ""))
+    fast, slow = new_sample("thdmon_interface_oper_up", labels, 1.0, 5.0), Sample("thdmon_interface_oper_up",
+                                                                                   labels, 1.0, 5.0)
+    assert type(fast) is Sample
+    assert fast == slow and hash(fast) == hash(slow) and repr(fast) == repr(slow)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.value = 2.0  # type: ignore[misc]
