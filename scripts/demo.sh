@@ -28,7 +28,7 @@ echo "== starting the simulated network (first start ~1 min: generating and inde
 thdmon lab start
 thdmon lab status | head -20
 
-echo "== one pass over a park and a collège"
+echo "== one pass over a park, then a core switch made silent in the lab"
 thdmon collect --once --site parc-georges-valbon
 thdmon lab fail dc-pleyel-core1 --mode silent
 thdmon collect --once --device dc-pleyel-core1 --device dc-pleyel-core2 || true
