@@ -1,0 +1,166 @@
+"""The simulated département end to end: the lab (snmpsim) serving one commune and its uplinks,
+`thdmon serve` polling it (subprocess), and Debian's prometheus scraping serve every second.
+
+Peers are real and started here on free ports; nothing is mocked. The serve inventory is a filtered
+copy of the sample (only the chosen devices, the sites they need, `snmp_port` set to the lab's port)
+with its lab secrets in a 0600 file of the test's own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from prometheus_client.parser import text_string_to_metric_families
+
+from inventory import load_inventory
+from inventory.model import Inventory
+from inventory.sample import generate
+from inventory.sample.lab_secrets import LAB_SECRETS
+from lab.snmp.snmpd import free_udp_port
+from lab.supervisor import Lab, lab_running
+from tests.conftest import ROOT, require
+from tests.integration.serve.test_serve import free_tcp_port, until
+
+COMMUNE = "Coubron"  # two departmental sites, one access switch each: small enough to poll every 5 s
+
+
+@dataclass
+class Departement:
+    """The running chain: lab -> serve -> prometheus."""
+
+    lab: Lab
+    inv: Inventory
+    devices: list[str]
+    serve_port: int
+    prom_port: int
+    serve_log: Path
+
+    def metrics_text(self) -> str:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.serve_port}/metrics", timeout=5) as r:
+                return r.read().decode()
+        except OSError:
+            return ""
+
+    def samples(self, name: str, device: str) -> list[Any]:
+        """Samples of one metric family member (`name` as exposed, e.g. `..._total`) for one device."""
+        return [s for family in text_string_to_metric_families(self.metrics_text()) for s in family.samples
+                if s.name == name and s.labels.get("device") == device]
+
+    def query(self, expr: str) -> list[dict[str, Any]]:
+        url = f"http://127.0.0.1:{self.prom_port}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
+        try:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                body = json.load(r)
+        except OSError:
+            return []
+        assert body["status"] == "success", body
+        return body["data"]["result"]
+
+    def value(self, expr: str) -> float | None:
+        """The single value of an instant query, or None when it returns nothing."""
+        result = self.query(expr)
+        assert len(result) <= 1, f"{expr}: {len(result)} series"
+        return float(result[0]["value"][1]) if result else None
+
+    def eventually(self, what: str, expr: str, predicate: Any, timeout: float = 20.0) -> float:
+        """Poll Prometheus until `predicate(value of expr)` holds; returns the value."""
+        def probe() -> tuple[float] | None:
+            value = self.value(expr)
+            return (value,) if value is not None and predicate(value) else None
+
+        return until(what, probe, timeout=timeout)[0]
+
+
+def chosen_devices(inv: Inventory, commune: str) -> list[str]:
+    """The commune's devices, then the cores of its PoP, then the cores of that PoP's data centre."""
+    local = sorted(h for h, d in inv.devices.items() if inv.sites[d.site].commune == commune)
+    pop = inv.sites[inv.devices[local[0]].site].uplink
+    dc = inv.sites[pop].uplink
+    cores = sorted(h for h, d in inv.devices.items() if d.site in {pop, dc} and d.role.value == "core")
+    return local + cores
+
+
+def write_serve_inventory(root: Path, inv: Inventory, devices: list[str], port: int) -> Path:
+    """A filtered copy of the sample for `thdmon serve`: the devices, their sites and uplink chain."""
+    root.mkdir(parents=True)
+    files = sorted(generate.DATA_DIR.glob("*.yaml")) + sorted((generate.DATA_DIR / "communes").glob("*.yaml"))
+    docs = [yaml.safe_load(f.read_text(encoding="utf-8")) or {} for f in files if f.name != "lab-recordings.yaml"]
+    sites = {s["id"]: s for doc in docs for s in doc.get("sites", [])}
+    wanted: set[str] = set()
+    for site in (inv.devices[h].site for h in devices):
+        while site and site not in wanted:
+            wanted.add(site)
+            site = sites[site].get("uplink")
+    selected = [{**d, "snmp_port": port} for doc in docs for d in doc.get("devices", []) if d["hostname"] in devices]
+    assert len(selected) == len(devices)
+    for name in ("credentials.yaml", "profiles.yaml"):
+        shutil.copy(generate.DATA_DIR / name, root / name)
+    (root / "sites.yaml").write_text(yaml.safe_dump({"sites": [sites[s] for s in sorted(wanted)]}, sort_keys=False,
+                                                    allow_unicode=True), encoding="utf-8")
+    (root / "devices.yaml").write_text(yaml.safe_dump({"devices": selected}, sort_keys=False), encoding="utf-8")
+    secrets = root.parent / "lab-secrets.yaml"
+    fd = os.open(secrets, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(yaml.safe_dump(dict(LAB_SECRETS)))
+    return secrets
+
+
+def start_prometheus(workdir: Path, target_port: int) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_tcp_port()
+    config = workdir / "prometheus.yml"
+    config.write_text(f"""global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+scrape_configs:
+- job_name: thdmon
+  static_configs:
+  - targets: ['127.0.0.1:{target_port}']
+""")
+    with (workdir / "prometheus.log").open("wb") as out:
+        proc = subprocess.Popen(["prometheus", f"--config.file={config}", f"--storage.tsdb.path={workdir / 'tsdb'}",
+                                 f"--web.listen-address=127.0.0.1:{port}"], stdout=out, stderr=subprocess.STDOUT)
+    return proc, port
+
+
+@pytest.fixture(scope="module")
+def departement(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Departement]:
+    require(shutil.which("prometheus") is not None, "prometheus not installed (apt-get install prometheus)")
+    require(shutil.which("snmpget") is not None, "net-snmp client tools (Debian package snmp) are missing")
+    work = tmp_path_factory.mktemp("departement")
+    inv = load_inventory(generate.DATA_DIR, check_secrets=False)
+    devices = chosen_devices(inv, COMMUNE)
+    lab_port = free_udp_port()
+    with lab_running(work / "lab", inv, generate.DATA_DIR, processes=1, port=lab_port, only=set(devices),
+                     timeout=120) as (lab, _state):
+        secrets = write_serve_inventory(work / "inventory", inv, devices, lab_port)
+        serve_port = free_tcp_port()
+        env = {**os.environ, "THDMON_STATE_DIR": str(work / "state"), "PYTHONPATH": str(ROOT),
+               "THDMON_COLLECTOR__FAST_INTERVAL": "5", "THDMON_COLLECTOR__SLOW_INTERVAL": "10",
+               "THDMON_COLLECTOR__TIMEOUT": "1", "THDMON_COLLECTOR__RETRIES": "0",
+               # a healed device is polled again within seconds, not after the 30 s default backoff
+               "THDMON_COLLECTOR__BACKOFF_BASE": "1", "THDMON_COLLECTOR__BACKOFF_CAP": "2"}
+        serve_log = work / "serve.log"
+        with serve_log.open("wb") as out:
+            serve = subprocess.Popen([sys.executable, "-m", "thdmon", "--inventory", str(work / "inventory"),
+                                      "--secrets", str(secrets), "serve", "--listen", f"127.0.0.1:{serve_port}",
+                                      "--traps", "off"], stdout=out, stderr=subprocess.STDOUT, env=env, cwd=work)
+        prom, prom_port = start_prometheus(work, serve_port)
+        try:
+            yield Departement(lab, inv, devices, serve_port, prom_port, serve_log)
+        finally:
+            for proc in (prom, serve):
+                proc.kill()
+                proc.wait()
