@@ -1,0 +1,270 @@
+#!/usr/bin/env python3
+"""CPU of the whole polling service, `thdmon serve`, against prometheus-snmp-exporter, same devices.
+
+N net-snmp snmpd agents (lab.snmp.snmpd) inside a private network namespace holding ~50 interfaces
+(benchmarks/snmp_poll.py's veth pairs: each agent looks like a 48-port access switch). Both services
+run at once, over the same wall window, at the same cadence:
+
+  thdmon serve    polls every agent's IF-MIB (ifTable + ifXTable, plus the system group it always
+                  reads) every --interval s on its own schedule; /metrics is scraped every --interval s
+                  (as Prometheus would), so rendering and exposition are counted too
+  snmp_exporter   module if_mib of benchmarks/snmp_exporter_conf.py (the same two tables); one
+                  /snmp?target= scrape per agent every --interval s, each on its own phase, driven
+                  here by threads (what Prometheus does)
+
+CPU = utime+stime of each process from /proc/<pid>/stat over the window (serve's threads included),
+divided by the device-polls of the window (N x window / interval). Medians over --repeats windows.
+Memory: serve's VmRSS at the end, and per device the marginal (RSS with N devices - RSS of a serve
+polling one of them, started alone first) / (N - 1), the interpreter's baseline excluded.
+
+Run as root:  .venv/bin/python benchmarks/serve_vs_snmp_exporter.py [--agents 12] [--interval 10]
+              [--window 60] [--repeats 3]   (--no-netns: the host's interfaces, fewer of them)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.snmp_poll import CLK_TCK, Exporter, make_netns  # noqa: E402
+from lab.snmp.snmpd import SnmpdAgent, snmpd_agents  # noqa: E402
+
+PROFILE = "bench-if-mib"
+
+
+def proc_cpu(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime of every thread
+
+
+def proc_rss(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"^VmRSS:\s+(\d+) kB", status, re.M).group(1)) * 1024  # type: ignore[union-attr]
+
+
+def free_tcp_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fetch(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=30) as r:
+        return r.read()
+
+
+def write_inventory(root: Path, agents: list[SnmpdAgent]) -> None:
+    """One site, one `if_mib`-only profile, one device per agent (all on 127.0.0.1, own ports)."""
+    root.mkdir(parents=True)
+    (root / "inventory.yaml").write_text(
+        "sites:\n- {id: bench-site, name: Bench site, kind: college, commune: Bobigny}\n"
+        "credentials:\n  bench-v2c: {type: snmp_v2c, community: env:THDMON_BENCH_COMMUNITY}\n"
+        f"profiles:\n  {PROFILE}:\n    description: IF-MIB only\n    snmp_modules: [if_mib]\n"
+        "devices:\n" + "".join(
+            f"- {{hostname: bench-sw{k:02d}, address: {a.address}, snmp_port: {a.port}, site: bench-site, "
+            f"role: access_switch, profile: {PROFILE}, snmp: bench-v2c}}\n" for k, a in enumerate(agents)),
+        encoding="utf-8")
+
+
+class Serve:
+    def __init__(self, work: Path, agents: list[SnmpdAgent], interval: int) -> None:
+        write_inventory(work / "inventory", agents)
+        self.port = free_tcp_port()
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "THDMON_STATE_DIR": str(work / "state"),
+               "THDMON_BENCH_COMMUNITY": agents[0].community,
+               "THDMON_COLLECTOR__FAST_INTERVAL": str(interval),
+               # the slow class reads only the system group here: keep it out of the window
+               "THDMON_COLLECTOR__SLOW_INTERVAL": "86400"}
+        self.log = (work / "serve.log").open("wb")
+        self.proc = subprocess.Popen([sys.executable, "-m", "thdmon", "--inventory", str(work / "inventory"), "serve",
+                                      "--listen", f"127.0.0.1:{self.port}", "--traps", "off"],
+                                     stdout=self.log, stderr=subprocess.STDOUT, env=env, cwd=work)
+
+    def metrics(self) -> str:
+        return fetch(f"http://127.0.0.1:{self.port}/metrics").decode()
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+
+def series_of(text: str, name: str) -> dict[str, float]:
+    """{label text: value} of one metric in a text exposition (enough for our self-metrics)."""
+    out: dict[str, float] = {}
+    for line in text.splitlines():
+        if line.startswith(name + "{") or line.startswith(name + " "):
+            key, value = line.rsplit(" ", 1)
+            out[key] = float(value)
+    return out
+
+
+@dataclass
+class Scraper:
+    """Threads that GET each url every `interval` s, url k on phase k/len(urls) of the interval."""
+
+    urls: list[str]
+    interval: float
+    done: int = 0
+    errors: int = 0
+    stop: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _loop(self, url: str, phase: float) -> None:
+        due = time.monotonic() + phase
+        while not self.stop.wait(max(0.0, due - time.monotonic())):
+            try:
+                fetch(url)
+                ok = True
+            except OSError:
+                ok = False
+            with self.lock:
+                self.done += ok
+                self.errors += not ok
+            due += self.interval
+
+    def start(self) -> None:
+        for k, url in enumerate(self.urls):
+            threading.Thread(target=self._loop, args=(url, k * self.interval / len(self.urls)), daemon=True).start()
+
+
+def wait_all_up(serve: Serve, devices: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            up = series_of(serve.metrics(), "thdmon_device_up")
+        except OSError:
+            up = {}
+        if len(up) == devices and all(v == 1.0 for v in up.values()):
+            return
+        time.sleep(0.5)
+    raise RuntimeError(f"not every device up in thdmon serve after {timeout:.0f} s (see {serve.log.name})")
+
+
+def polls_ok(serve: Serve) -> float:
+    return sum(v for k, v in series_of(serve.metrics(), "thdmon_collector_polls_total").items() if 'result="ok"' in k)
+
+
+def rss_of_one_device(agents: list[SnmpdAgent], work: Path, interval: int) -> int:
+    """VmRSS of a serve polling the first agent only, once it is up and scraped (the baseline)."""
+    work.mkdir()
+    serve = Serve(work, agents[:1], interval)
+    try:
+        wait_all_up(serve, 1, timeout=3 * interval + 30)
+        serve.metrics()
+        return proc_rss(serve.proc.pid)
+    finally:
+        serve.stop()
+
+
+def measure(args: argparse.Namespace, agents: list[SnmpdAgent], work: Path) -> int:
+    n = len(agents)
+    baseline = rss_of_one_device(agents, work / "one", args.interval)
+    exp = Exporter(work)
+    serve = Serve(work, agents, args.interval)
+    try:
+        wait_all_up(serve, n, timeout=3 * args.interval + 30)
+        sample_exp = fetch(f"http://127.0.0.1:{exp.port}/snmp?target={agents[0].endpoint}&module=if_mib").decode()
+        exp_series = sum(1 for line in sample_exp.splitlines() if line and not line.startswith("#"))
+        page = serve.metrics()
+        serve_series = sum(1 for line in page.splitlines() if "bench-sw00" in line)
+        exporter = Scraper([f"http://127.0.0.1:{exp.port}/snmp?target={a.endpoint}&module=if_mib" for a in agents],
+                           args.interval)
+        prometheus = Scraper([f"http://127.0.0.1:{serve.port}/metrics"], args.interval)
+        exporter.start()
+        prometheus.start()
+        time.sleep(args.interval)  # warm-up: both at their cruising cadence
+        print(f"{n} snmpd agents, {_if_count(agents[0])} interfaces each; interval {args.interval} s, "
+              f"window {args.window} s x {args.repeats}; series per device: serve {serve_series} (with identity "
+              f"labels and liveness lines), snmp_exporter {exp_series}")
+        print(f"{'repeat':>6}{'serve ms/dev-poll':>19}{'exporter ms/dev-poll':>22}{'ratio':>8}"
+              f"{'serve polls':>13}{'exporter scrapes':>18}")
+        ratios, serve_ms, exp_ms = [], [], []
+        for k in range(args.repeats):
+            c_serve, c_exp, p0, s0 = proc_cpu(serve.proc.pid), exp.cpu(), polls_ok(serve), exporter.done
+            time.sleep(args.window)
+            d_serve, d_exp = proc_cpu(serve.proc.pid) - c_serve, exp.cpu() - c_exp
+            polls, scrapes = polls_ok(serve) - p0, exporter.done - s0
+            nominal = n * args.window / args.interval
+            serve_ms.append(d_serve / nominal * 1e3)
+            exp_ms.append(d_exp / nominal * 1e3)
+            ratios.append(serve_ms[-1] / exp_ms[-1])
+            print(f"{k + 1:>6}{serve_ms[-1]:>19.2f}{exp_ms[-1]:>22.2f}{ratios[-1]:>8.2f}{polls:>13.0f}{scrapes:>18}")
+        exporter.stop.set()
+        prometheus.stop.set()
+        rss = proc_rss(serve.proc.pid)
+        ratio = statistics.median(ratios)
+        print(f"\nmedian CPU per device per cycle: serve {statistics.median(serve_ms):.2f} ms, snmp_exporter "
+              f"{statistics.median(exp_ms):.2f} ms; ratio serve/exporter {ratio:.2f} -> "
+              f"{'MET' if ratio < 0.5 else 'NOT MET'} (target < 0.5)")
+        print(f"serve RSS {rss / 2**20:.1f} MiB ({baseline / 2**20:.1f} MiB with one device): "
+              f"{(rss - baseline) / max(n - 1, 1) / 2**10:.0f} KiB per added device; "
+              f"snmp_exporter RSS {proc_rss(exp.proc.pid) / 2**20:.1f} MiB; scrape errors: exporter "
+              f"{exporter.errors}, serve {prometheus.errors}")
+        return 0
+    finally:
+        serve.stop()
+        exp.stop()
+
+
+def _if_count(agent: SnmpdAgent) -> int:
+    out = subprocess.run(["snmpget", "-v2c", "-c", agent.community, "-Oqv", agent.endpoint, "1.3.6.1.2.1.2.1.0"],
+                         capture_output=True, text=True, env={**os.environ, "MIBS": ""})
+    return int(out.stdout.strip() or 0)
+
+
+def run(args: argparse.Namespace) -> int:
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=False, capture_output=True)
+    with tempfile.TemporaryDirectory(prefix="thdmon-bench-serve-") as tmp, ExitStack() as stack:
+        work = Path(tmp)
+        agents = stack.enter_context(snmpd_agents(args.agents, work / "agents"))
+        return measure(args, agents, work)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--agents", type=int, default=12, help="snmpd agents = devices (default 12)")
+    parser.add_argument("--interval", type=int, default=10, help="poll and scrape interval, s (default 10)")
+    parser.add_argument("--window", type=float, default=60.0, help="measured window, s (default 60)")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--veth-pairs", type=int, default=24, help="48 interfaces + lo + br0 = 50")
+    parser.add_argument("--no-netns", action="store_true", help="use the host's interfaces")
+    parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.inside or args.no_netns:
+        return run(args)
+    name = f"thdmon-bench-serve-{os.getpid()}"
+    try:
+        make_netns(name, args.veth_pairs)
+    except (subprocess.CalledProcessError, FileNotFoundError) as exc:
+        print(f"network namespace unavailable ({exc}); measuring against the host's interfaces", file=sys.stderr)
+        return run(args)
+    try:
+        argv = [sys.executable, str(Path(__file__).resolve()), "--inside", *sys.argv[1:]]
+        return subprocess.run(["ip", "netns", "exec", name, *argv], check=False).returncode
+    finally:
+        subprocess.run(["ip", "netns", "del", name], check=False)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
