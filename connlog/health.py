@@ -47,6 +47,7 @@ class IngestMetrics:
         self._dropped = _counter("thdmon_connlog_dropped_total", self.registry)
         self._quarantine = _gauge("thdmon_connlog_quarantine_lines", self.registry)
         self._depth = _gauge("thdmon_connlog_spool_depth_records", self.registry)
+        self._store_gauges: dict[str, Gauge] = {}
         self._lock = threading.Lock()
         self.records: _Tally[tuple[str, str]] = _Tally()
         self.dropped: _Tally[tuple[str, str]] = _Tally()
@@ -72,4 +73,12 @@ class IngestMetrics:
 
     def set_spool_depth(self, n: int) -> None:
         self._depth.set(n)
+
+    def set_store_health(self, values: dict[str, float]) -> None:
+        """Gauges read from the database (size, last seal, last purge), by catalogue name."""
+        for name, value in values.items():
+            gauge = self._store_gauges.get(name)
+            if gauge is None:
+                gauge = self._store_gauges[name] = _gauge(name, self.registry)
+            gauge.set(value)
 

@@ -111,6 +111,8 @@ def _anchor(store: Store, conn: Any, before: dt.date) -> tuple[int, bytes] | Non
     return last
 
 
-def daily_job(store: Store, key: Ed25519PrivateKey, *, technical_days: int, identity_days: int) -> PurgeReport:
-    """What the service schedules once a day, just after midnight UTC: seal yesterday, then purge."""
-    return purge(store, key, technical_days=technical_days, identity_days=identity_days)
+def daily_job(store: Store, key: Ed25519PrivateKey, *, technical_days: int, identity_days: int,
+              now: float | None = None) -> PurgeReport:
+    """What the service runs once a day, just after midnight UTC: seal the closed days, then purge."""
+    return purge(store, key, technical_days=technical_days, identity_days=identity_days, now=now,
+                 operator="thdmon-logs-serve")

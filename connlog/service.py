@@ -13,7 +13,7 @@ import logging
 import signal
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -182,19 +182,28 @@ class IngestService:
             self.spool.close()
 
     async def serve_forever(self, stop: asyncio.Event | None = None,
-                            started: Callable[[IngestService], None] | None = None) -> None:
-        """Run until SIGTERM/SIGINT (or `stop` is set), then shut down cleanly."""
+                            started: Callable[[IngestService], None] | None = None,
+                            background: Sequence[Callable[[asyncio.Event], Awaitable[None]]] = ()) -> None:
+        """Run until SIGTERM/SIGINT (or `stop` is set), then shut down cleanly.
+
+        `background` duties (e.g. the daily seal and purge) run beside the listeners and get the same
+        stop event; they end before the listeners close.
+        """
         stop = stop or asyncio.Event()
         loop = asyncio.get_running_loop()
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, stop.set)
         await self.start()
+        tasks = [asyncio.create_task(duty(stop)) for duty in background]
         try:
             if started is not None:
                 started(self)
             await stop.wait()
         finally:
+            stop.set()
+            if tasks:
+                await asyncio.gather(*tasks, return_exceptions=True)
             await self.stop()
 
 

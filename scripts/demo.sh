@@ -45,6 +45,7 @@ yesterday=$(date -u -d yesterday +%F)
 .venv/bin/python -m lab.wifi --inventory inventory/sample/data --site parc-du-sausset --date "$yesterday" \
   --clients 150 --truth "$THDMON_STATE_DIR/wifi-truth.json"
 sleep 2
+echo "(records are chained in order of arrival and sealed per UTC day once the day is closed)"
 thdmon logs seal
 thdmon logs verify
 read -r ip port at mac < <(.venv/bin/python -c 'import json, sys

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import click
 
+from connlog import keys
 from connlog.errors import ConnlogError
 from connlog.ingest.sources import Sources, from_inventory
-from connlog.interfaces import RecordSink
+from connlog.maintenance import Maintenance, MaintenanceConfig
 from connlog.service import IngestService, ServiceConfig, describe, parse_address
+from connlog.store import Store
 from thdmon.settings import Settings
 
 
@@ -26,12 +28,10 @@ def _sources(settings: Settings) -> Sources:
     return from_inventory(inv, inv.secret)
 
 
-def _sink_factory(url: str) -> Callable[[], RecordSink]:
+def _sink_factory(url: str) -> Callable[[], Store]:
     """Opened by the feeder, so a database that is down at start-up is retried like a later outage."""
 
-    def open_store() -> RecordSink:
-        from connlog.store import Store
-
+    def open_store() -> Store:
         return Store.open(url)
 
     return open_store
@@ -78,10 +78,16 @@ def serve(ctx: click.Context, radius: str | None, syslog: str | None, metrics: s
     )
     sources = _sources(settings) if config.radius is not None or config.syslog is not None else Sources()
     logging.getLogger("connlog").setLevel(logging.DEBUG if ctx.obj.get("debug") else logging.WARNING)
-    service = IngestService(config, sources, _sink_factory(db_url or settings.connlog_db_url))
+    open_store = _sink_factory(db_url or settings.connlog_db_url)
+    service = IngestService(config, sources, open_store)
+    maintenance = Maintenance(
+        MaintenanceConfig(key_path=keys.key_path(cl.signing_key, settings.state_dir),
+                          technical_days=cl.technical_retention_days, identity_days=cl.identity_retention_days),
+        open_store, service.metrics)
     click.echo(f"connlog ingest: {len(sources.nas)} RADIUS NAS, spool {config.spool_dir}", err=True)
     asyncio.run(service.serve_forever(started=lambda s: click.echo(f"connlog ingest: listening {describe(s)}",
-                                                                   err=True)))
+                                                                   err=True),
+                                      background=[maintenance.run]))
 
 
 COMMANDS: list[click.Command] = [serve]
