@@ -21,7 +21,8 @@ def _thdmon(state_dir, *args: str) -> subprocess.CompletedProcess[str]:
                           env=env, timeout=300)
 
 
-def _run_cycle(tmp_path, start_args: list[str]) -> None:
+def _run_cycle(tmp_path, start_args: list[str]) -> dict:
+    """start (twice: idempotent), status, fail, heal, stop; returns the first start's state."""
     port = free_udp_port()
     started = _thdmon(tmp_path, "start", "--port", str(port), "--processes", "2", "--json", *start_args)
     try:
@@ -45,6 +46,7 @@ def _run_cycle(tmp_path, start_args: list[str]) -> None:
         stopped = _thdmon(tmp_path, "stop")
     assert stopped.returncode == 0 and "stopped 2" in stopped.stdout
     assert "not running" in _thdmon(tmp_path, "status").stdout
+    return state
 
 
 def _third_octet(state_dir) -> str:
@@ -53,7 +55,8 @@ def _third_octet(state_dir) -> str:
 
 
 def test_cli_cycle_on_one_commune(tmp_path):
-    _run_cycle(tmp_path, ["--commune", "Coubron"])
+    state = _run_cycle(tmp_path, ["--commune", "Coubron"])
+    assert 0 < state["devices"] < 100  # one commune, with its uplinks, not the département
 
 
 @pytest.mark.slow
