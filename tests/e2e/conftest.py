@@ -25,7 +25,7 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from inventory import load_inventory
-from inventory.model import Inventory
+from inventory.model import Inventory, Role
 from inventory.sample import generate
 from inventory.sample.lab_secrets import LAB_SECRETS
 from lab.snmp.snmpd import free_udp_port
@@ -89,7 +89,7 @@ def chosen_devices(inv: Inventory, commune: str) -> list[str]:
     local = sorted(h for h, d in inv.devices.items() if inv.sites[d.site].commune == commune)
     pop = inv.sites[inv.devices[local[0]].site].uplink
     dc = inv.sites[pop].uplink
-    cores = sorted(h for h, d in inv.devices.items() if d.site in {pop, dc} and d.role.value == "core")
+    cores = sorted(h for h, d in inv.devices.items() if d.site in {pop, dc} and d.role == Role.core)
     return local + cores
 
 
@@ -149,7 +149,8 @@ def departement(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Departemen
         serve_port = free_tcp_port()
         env = {**os.environ, "THDMON_STATE_DIR": str(work / "state"), "PYTHONPATH": str(ROOT),
                "THDMON_COLLECTOR__FAST_INTERVAL": "5", "THDMON_COLLECTOR__SLOW_INTERVAL": "10",
-               "THDMON_COLLECTOR__TIMEOUT": "1", "THDMON_COLLECTOR__RETRIES": "0",
+               # one retry: a loaded machine must not make a healthy core look silent
+               "THDMON_COLLECTOR__TIMEOUT": "1", "THDMON_COLLECTOR__RETRIES": "1",
                # a healed device is polled again within seconds, not after the 30 s default backoff
                "THDMON_COLLECTOR__BACKOFF_BASE": "1", "THDMON_COLLECTOR__BACKOFF_CAP": "2"}
         serve_log = work / "serve.log"
