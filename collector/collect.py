@@ -112,11 +112,15 @@ class SnmpPoller:
         self._limiter = ConcurrencyLimiter(options.concurrency)
         self._engines: dict[str, SnmpEngine] = {}
         self._memories: dict[tuple[str, str], DeviceMemory] = {}
+        # hostname -> (device, inventory, target): secrets are resolved at inventory load, so a target
+        # changes only with its Device or the inventory (a reload builds new ones); not built at every poll.
+        self._targets: dict[str, tuple[Device, Inventory, Target]] = {}
 
     def set_inventory(self, inventory: Inventory) -> None:
         """A reloaded inventory: new credentials and profiles apply from the next poll."""
         check_profiles(inventory, self.modules)
         self.inventory = inventory
+        self._targets.clear()
         for key in [k for k in self._memories if k[0] not in inventory.devices]:
             del self._memories[key]
 
@@ -124,6 +128,16 @@ class SnmpPoller:
         """A device left the schedule: drop its memory of every interval class."""
         for key in [k for k in self._memories if k[0] == hostname]:
             del self._memories[key]
+        self._targets.pop(hostname, None)
+
+    def target(self, device: Device) -> Target:
+        """The device's target, reused while the same Device of the same inventory is polled."""
+        cached = self._targets.get(device.hostname)
+        if cached is not None and cached[0] is device and cached[1] is self.inventory:
+            return cached[2]
+        target = target_for(device, self.inventory, self.options)
+        self._targets[device.hostname] = (device, self.inventory, target)
+        return target
 
     def engine_for(self, target: Target) -> SnmpEngine:
         name = "pysnmp" if choose_engine(target) == "pysnmp" else self.options.engine
@@ -133,7 +147,7 @@ class SnmpPoller:
 
     async def __call__(self, device: Device, interval: IntervalClass | None = None) -> PollResult:
         try:
-            target = target_for(device, self.inventory, self.options)
+            target = self.target(device)
         except CollectorError as exc:
             now = time.time()
             return PollResult(samples=[], state=DeviceState(device=device.hostname, up=False,

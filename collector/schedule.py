@@ -259,7 +259,9 @@ class Scheduler:
             started = time.monotonic()
             expired = False
             try:
-                result = await asyncio.wait_for(self._poller(device, cls), watchdog)
+                # asyncio.timeout, not wait_for: the poll runs in this task, not in one more per poll.
+                async with asyncio.timeout(watchdog):
+                    result = await self._poller(device, cls)
             except TimeoutError:
                 expired = True
                 result = self._failure(hostname, DownReason.timeout, f"poll exceeded the {watchdog:g} s watchdog")

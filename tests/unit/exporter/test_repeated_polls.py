@@ -1,0 +1,123 @@
+"""The per-poll shortcuts (validation of known series, reused label prefixes, float formatting) change
+nothing: later polls are checked and written exactly as a first poll would be."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+from prometheus_client import generate_latest
+from prometheus_client.utils import floatToGoString
+
+from collector.model import PollResult, Sample
+from collector.store import Store
+from exporters.exposition import TEXT, DeviceExposition, DeviceRenderer, go_float
+
+from .conftest import interface_samples, random_dataset, reference_registry, up_state
+
+EDGE_FLOATS = [0.0, -0.0, 1.0, -1.0, 0.1, 2.5, 999999.0, 1000000.0, 1234567.0, 9999999.5, 123456789.0,
+               1e16, 1.5e16, 1e21, 1e22, 18446744073709551615.0, -123456789.0, 5e-324, 1.5e-7, 1e-5,
+               math.inf, -math.inf, math.nan, 0, 7, 10**20, -3]
+
+
+@pytest.mark.parametrize("value", EDGE_FLOATS, ids=repr)
+def test_go_float_writes_what_prometheus_client_writes(value):
+    assert go_float(value) == floatToGoString(value)
+
+
+def test_go_float_matches_on_random_magnitudes():
+    rng = random.Random(7)
+    for _ in range(20_000):
+        value = rng.choice([rng.random() * 10 ** rng.randint(-12, 25), float(rng.randint(0, 2**64)),
+                            -rng.random() * 10 ** rng.randint(-3, 20), float(rng.randint(0, 10**7))])
+        assert go_float(value) == floatToGoString(value), value
+
+
+LABELS = (("ifname", "Gi0/1"), ("ifalias", "uplink"))
+
+
+def test_a_known_series_with_a_bad_value_is_still_rejected_and_counted():
+    store = Store(clock=lambda: 1.0)
+    first = [Sample("thdmon_interface_receive_bytes_total", LABELS, 10.0, 0.0),
+             Sample("thdmon_interface_oper_up", LABELS, 1.0, 0.0),
+             Sample("thdmon_device_uptime_seconds", (), 5.0, 0.0)]
+    store.update("sw", PollResult(first, up_state("sw")))
+    assert store.rejected_samples == 0
+    second = [Sample("thdmon_interface_receive_bytes_total", LABELS, math.nan, 0.0),  # counter NaN: dropped
+              Sample("thdmon_interface_oper_up", LABELS, math.nan, 0.0),  # a gauge may be NaN
+              Sample("thdmon_device_uptime_seconds", (), "12", 0.0)]  # type: ignore[arg-type]
+    store.update("sw", PollResult(second, up_state("sw")))
+    assert store.rejected_samples == 2
+    kept = {s.metric: s.value for s in store.get("sw").samples if not s.metric.startswith("thdmon_device_")
+            or s.metric == "thdmon_device_uptime_seconds"}
+    assert list(kept) == ["thdmon_interface_oper_up"] and math.isnan(kept["thdmon_interface_oper_up"])
+    third = [Sample("thdmon_interface_receive_bytes_total", LABELS, -1.0, 0.0),  # negative counter: dropped
+             Sample("thdmon_interface_receive_bytes_total", (("ifname", "Gi0/2"), ("ifalias", "x")), 7, 0.0),
+             Sample("thdmon_interface_oper_up", LABELS, True, 0.0),  # type: ignore[arg-type]
+             Sample("thdmon_device_uptime_seconds", (), 6, 0.0)]  # an int is a number
+    store.update("sw", PollResult(third, up_state("sw")))
+    assert store.rejected_samples == 4
+    values = {(s.metric, s.labels): s.value for s in store.get("sw").samples}
+    assert values[("thdmon_interface_receive_bytes_total", (("ifname", "Gi0/2"), ("ifalias", "x")))] == 7
+    assert values[("thdmon_device_uptime_seconds", ())] == 6
+    assert ("thdmon_interface_receive_bytes_total", LABELS) not in values
+    assert ("thdmon_interface_oper_up", LABELS) not in values
+
+
+def test_an_unhashable_label_value_is_rejected_not_raised():
+    store = Store(clock=lambda: 1.0)
+    store.update("sw", PollResult([Sample("thdmon_interface_oper_up", LABELS, 1.0, 0.0)], up_state("sw")))
+    bad = Sample("thdmon_interface_oper_up", (("ifname", ["Gi0/1"]), ("ifalias", "")), 1.0, 0.0)  # type: ignore[list-item]
+    store.update("sw", PollResult([bad, Sample("thdmon_interface_oper_up", LABELS, 0.0, 0.0)], up_state("sw")))
+    assert store.rejected_samples == 1
+    assert [s.value for s in store.get("sw").samples if s.metric == "thdmon_interface_oper_up"] == [0.0]
+
+
+def test_each_poll_renders_exactly_what_a_fresh_renderer_and_prometheus_client_write():
+    store = Store(clock=lambda: 1_700_000_000.0)
+    identities = random_dataset(store, seed=11, devices=12)
+    devices = DeviceExposition(store, identities)
+    devices.text(TEXT)
+    polls = [
+        ["Gi0/1", "Gi0/2", "Gi0/3"],
+        ["Gi0/1", "Gi0/2", "Gi0/3"],  # same series, new values: the prefixes are reused
+        ["Gi0/1", "Gi0/3"],  # an interface vanished
+        ["Gi0/1", "Gi0/3", "Gi0/4"],  # and another appeared
+        ["Gi0/1", "Gi0/3", "Gi0/4"],
+    ]
+    name = next(iter(identities))
+    for k, ifnames in enumerate(polls):
+        samples = interface_samples(ifnames, 1e9 * (k + 1) + 0.5)
+        store.update(name, PollResult(samples, up_state(name)))
+        assert devices.text(TEXT).encode() == generate_latest(reference_registry(store, identities))
+        entry = store.get(name)
+        assert DeviceRenderer(identities[name]).render(entry.samples) == devices._chunks(entry)
+        lines = devices.text(TEXT).splitlines()
+        assert sum(1 for line in lines if "thdmon_interface_receive_bytes_total{" in line
+                   and f'device="{name}"' in line) == len(ifnames)
+
+
+def test_the_renderer_forgets_vanished_series():
+    renderer = DeviceRenderer((("device", "sw"),))
+    renderer.render(interface_samples(["Gi0/1", "Gi0/2"], 1.0))
+    chunks = renderer.render(interface_samples(["Gi0/2"], 2.0))
+    assert len(renderer._prefixes) == 3  # receive bytes, oper up, info of Gi0/2 only
+    assert b"Gi0/1" not in b"".join(chunks.values())
+    assert chunks["thdmon_interface_receive_bytes_total"] == (
+        b'thdmon_interface_receive_bytes_total{device="sw",ifalias="alias Gi0/2",ifname="Gi0/2"} 2.0\n')
+
+
+def test_reordered_or_reshaped_series_get_the_full_check():
+    store = Store(clock=lambda: 1.0)
+    other = (("ifname", "Gi0/2"), ("ifalias", "lan"))
+    first = [Sample("thdmon_interface_oper_up", LABELS, 1.0, 0.0), Sample("thdmon_interface_oper_up", other, 1.0, 0.0)]
+    store.update("sw", PollResult(first, up_state("sw")))
+    swapped = (("ifalias", "uplink"), ("ifname", "Gi0/1"))  # the labels of LABELS, out of catalogue order
+    second = [Sample("thdmon_interface_oper_up", other, 0.0, 0.0),  # moved: still valid
+              Sample("thdmon_interface_oper_up", swapped, 0.0, 0.0),  # where LABELS was, but malformed
+              Sample("thdmon_interface_admin_up", LABELS, 1.0, 0.0)]  # new series
+    store.update("sw", PollResult(second, up_state("sw")))
+    assert store.rejected_samples == 1
+    own = [(s.metric, s.labels, s.value) for s in store.get("sw").samples if s.metric.startswith("thdmon_interface")]
+    assert own == [("thdmon_interface_oper_up", other, 0.0), ("thdmon_interface_admin_up", LABELS, 1.0)]
