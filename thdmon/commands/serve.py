@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 import prometheus_client
+import uvloop
 from pydantic import SecretStr
 
 from collector.collect import CollectOptions, SnmpPoller
@@ -155,4 +156,6 @@ def cli(ctx: click.Context, listen: str | None, shard: str | None, engine: str |
         finally:
             server.stop()
 
-    asyncio.run(main())
+    # uvloop: the poll loop is one event-loop wake-up per SNMP request, and uvloop's are cheaper.
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(main())
