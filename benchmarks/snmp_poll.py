@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 from pydantic import SecretStr  # noqa: E402
 
 from benchmarks.snmp_exporter_conf import write_exporter_config  # noqa: E402
+from collector import loop  # noqa: E402
 from collector.snmp.decode import decode  # noqa: E402
 from collector.snmp.engine import Varbind  # noqa: E402
 from collector.snmp.gufo_engine import GufoEngine  # noqa: E402
@@ -103,7 +104,7 @@ def bench_thdmon(name: str, engine_cls: type, targets: list[Target], repeats: in
             res.wall.append((time.perf_counter() - w0) / batch)
         await engine.close()
 
-    asyncio.run(main())
+    loop.run(main())  # the loop thdmon's collector runs on (uvloop)
     return res
 
 

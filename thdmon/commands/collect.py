@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from typing import Any
@@ -12,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from collector import loop
 from collector.collect import CollectOptions, CollectReport, collect_once
 from collector.errors import CollectorError
 from collector.model import PollResult
@@ -97,7 +97,7 @@ def cli(ctx: click.Context, once: bool, device_name: str | None, site_id: str | 
         def done(_: PollResult) -> None:
             progress.advance(task)
 
-        report = asyncio.run(collect_once(inv, devices, options, on_done=done))
+        report = loop.run(collect_once(inv, devices, options, on_done=done))
     if as_json:
         json.dump(_report_json(report), sys.stdout, indent=1, ensure_ascii=False)
         sys.stdout.write("\n")

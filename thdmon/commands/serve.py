@@ -11,9 +11,9 @@ from pathlib import Path
 
 import click
 import prometheus_client
-import uvloop
 from pydantic import SecretStr
 
+from collector import loop
 from collector.collect import CollectOptions, SnmpPoller
 from collector.errors import CollectorError
 from collector.schedule import Defaults
@@ -156,6 +156,4 @@ def cli(ctx: click.Context, listen: str | None, shard: str | None, engine: str |
         finally:
             server.stop()
 
-    # uvloop: the poll loop is one event-loop wake-up per SNMP request, and uvloop's are cheaper.
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        runner.run(main())
+    loop.run(main())
