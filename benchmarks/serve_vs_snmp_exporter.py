@@ -42,7 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.snmp_poll import CLK_TCK, Exporter, make_netns  # noqa: E402
+from benchmarks.snmp_poll import CLK_TCK, Exporter, run_in_netns  # noqa: E402
 from lab.snmp.snmpd import SnmpdAgent, snmpd_agents  # noqa: E402
 
 PROFILE = "bench-if-mib"
@@ -245,20 +245,7 @@ def main() -> int:
     parser.add_argument("--veth-pairs", type=int, default=24, help="48 interfaces + lo + br0 = 50")
     parser.add_argument("--no-netns", action="store_true", help="use the host's interfaces")
     parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.inside or args.no_netns:
-        return run(args)
-    name = f"thdmon-bench-serve-{os.getpid()}"
-    try:
-        make_netns(name, args.veth_pairs)
-    except (subprocess.CalledProcessError, FileNotFoundError) as exc:
-        print(f"network namespace unavailable ({exc}); measuring against the host's interfaces", file=sys.stderr)
-        return run(args)
-    try:
-        argv = [sys.executable, str(Path(__file__).resolve()), "--inside", *sys.argv[1:]]
-        return subprocess.run(["ip", "netns", "exec", name, *argv], check=False).returncode
-    finally:
-        subprocess.run(["ip", "netns", "del", name], check=False)
+    return run_in_netns(parser.parse_args(), run, __file__, "thdmon-bench-serve")
 
 
 if __name__ == "__main__":

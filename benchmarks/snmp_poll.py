@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -296,17 +297,22 @@ def main() -> int:
     parser.add_argument("--veth-pairs", type=int, default=24, help="48 interfaces + lo + br0 = 50")
     parser.add_argument("--no-netns", action="store_true", help="use the host's interfaces")
     parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    return run_in_netns(parser.parse_args(), run, __file__, "thdmon-bench")
+
+
+def run_in_netns(args: argparse.Namespace, body: Callable[[argparse.Namespace], int], script: str,
+                 prefix: str) -> int:
+    """Run `body` inside a fresh network namespace (the script re-executed with --inside), else here."""
     if args.inside or args.no_netns:
-        return run(args)
-    name = f"thdmon-bench-{os.getpid()}"
+        return body(args)
+    name = f"{prefix}-{os.getpid()}"
     try:
         make_netns(name, args.veth_pairs)
     except (subprocess.CalledProcessError, FileNotFoundError) as exc:
         print(f"network namespace unavailable ({exc}); measuring against the host's interfaces", file=sys.stderr)
-        return run(args)
+        return body(args)
     try:
-        argv = [sys.executable, str(Path(__file__).resolve()), "--inside", *sys.argv[1:]]
+        argv = [sys.executable, str(Path(script).resolve()), "--inside", *sys.argv[1:]]
         return subprocess.run(["ip", "netns", "exec", name, *argv], check=False).returncode
     finally:
         subprocess.run(["ip", "netns", "del", name], check=False)
