@@ -35,7 +35,8 @@ thdmon collect --once --device dc-pleyel-core1 --device dc-pleyel-core2 || true
 thdmon lab heal dc-pleyel-core1
 
 echo "== connection logs: a day of Wi-Fi at the parc du Sausset"
-thdmon logs serve &
+# Background services are started directly, not through the shell function: $! must be their own pid.
+.venv/bin/thdmon logs serve &
 pids+=($!)
 for _ in $(seq 50); do
   (exec 3<>/dev/tcp/127.0.0.1/5514) 2>/dev/null && break
@@ -57,7 +58,7 @@ thdmon logs search --public-ip "$ip" --port "$port" --at "$at" --requisition DEM
 
 echo "== polling service: http://127.0.0.1:9810/metrics (Ctrl-C to stop)"
 if [[ -n "${THDMON_DEMO_SECONDS:-}" ]]; then
-  thdmon serve --traps off &
+  .venv/bin/thdmon serve --traps off &
   pids+=($!)
   sleep "$THDMON_DEMO_SECONDS"
   curl -s http://127.0.0.1:9810/metrics | grep -c '^thdmon_' | sed 's/^/series on \/metrics: /' || true
