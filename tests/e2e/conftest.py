@@ -8,7 +8,6 @@ with its lab secrets in a 0600 file of the test's own.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -31,7 +30,7 @@ from inventory.sample.lab_secrets import LAB_SECRETS
 from lab.snmp.snmpd import free_udp_port
 from lab.supervisor import Lab, lab_running
 from tests.conftest import ROOT, require
-from tests.integration.serve.test_serve import free_tcp_port, until
+from tests.peers import free_tcp_port, prometheus_query, start_prometheus, until
 
 COMMUNE = "Coubron"  # two departmental sites, one access switch each: small enough to poll every 5 s
 
@@ -60,14 +59,7 @@ class Departement:
                 if s.name == name and s.labels.get("device") == device]
 
     def query(self, expr: str) -> list[dict[str, Any]]:
-        url = f"http://127.0.0.1:{self.prom_port}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
-        try:
-            with urllib.request.urlopen(url, timeout=5) as r:
-                body = json.load(r)
-        except OSError:
-            return []
-        assert body["status"] == "success", body
-        return body["data"]["result"]
+        return prometheus_query(self.prom_port, expr)
 
     def value(self, expr: str) -> float | None:
         """The single value of an instant query, or None when it returns nothing."""
@@ -116,23 +108,6 @@ def write_serve_inventory(root: Path, inv: Inventory, devices: list[str], port: 
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(yaml.safe_dump(dict(LAB_SECRETS)))
     return secrets
-
-
-def start_prometheus(workdir: Path, target_port: int) -> tuple[subprocess.Popen[bytes], int]:
-    port = free_tcp_port()
-    config = workdir / "prometheus.yml"
-    config.write_text(f"""global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-scrape_configs:
-- job_name: thdmon
-  static_configs:
-  - targets: ['127.0.0.1:{target_port}']
-""")
-    with (workdir / "prometheus.log").open("wb") as out:
-        proc = subprocess.Popen(["prometheus", f"--config.file={config}", f"--storage.tsdb.path={workdir / 'tsdb'}",
-                                 f"--web.listen-address=127.0.0.1:{port}"], stdout=out, stderr=subprocess.STDOUT)
-    return proc, port
 
 
 @pytest.fixture(scope="module")

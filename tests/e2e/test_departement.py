@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.conftest import Departement
-from tests.integration.serve.test_serve import until
+from tests.peers import until
 
 pytestmark = pytest.mark.slow
 

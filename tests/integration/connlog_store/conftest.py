@@ -6,7 +6,6 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -18,15 +17,10 @@ import pytest
 from connlog.keys import load_or_create
 from connlog.store import Store
 from tests.conftest import require
+from tests.peers import free_tcp_port
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 _counter = itertools.count()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager
@@ -36,7 +30,7 @@ def throwaway_postgresql() -> Iterator[str]:
     # Not under pytest's 0700 basetemp: the postgres user must reach its data directory.
     base = Path(tempfile.mkdtemp(prefix="thdmon-connlog-pg-"))
     shutil.chown(base, "postgres", "postgres")
-    port = _free_port()
+    port = free_tcp_port()
     run = ["runuser", "-u", "postgres", "--"]
     try:
         subprocess.run([*run, str(PG_BIN / "initdb"), "-D", str(base / "data"), "-U", "postgres", "-A", "trust",

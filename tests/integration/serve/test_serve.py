@@ -6,7 +6,6 @@ port, Debian's prometheus. Nothing is mocked.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -15,7 +14,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,15 +26,10 @@ from collector.model import DownReason
 from collector.schedule import first_run
 from tests.conftest import ROOT, require
 from tests.integration.snmp_engine.agents import AUTH_PASS, PRIV_PASS, Agent, free_udp_port, have, start_snmpd
+from tests.peers import free_tcp_port, prometheus_query, start_prometheus, until
 
 COMMUNE = "Saint-Denis"
 SITE_NAME = "Collège Jean-Jaurès"
-
-
-def free_tcp_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def write_inventory(root: Path, devices: list[tuple[str, int]], *, v3_devices: tuple[str, ...] = ()) -> None:
@@ -75,17 +69,6 @@ profiles:
     tmp = root / ".devices.yaml.tmp"
     tmp.write_text(body, encoding="utf-8")
     tmp.replace(root / "devices.yaml")  # atomic: the watcher never reads half a file
-
-
-def until(what: str, probe: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not seen within {timeout} s")
-        time.sleep(0.25)
 
 
 @dataclass
@@ -202,26 +185,10 @@ def test_serve_polls_snmpd_reloads_and_stops_cleanly(tmp_path: Path, serve: Serv
 def test_prometheus_scrapes_serve_and_sees_the_device_series(tmp_path: Path, serve: Serve):
     require(have("prometheus"), "prometheus not installed (apt-get install prometheus)")
     until("first poll of snmpd", lambda: _up(serve, "sw-col-jj-acc1") == 1.0)
-    prom_port = free_tcp_port()
-    config = tmp_path / "prometheus.yml"
-    config.write_text(f"""global:
-  scrape_interval: 1s
-scrape_configs:
-- job_name: thdmon
-  static_configs:
-  - targets: ['127.0.0.1:{serve.port}']
-""")
-    with (tmp_path / "prometheus.log").open("wb") as out:
-        prom = subprocess.Popen(["prometheus", f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'tsdb'}",
-                                 f"--web.listen-address=127.0.0.1:{prom_port}"], stdout=out, stderr=subprocess.STDOUT)
+    prom, prom_port = start_prometheus(tmp_path, serve.port)
     try:
         def query(expr: str) -> list[dict[str, Any]]:
-            url = f"http://127.0.0.1:{prom_port}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
-            try:
-                with urllib.request.urlopen(url, timeout=5) as r:
-                    return json.load(r)["data"]["result"]
-            except OSError:
-                return []
+            return prometheus_query(prom_port, expr)
 
         result = until("series in Prometheus", lambda: query(
             'thdmon_interface_receive_bytes_total{device="sw-col-jj-acc1",ifname="lo"}'), timeout=40)

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lab.snmp.snmpd import free_udp_port
+
 ROOT = Path(__file__).resolve().parents[3]
 SNMPSIM = ROOT / ".venv" / "bin" / "snmpsim-command-responder"
 SNMPSIM_ENGINE_ID = "80001f8880e1d2c3b4a5968778"
@@ -31,12 +33,6 @@ V3_USERS = {
     "privsha256": (f"SHA-256 {AUTH_PASS} AES256 {PRIV_PASS}", "priv"),
     "privsha512": (f"SHA-512 {AUTH_PASS} AES192 {PRIV_PASS}", "priv"),
 }
-
-
-def free_udp_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
 
 
 def have(program: str) -> bool:

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import socket
 
 import pytest
 
 from collector.traps import Trap, TrapReceiver, V3TrapUser
+from lab.snmp.snmpd import free_udp_port
 from tests.conftest import require
 
 ENGINE_ID = "8000000001020304"
-
-
-def _free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 async def _run(receiver: TrapReceiver, senders: list[list[str]], expect: int) -> list[Trap]:
@@ -41,7 +35,7 @@ async def _run(receiver: TrapReceiver, senders: list[list[str]], expect: int) ->
 @pytest.fixture
 def port() -> int:
     require(shutil.which("snmptrap") is not None, "net-snmp snmptrap is not installed (Debian: snmp)")
-    return _free_udp_port()
+    return free_udp_port()
 
 
 def test_v2c_link_traps_from_inventory_devices(port):

@@ -1,0 +1,61 @@
+"""Helpers shared by the suites that start real peers: free ports, waiting, a real Prometheus."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+
+def free_tcp_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def until(what: str, probe: Callable[[], Any], timeout: float = 30.0) -> Any:
+    """Poll `probe` until it returns something truthy (never a fixed sleep); fail naming `what`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not seen within {timeout} s")
+        time.sleep(0.25)
+
+
+def start_prometheus(workdir: Path, target_port: int) -> tuple[subprocess.Popen[bytes], int]:
+    """Debian's prometheus on a free loopback port, scraping 127.0.0.1:target_port every second."""
+    port = free_tcp_port()
+    config = workdir / "prometheus.yml"
+    config.write_text(f"""global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+scrape_configs:
+- job_name: thdmon
+  static_configs:
+  - targets: ['127.0.0.1:{target_port}']
+""")
+    with (workdir / "prometheus.log").open("wb") as out:
+        proc = subprocess.Popen(["prometheus", f"--config.file={config}", f"--storage.tsdb.path={workdir / 'tsdb'}",
+                                 f"--web.listen-address=127.0.0.1:{port}"], stdout=out, stderr=subprocess.STDOUT)
+    return proc, port
+
+
+def prometheus_query(port: int, expr: str) -> list[dict[str, Any]]:
+    """An instant query's result vector; empty while Prometheus is not answering yet."""
+    url = f"http://127.0.0.1:{port}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            body = json.load(r)
+    except OSError:
+        return []
+    assert body["status"] == "success", body
+    return body["data"]["result"]
