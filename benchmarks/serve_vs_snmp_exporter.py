@@ -83,7 +83,7 @@ def write_inventory(root: Path, agents: list[SnmpdAgent]) -> None:
 
 
 class Serve:
-    def __init__(self, work: Path, agents: list[SnmpdAgent], interval: int) -> None:
+    def __init__(self, work: Path, agents: list[SnmpdAgent], interval: int, profile: str | None = None) -> None:
         write_inventory(work / "inventory", agents)
         self.port = free_tcp_port()
         env = {**os.environ, "PYTHONPATH": str(ROOT), "THDMON_STATE_DIR": str(work / "state"),
@@ -92,7 +92,9 @@ class Serve:
                # the slow class reads only the system group here: keep it out of the window
                "THDMON_COLLECTOR__SLOW_INTERVAL": "86400"}
         self.log = (work / "serve.log").open("wb")
-        self.proc = subprocess.Popen([sys.executable, "-m", "thdmon", "--inventory", str(work / "inventory"), "serve",
+        # --profile-serve: the whole serve under cProfile (slower; for where the time goes, not the ratio)
+        prof = ["-m", "cProfile", "-o", profile] if profile else []
+        self.proc = subprocess.Popen([sys.executable, *prof, "-m", "thdmon", "--inventory", str(work / "inventory"), "serve",
                                       "--listen", f"127.0.0.1:{self.port}", "--traps", "off"],
                                      stdout=self.log, stderr=subprocess.STDOUT, env=env, cwd=work)
 
@@ -181,7 +183,7 @@ def measure(args: argparse.Namespace, agents: list[SnmpdAgent], work: Path) -> i
     n = len(agents)
     baseline = rss_of_one_device(agents, work / "one", args.interval)
     exp = Exporter(work)
-    serve = Serve(work, agents, args.interval)
+    serve = Serve(work, agents, args.interval, args.profile_serve)
     try:
         wait_all_up(serve, n, timeout=3 * args.interval + 30)
         sample_exp = fetch(f"http://127.0.0.1:{exp.port}/snmp?target={agents[0].endpoint}&module=if_mib").decode()
@@ -244,6 +246,7 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--veth-pairs", type=int, default=24, help="48 interfaces + lo + br0 = 50")
     parser.add_argument("--no-netns", action="store_true", help="use the host's interfaces")
+    parser.add_argument("--profile-serve", metavar="FILE", help="run serve under cProfile, stats to FILE")
     parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
     return run_in_netns(parser.parse_args(), run, __file__, "thdmon-bench-serve")
 

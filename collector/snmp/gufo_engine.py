@@ -118,30 +118,34 @@ class GufoEngine:
 
         async def op(conn: _Conn) -> list[Varbind]:
             it = GetIter(base, max_repetitions)
+            out: list[Varbind] = []
+            last: list[tuple[int, ...]] = []
 
-            def _bulk(it: GetIter) -> list[tuple[str, Value] | None]:
+            def recv() -> list[tuple[str, Value] | None]:
                 try:
                     return conn.sock.recv_get_bulk(it)
                 except StopAsyncIteration:  # gufo_snmp's way of saying end of MIB view
                     return []
 
-            out: list[Varbind] = []
-            last: tuple[int, ...] | None = None
-            while True:
-                batch = await self._exchange(
-                    conn, target, lambda: conn.sock.send_get_bulk(it), lambda: _bulk(it), "walk")
+            def on_reply(batch: list[tuple[str, Value] | None]) -> bool:
                 if not batch:
-                    return out
+                    return True
                 first = batch[0]
-                if first is not None and last is not None and oid_key(first[0]) <= last:
+                if first is not None and last and oid_key(first[0]) <= last[0]:
                     # An agent looping on the same rows would keep us walking forever.
                     raise SnmpError(DownReason.malformed_response,
                                     f"{target.endpoint}: walk of {base} went backwards at {first[0]}")
                 for item in batch:
                     if item is None:  # left the subtree, or end of MIB view
-                        return out
-                    out.append(Varbind(item[0], item[1], gufo_tag(item[1])))
-                last = oid_key(out[-1].oid)
+                        return True
+                    value = item[1]
+                    out.append(Varbind(item[0], value, gufo_tag(value)))
+                last[:] = [oid_key(out[-1].oid)]
+                return False
+
+            await _Exchange(asyncio.get_running_loop(), conn.fd, target, "walk", lambda: conn.sock.send_get_bulk(it),
+                            recv, on_reply).run()
+            return out
 
         varbinds = await self._with_conn(target, op)
         if not varbinds:
@@ -225,53 +229,154 @@ class GufoEngine:
                 asyncio.get_running_loop().time() - conn.last_used > _V3_REFRESH_AFTER:
             await self._exchange(conn, target, sock.send_refresh, sock.recv_refresh, "time synchronisation")
 
-    # -- one request/response ---------------------------------------------------------------------
+    # -- request/response exchanges ---------------------------------------------------------------
 
     async def _exchange(self, conn: _Conn, target: Target, send: Callable[[], None], recv: Callable[[], T],
                         what: str) -> T:
-        loop = asyncio.get_running_loop()
-        malformed = ""
-        ignored = 0
-        for _ in range(target.retries + 1):
-            try:
-                send()
-            except BlockingIOError:
-                await asyncio.sleep(0.01)  # send buffer full: the next attempt re-sends
-                continue
-            except OSError as exc:
-                raise SnmpError(DownReason.unreachable, f"{target.endpoint}: {what}: {exc}") from None
-            deadline = loop.time() + target.timeout
-            while (remaining := deadline - loop.time()) > 0:
-                if not await _readable(loop, conn.fd, remaining):
-                    break
-                try:
-                    return recv()
-                except BlockingIOError:  # a reply to another request id, or a report it swallowed
-                    ignored += 1
-                    continue
-                except SnmpAuthError:
-                    raise SnmpError(DownReason.auth_failure,
-                                    f"{target.endpoint}: {what}: SNMPv3 authentication failed") from None
-                except SnmpDecodeError as exc:
-                    malformed = str(exc)
-                except GufoError as exc:
-                    raise SnmpError(DownReason.error, f"{target.endpoint}: {what}: {exc}") from None
-                except OSError as exc:
-                    # gufo_snmp reports an ICMP port unreachable as TimeoutError("connection refused").
-                    if isinstance(exc, ConnectionRefusedError) or "refused" in str(exc):
-                        raise SnmpError(DownReason.refused,
-                                        f"{target.endpoint}: {what}: port unreachable (ICMP)") from None
-                    raise SnmpError(DownReason.unreachable, f"{target.endpoint}: {what}: {exc}") from None
-                except BaseException as exc:
-                    if not _is_panic(exc):
-                        raise
-                    malformed = "undecodable datagram"
-        attempts = target.retries + 1
-        if malformed:
-            raise SnmpError(DownReason.malformed_response,
-                            f"{target.endpoint}: {what}: only malformed answers ({malformed})")
-        raise SnmpError(DownReason.timeout,
-                        f"{target.endpoint}: {what}: no answer in {attempts} x {target.timeout:g} s", heard=ignored > 0)
+        """One request and its answer."""
+        box: list[T] = []
+
+        def keep(result: T) -> bool:
+            box.append(result)
+            return True
+
+        await _Exchange(asyncio.get_running_loop(), conn.fd, target, what, send, recv, keep).run()
+        return box[0]
+
+
+class _Exchange:
+    """Requests on one socket, each sent as soon as the previous answer is in, driven by loop callbacks.
+
+    The reader callback receives the answer and sends the next request itself; the coroutine awaits
+    only the end of the whole exchange (a walk is ~85 requests for a 48-port switch). Awaiting each
+    request instead (a future, a reader registered and removed, a task switch per request) cost three
+    times the CPU of the requests themselves: measured, 9.4 ms against 2.2 ms per IF-MIB poll.
+
+    `on_reply(answer)` returns True when the exchange is complete, False to send the next request (the
+    `send` callable reads the walk position that `recv` advanced), or raises SnmpError. Each request
+    has its own timeout and retries; a timer is re-armed only when it fires, not at every request.
+    """
+
+    __slots__ = (
+        "attempts",
+        "deadline",
+        "done",
+        "fd",
+        "ignored",
+        "loop",
+        "malformed",
+        "on_reply",
+        "recv",
+        "send",
+        "target",
+        "timer",
+        "what",
+    )
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, fd: int, target: Target, what: str, send: Callable[[], None],
+                 recv: Callable[[], T], on_reply: Callable[[T], bool]) -> None:
+        self.loop, self.fd, self.target, self.what = loop, fd, target, what
+        self.send, self.recv, self.on_reply = send, recv, on_reply
+        self.done: asyncio.Future[None] = loop.create_future()
+        self.timer: asyncio.TimerHandle | None = None
+        self.deadline = 0.0
+        self.attempts = 0  # sends of the current request
+        self.malformed = ""  # of the current request: why its answers were undecodable
+        self.ignored = 0  # of the current request: datagrams heard that were not its answer
+
+    async def run(self) -> None:
+        self.loop.add_reader(self.fd, self._readable)
+        try:
+            self._send()
+            await self.done
+        finally:
+            self.loop.remove_reader(self.fd)
+            if self.timer is not None:
+                self.timer.cancel()
+
+    def _send(self) -> None:
+        self.attempts += 1
+        wait = self.target.timeout
+        try:
+            self.send()
+        except BlockingIOError:
+            wait = min(wait, 0.01)  # send buffer full: this attempt is lost, the next one re-sends soon
+        except OSError as exc:
+            self._fail(SnmpError(DownReason.unreachable, f"{self.target.endpoint}: {self.what}: {exc}"))
+            return
+        self.deadline = self.loop.time() + wait
+        if self.timer is None or self.deadline < self.timer.when():
+            if self.timer is not None:
+                self.timer.cancel()
+            self.timer = self.loop.call_at(self.deadline, self._expired)
+
+    def _expired(self) -> None:
+        self.timer = None
+        if self.done.done():
+            return
+        if self.loop.time() < self.deadline:  # answers came in meanwhile: the current request is younger
+            self.timer = self.loop.call_at(self.deadline, self._expired)
+        elif self.attempts <= self.target.retries:
+            self._send()
+        else:
+            self._timed_out()
+
+    def _timed_out(self) -> None:
+        endpoint, what = self.target.endpoint, self.what
+        if self.malformed:
+            self._fail(SnmpError(DownReason.malformed_response,
+                                 f"{endpoint}: {what}: only malformed answers ({self.malformed})"))
+        else:
+            self._fail(SnmpError(DownReason.timeout, f"{endpoint}: {what}: no answer in {self.attempts} x "
+                                 f"{self.target.timeout:g} s", heard=self.ignored > 0))
+
+    def _fail(self, exc: BaseException) -> None:
+        if not self.done.done():
+            self.done.set_exception(exc)
+
+    def _readable(self) -> None:
+        if self.done.done():
+            return
+        endpoint, what = self.target.endpoint, self.what
+        try:
+            answer = self.recv()
+        except BlockingIOError:  # a reply to another request id, or a report it swallowed
+            self.ignored += 1
+            return
+        except SnmpAuthError:
+            self._fail(SnmpError(DownReason.auth_failure, f"{endpoint}: {what}: SNMPv3 authentication failed"))
+            return
+        except SnmpDecodeError as exc:  # keep listening: the real answer may still come
+            self.malformed = str(exc)
+            return
+        except GufoError as exc:
+            self._fail(SnmpError(DownReason.error, f"{endpoint}: {what}: {exc}"))
+            return
+        except OSError as exc:
+            # gufo_snmp reports an ICMP port unreachable as TimeoutError("connection refused").
+            if isinstance(exc, ConnectionRefusedError) or "refused" in str(exc):
+                self._fail(SnmpError(DownReason.refused, f"{endpoint}: {what}: port unreachable (ICMP)"))
+            else:
+                self._fail(SnmpError(DownReason.unreachable, f"{endpoint}: {what}: {exc}"))
+            return
+        except BaseException as exc:
+            if _is_panic(exc):
+                self.malformed = "undecodable datagram"
+                return
+            if not isinstance(exc, Exception):
+                raise
+            self._fail(exc)
+            return
+        try:
+            complete = self.on_reply(answer)
+        except SnmpError as exc:
+            self._fail(exc)
+            return
+        if complete:
+            self.done.set_result(None)
+            return
+        self.attempts, self.malformed, self.ignored = 0, "", 0
+        self._send()
 
 
 def _user(target: Target) -> User:
@@ -282,20 +387,3 @@ def _user(target: Target) -> User:
     priv = _PRIV_KEYS[v3.priv_protocol](v3.priv_key.get_secret_value().encode()) \
         if v3.priv_protocol and v3.priv_key else None
     return User(v3.user, auth_key=auth, priv_key=priv)
-
-
-def _wake(fut: asyncio.Future[bool], value: bool) -> None:
-    if not fut.done():
-        fut.set_result(value)
-
-
-async def _readable(loop: asyncio.AbstractEventLoop, fd: int, timeout: float) -> bool:
-    """Wait until `fd` is readable (True) or `timeout` elapses (False)."""
-    fut: asyncio.Future[bool] = loop.create_future()
-    loop.add_reader(fd, _wake, fut, True)
-    timer = loop.call_later(timeout, _wake, fut, False)
-    try:
-        return await fut
-    finally:
-        loop.remove_reader(fd)
-        timer.cancel()
