@@ -33,8 +33,7 @@ decoding layer must therefore take counter/gauge semantics and Counter32 wrap wi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Literal, NamedTuple, Protocol
 
 from collector.errors import CollectorError
 from collector.model import DownReason
@@ -51,8 +50,10 @@ INTEGER_TAGS = frozenset({"int", "counter32", "counter64", "gauge32", "timeticks
 ABSENT_TAGS = frozenset({"nosuchobject", "nosuchinstance"})
 
 
-@dataclass(slots=True, frozen=True)
-class Varbind:
+class Varbind(NamedTuple):
+    """One OID and its value. A named tuple: a walk builds thousands per poll, and a tuple is built in
+    a third of the time of a frozen dataclass."""
+
     oid: str  # numeric, dotted, no leading dot
     value: Value
     type: str
@@ -162,7 +163,7 @@ def normalise_oid(oid: str) -> str:
 
 
 def oid_key(oid: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in oid.split("."))
+    return tuple(map(int, oid.split(".")))
 
 
 def chunks(oids: Sequence[str], size: int = MAX_GET_OIDS) -> list[Sequence[str]]:

@@ -337,35 +337,13 @@ class _Exchange:
     def _readable(self) -> None:
         if self.done.done():
             return
-        endpoint, what = self.target.endpoint, self.what
         try:
             answer = self.recv()
         except BlockingIOError:  # a reply to another request id, or a report it swallowed
             self.ignored += 1
             return
-        except SnmpAuthError:
-            self._fail(SnmpError(DownReason.auth_failure, f"{endpoint}: {what}: SNMPv3 authentication failed"))
-            return
-        except SnmpDecodeError as exc:  # keep listening: the real answer may still come
-            self.malformed = str(exc)
-            return
-        except GufoError as exc:
-            self._fail(SnmpError(DownReason.error, f"{endpoint}: {what}: {exc}"))
-            return
-        except OSError as exc:
-            # gufo_snmp reports an ICMP port unreachable as TimeoutError("connection refused").
-            if isinstance(exc, ConnectionRefusedError) or "refused" in str(exc):
-                self._fail(SnmpError(DownReason.refused, f"{endpoint}: {what}: port unreachable (ICMP)"))
-            else:
-                self._fail(SnmpError(DownReason.unreachable, f"{endpoint}: {what}: {exc}"))
-            return
         except BaseException as exc:
-            if _is_panic(exc):
-                self.malformed = "undecodable datagram"
-                return
-            if not isinstance(exc, Exception):
-                raise
-            self._fail(exc)
+            self._unusable(exc)
             return
         try:
             complete = self.on_reply(answer)
@@ -377,6 +355,28 @@ class _Exchange:
             return
         self.attempts, self.malformed, self.ignored = 0, "", 0
         self._send()
+
+    def _unusable(self, exc: BaseException) -> None:
+        """An answer that could not be received or decoded: fail, or keep listening for a good one."""
+        endpoint, what = self.target.endpoint, self.what
+        if isinstance(exc, SnmpAuthError):
+            self._fail(SnmpError(DownReason.auth_failure, f"{endpoint}: {what}: SNMPv3 authentication failed"))
+        elif isinstance(exc, SnmpDecodeError):  # keep listening: the real answer may still come
+            self.malformed = str(exc)
+        elif isinstance(exc, GufoError):
+            self._fail(SnmpError(DownReason.error, f"{endpoint}: {what}: {exc}"))
+        elif isinstance(exc, OSError):
+            # gufo_snmp reports an ICMP port unreachable as TimeoutError("connection refused").
+            if isinstance(exc, ConnectionRefusedError) or "refused" in str(exc):
+                self._fail(SnmpError(DownReason.refused, f"{endpoint}: {what}: port unreachable (ICMP)"))
+            else:
+                self._fail(SnmpError(DownReason.unreachable, f"{endpoint}: {what}: {exc}"))
+        elif _is_panic(exc):
+            self.malformed = "undecodable datagram"
+        elif isinstance(exc, Exception):
+            self._fail(exc)
+        else:
+            raise exc
 
 
 def _user(target: Target) -> User:

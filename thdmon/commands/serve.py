@@ -147,6 +147,7 @@ def cli(ctx: click.Context, listen: str | None, shard: str | None, engine: str |
 
     async def main() -> None:
         service.apply(inventory)
+        loop.settle_heap()
         server.start()
         trap_note = "traps off" if options.trap_listen is None else "traps on {}:{}".format(*options.trap_listen)
         click.echo(f"thdmon serve: {scheme}://{host}:{port}/metrics, shard {options.shard}, "
