@@ -192,6 +192,7 @@ class UdpPeer:
 
     garbage: bool = False
     upstream: tuple[str, int] | None = None  # relay requests there (after the garbage, if any)
+    drop: frozenset[int] = frozenset()  # numbers (from 1) of the datagrams received but never relayed
     seed: int = 7
     sock: socket.socket = field(init=False)
     port: int = field(init=False)
@@ -216,6 +217,8 @@ class UdpPeer:
             except OSError:
                 return
             self.received += 1
+            if self.received in self.drop:
+                continue
             if self.garbage:
                 # Random bytes, a truncated SEQUENCE and a BER length pointing past the end: each has
                 # crashed or confused some SNMP decoder.

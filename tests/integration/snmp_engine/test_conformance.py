@@ -12,11 +12,13 @@ from pydantic import SecretStr
 
 from collector.model import DownReason
 from collector.snmp.engine import SnmpEngine, SnmpError, Varbind, family
+from collector.snmp.gufo_engine import GufoEngine
 from collector.snmp.target import Target, V3Params
 from tests.integration.snmp_engine.agents import AUTH_PASS, PRIV_PASS, Agent, UdpPeer, netsnmp_walk
 
 IF_TABLE = "1.3.6.1.2.1.2.2"
 IF_X_TABLE = "1.3.6.1.2.1.31.1.1"
+SYS_OR_DESCR = "1.3.6.1.2.1.1.9.1.3"  # ~10 static rows in any net-snmp snmpd
 # Columns of a live snmpd whose values move between two walks (loopback traffic counters, uptime).
 LIVE_COLUMNS = ("1.3.6.1.2.1.2.2.1.1", "1.3.6.1.2.1.31.1.1.1.1", "1.3.6.1.2.1.2.2.1.2", "1.3.6.1.2.1.2.2.1.3")
 MOVING = tuple(f"1.3.6.1.2.1.2.2.1.{c}." for c in range(10, 21)) + \
@@ -210,6 +212,57 @@ def test_garbage_before_the_real_answer_is_dropped(engine_factory: type, snmpd: 
     finally:
         liar.close()
     assert pairs(got) == netsnmp_walk(snmpd.host, snmpd.port, "1.3.6.1.2.1.2.2.1.2")
+
+
+def test_a_request_lost_mid_walk_is_retried_and_the_walk_completes(engine_factory: type, snmpd: Agent) -> None:
+    # One row per request: the 2nd and 5th requests are lost, each retried once after the timeout.
+    lossy = UdpPeer(upstream=(snmpd.host, snmpd.port), drop=frozenset({2, 5}))
+    try:
+        got = run(engine_factory, lambda e: e.bulk_walk(v2c(lossy, timeout=0.3, retries=1), SYS_OR_DESCR, 1))
+    finally:
+        lossy.close()
+    expected = netsnmp_walk(snmpd.host, snmpd.port, SYS_OR_DESCR)
+    assert len(expected) >= 5
+    assert pairs(got) == expected
+    assert lossy.received == len(expected) + 1 + 2  # one request per row, the end of the column, two retries
+
+
+def test_a_walk_fails_when_one_request_exhausts_its_retries(engine_factory: type, snmpd: Agent) -> None:
+    lossy = UdpPeer(upstream=(snmpd.host, snmpd.port), drop=frozenset({2, 3}))
+    try:
+        err = failure(engine_factory, lambda e: e.bulk_walk(v2c(lossy, timeout=0.3, retries=1), SYS_OR_DESCR, 1))
+    finally:
+        lossy.close()
+    assert err.reason is DownReason.timeout
+    assert lossy.received == 3  # nothing more is sent once the walk has failed
+
+
+def test_a_cancelled_walk_leaves_the_session_usable(engine_factory: type, snmpd: Agent) -> None:
+    # What the scheduler's watchdog does to a stuck poll: cancel it. The next walk must not hear the
+    # cancelled one's timer or answers.
+    lossy = UdpPeer(upstream=(snmpd.host, snmpd.port), drop=frozenset({1}))
+    target = v2c(lossy, timeout=1.0, retries=1)
+
+    async def body(engine: SnmpEngine) -> tuple[bool, list[Varbind]]:
+        try:
+            async with asyncio.timeout(0.2):
+                await engine.bulk_walk(target, SYS_OR_DESCR, 1)
+            cancelled = False
+        except TimeoutError:
+            cancelled = True
+        walked = await engine.bulk_walk(target, SYS_OR_DESCR)
+        await asyncio.sleep(1.5)  # past the cancelled request's timer
+        return cancelled, walked
+
+    try:
+        cancelled, walked = run(engine_factory, body)
+    finally:
+        lossy.close()
+    assert cancelled
+    assert pairs(walked) == netsnmp_walk(snmpd.host, snmpd.port, SYS_OR_DESCR)
+    # The lost request, then the second walk's one request. pysnmp's dispatcher does not hear of the
+    # cancellation and still sends the cancelled request's retry (its answer is dropped); ours stops.
+    assert lossy.received == (2 if engine_factory is GufoEngine else 3)
 
 
 def test_concurrent_requests_to_one_target(engine_factory: type, snmpd: Agent) -> None:
