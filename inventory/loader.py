@@ -21,8 +21,10 @@ from inventory.validate import KEY_FIELD, SECTIONS, SINGULAR, Checked, Entry, Or
 from inventory.yamlsrc import parse_file
 
 SAMPLE_DATA = Path(__file__).resolve().parent / "sample" / "data"
-_DEFAULT_STATE_DIR = "~/.local/state/thdmon"
-log = logging.getLogger(__name__)  # same default as thdmon.settings.Settings.state_dir
+# Where thdmon keeps its state unless THDMON_STATE_DIR or the settings say otherwise (thdmon.settings
+# reads it from here: inventory is the lower layer).
+DEFAULT_STATE_DIR = "~/.local/state/thdmon"
+log = logging.getLogger(__name__)
 
 
 def find_files(root: Path) -> list[Path]:
@@ -122,7 +124,7 @@ def default_secrets_file(path: Path, secrets_file: Path | None, state_dir: Path 
     """The configured secrets file; for the shipped sample without one, the lab secrets (created 0600)."""
     if secrets_file is not None or not is_sample(path):
         return secrets_file
-    state = state_dir or Path(os.environ.get("THDMON_STATE_DIR") or _DEFAULT_STATE_DIR).expanduser()
+    state = state_dir or Path(os.environ.get("THDMON_STATE_DIR") or DEFAULT_STATE_DIR).expanduser()
     return ensure_lab_secrets(state)
 
 

@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from inventory.loader import DEFAULT_STATE_DIR
+
 SAMPLE_INVENTORY = Path(__file__).resolve().parent.parent / "inventory" / "sample" / "data"
 
 
@@ -65,7 +67,7 @@ class ConnlogSettings(_Section):
 class Settings(_Section):
     inventory: Path = SAMPLE_INVENTORY
     secrets_file: Path | None = None
-    state_dir: Path = Path(os.path.expanduser("~/.local/state/thdmon"))
+    state_dir: Path = Path(os.path.expanduser(DEFAULT_STATE_DIR))
     collector: CollectorSettings = CollectorSettings()
     connlog: ConnlogSettings = ConnlogSettings()
 
