@@ -94,8 +94,8 @@ class Serve:
         self.log = (work / "serve.log").open("wb")
         # --profile-serve: the whole serve under cProfile (slower; for where the time goes, not the ratio)
         prof = ["-m", "cProfile", "-o", profile] if profile else []
-        self.proc = subprocess.Popen([sys.executable, *prof, "-m", "thdmon", "--inventory", str(work / "inventory"), "serve",
-                                      "--listen", f"127.0.0.1:{self.port}", "--traps", "off"],
+        self.proc = subprocess.Popen([sys.executable, *prof, "-m", "thdmon", "--inventory", str(work / "inventory"),
+                                      "serve", "--listen", f"127.0.0.1:{self.port}", "--traps", "off"],
                                      stdout=self.log, stderr=subprocess.STDOUT, env=env, cwd=work)
 
     def metrics(self) -> str:
