@@ -117,6 +117,7 @@ class Scheduler:
         self._profiles: dict[str, Profile] = {}
         self._intervals: dict[str, float] = {}  # job id -> seconds
         self._running: set[asyncio.Task[None]] = set()
+        self._stopping = False
         self._inflight: set[str] = set()  # job ids being polled (scheduled or triggered)
         self._semaphore: asyncio.Semaphore | None = None
         self._aps: AsyncIOScheduler | None = None
@@ -133,8 +134,11 @@ class Scheduler:
 
     async def shutdown(self, grace: float = 5.0) -> None:
         """Stop scheduling; let running polls finish for `grace` seconds, then cancel them."""
+        self._stopping = True
+        # Paused, not shut down yet: APScheduler's asyncio executor cancels the running jobs when it shuts
+        # down, which would leave no grace at all.
         if self._aps is not None and self._aps.running:
-            self._aps.shutdown(wait=False)
+            self._aps.pause()
         running = list(self._running)
         if running:
             _, pending = await asyncio.wait(running, timeout=grace)
@@ -143,6 +147,8 @@ class Scheduler:
             if pending:
                 await asyncio.wait(pending)
                 log.warning("event=shutdown_cancelled_polls count=%d", len(pending))
+        if self._aps is not None and self._aps.running:
+            self._aps.shutdown(wait=False)
 
     # -- inventory ---------------------------------------------------------------------------------
     @property
@@ -243,6 +249,12 @@ class Scheduler:
         self._inflight.add(job_id)
         try:
             await self.poll(hostname, cls)
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+            # Cut short by shutdown() after its grace period, which says how many in one warning: not
+            # an error of the job (APScheduler would log a traceback per poll). The task ends here.
+            log.debug("event=poll_cancelled_at_shutdown device=%s class=%s", hostname, cls)
         finally:
             self._inflight.discard(job_id)
             self._running.discard(task)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import ipaddress
+import logging
 from collections import Counter, defaultdict
+
+import pytest
 
 from collector.model import DeviceState, PollResult, Sample
 from collector.schedule import Defaults, Scheduler, first_run, interval_of, phase_offset
@@ -203,7 +206,7 @@ def test_maintenance_devices_are_polled_and_flagged():
     assert store.get("m").state.up
 
 
-def test_shutdown_cancels_polls_that_outlive_the_grace_period():
+def test_shutdown_cancels_polls_that_outlive_the_grace_period(caplog: pytest.LogCaptureFixture):
     async def main() -> FakePoller:
         poller = FakePoller(hang=frozenset({"h"}))
         sched = Scheduler(poller, Store(), defaults=Defaults(fast=FAST), classes=("fast",), watchdog_ratio=1000)
@@ -213,8 +216,30 @@ def test_shutdown_cancels_polls_that_outlive_the_grace_period():
         await sched.shutdown(grace=0.2)
         return poller
 
-    poller = asyncio.run(main())
+    with caplog.at_level(logging.INFO):
+        poller = asyncio.run(main())
     assert poller.cancelled == 1 and poller.active["h"] == 0
+    # One warning says how many polls the shutdown cut short; no job "raised an exception" traceback.
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == [
+        "event=shutdown_cancelled_polls count=1"]
+
+
+def test_shutdown_lets_a_running_poll_finish_within_the_grace_period(caplog: pytest.LogCaptureFixture):
+    async def main() -> tuple[FakePoller, Store]:
+        poller, store = FakePoller(delay=0.5), Store()
+        sched = Scheduler(poller, store, defaults=Defaults(fast=FAST), classes=("fast",), watchdog_ratio=1000)
+        sched.sync({"s": device("s")}, {})
+        sched.start()
+        await _until(lambda: poller.active["s"] == 1)
+        await sched.shutdown(grace=5.0)
+        return poller, store
+
+    with caplog.at_level(logging.INFO):
+        poller, store = asyncio.run(main())
+    assert poller.cancelled == 0 and poller.active["s"] == 0
+    entry = store.get("s")
+    assert entry is not None and entry.state.up  # the poll that was running when asked to stop was kept
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
 def test_trigger_polls_a_device_now_once_and_keeps_its_phase():
