@@ -54,8 +54,8 @@ class Maintenance:
             report = retention.daily_job(self._store, key, technical_days=self.config.technical_days,
                                          identity_days=self.config.identity_days, now=now)
             self.last_run_day = today
-            log.warning("event=connlog_daily_job technical_before=%s technical_rows=%d identity_rows=%d",
-                        report.technical_before, report.technical_rows, report.identity_rows)
+            log.info("event=connlog_daily_job technical_before=%s technical_rows=%d identity_rows=%d",
+                     report.technical_before, report.technical_rows, report.identity_rows)
         self._metrics.set_store_health(health(self._store))
 
     async def run(self, stop: asyncio.Event) -> None:

@@ -35,6 +35,10 @@ thdmon collect --once --device dc-pleyel-core1 --device dc-pleyel-core2 || true
 thdmon lab heal dc-pleyel-core1
 
 echo "== connection logs: a day of Wi-Fi at the parc du Sausset"
+# The generator plays the same day at every run: the demo's connection logs start empty each time, or
+# a search would show every earlier run's copy of the same sessions. (Never do this to a real store.)
+rm -rf "$THDMON_STATE_DIR/connlog.sqlite" "$THDMON_STATE_DIR"/connlog.sqlite-* "$THDMON_STATE_DIR/connlog-spool" \
+  "$THDMON_STATE_DIR/connlog-quarantine.log"
 # Background services are started directly, not through the shell function: $! must be their own pid.
 .venv/bin/thdmon logs serve &
 pids+=($!)

@@ -78,6 +78,8 @@ def serve(ctx: click.Context, radius: str | None, syslog: str | None, metrics: s
     )
     sources = _sources(settings) if config.radius is not None or config.syslog is not None else Sources()
     logging.getLogger("connlog").setLevel(logging.DEBUG if ctx.obj.get("debug") else logging.WARNING)
+    if not ctx.obj.get("debug"):  # one line a day: what was sealed and purged belongs in the service log
+        logging.getLogger("connlog.maintenance").setLevel(logging.INFO)
     open_store = _sink_factory(db_url or settings.connlog_db_url)
     service = IngestService(config, sources, open_store)
     maintenance = Maintenance(
