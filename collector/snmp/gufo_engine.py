@@ -42,6 +42,7 @@ from gufo.snmp.utils import format_sock_addr
 
 from collector.model import DownReason
 from collector.snmp.engine import SnmpError, Value, Varbind, all_absent, chunks, normalise_oid, oid_key
+from collector.snmp.limits import socket_budget
 from collector.snmp.target import Target
 
 T = TypeVar("T")
@@ -94,9 +95,12 @@ class _Conn:
 class GufoEngine:
     """SnmpEngine over gufo_snmp, for SNMPv2c and SNMPv3 without a context name."""
 
-    def __init__(self, max_sessions: int = 1024) -> None:
+    def __init__(self, max_sessions: int | None = None) -> None:
+        """`max_sessions`: sockets kept open between polls, least recently used closed first. By default
+        as many as the open-files limit allows (raised to its hard limit): a device whose socket was
+        closed pays a new socket at its next poll and, in SNMPv3, two more round trips of discovery."""
         self._conns: collections.OrderedDict[Target, _Conn] = collections.OrderedDict()
-        self._max_sessions = max_sessions
+        self._max_sessions = max_sessions if max_sessions is not None else socket_budget()
 
     async def get(self, target: Target, oids: Sequence[str]) -> list[Varbind]:
         wanted = [normalise_oid(o) for o in oids]

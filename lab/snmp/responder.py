@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import resource
 import sys
 import time
 from hashlib import md5
@@ -30,6 +29,7 @@ from pysnmp.entity.rfc3413 import cmdrsp
 from snmpsim import datafile
 from snmpsim.commands import responder as snmpsim_responder
 
+from collector.snmp.limits import raise_open_files_limit
 from lab.snmp.control import ENV_VAR, ControlReader
 
 UDP_DOMAIN = (1, 3, 6, 1, 6, 1, 1)
@@ -112,10 +112,7 @@ def _keep_files_open(argv: list[str]) -> None:
     re-read its dbm.dumb index on nearly every request; this alone made a process ~N times slower.
     """
     endpoints = sum(1 for a in argv if a.startswith("--agent-udpv4-endpoint"))
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-        soft = hard
+    soft = raise_open_files_limit()
     # One socket per endpoint; an open data file holds its text file and its dbm index.
     datafile.DataFile.max_queue_entries = max(31, min(endpoints + 1, (soft - endpoints - 64) // 2))
 

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from collector.snmp.limits import ConcurrencyLimiter, DeviceBackoff
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 class FakeClock:
@@ -169,3 +174,26 @@ def test_limiter_slot_counts_an_exception_as_an_error_and_cancelled_waiters_leav
         assert lim.in_flight == 1
 
     asyncio.run(run())
+
+
+def test_socket_budget_raises_the_soft_open_files_limit_to_the_hard_one() -> None:
+    # In a child process: what systemd gives a service (soft 1024 or less) must not cap the poller.
+    code = """
+import resource
+from collector.snmp.limits import FD_CEILING, FD_RESERVE, socket_budget
+from collector.snmp.gufo_engine import GufoEngine
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (min(512, hard), hard))
+budget = socket_budget()
+raised = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+expected = FD_CEILING if hard == resource.RLIM_INFINITY else min(hard, FD_CEILING)
+assert raised == expected, (raised, expected)
+assert budget == max(64, raised - FD_RESERVE), budget
+assert GufoEngine()._max_sessions == budget
+assert GufoEngine(max_sessions=10)._max_sessions == 10
+print(raised, budget)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    raised, budget = map(int, out.stdout.split())
+    assert budget == max(64, raised - 256)
