@@ -234,3 +234,9 @@ class UdpPeer:
         self._stop.set()
         self._thread.join()
         self.sock.close()
+
+    def __enter__(self) -> UdpPeer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -206,21 +206,15 @@ def test_garbage_answers_are_malformed_not_a_crash(engine_factory: type, garbage
 
 
 def test_garbage_before_the_real_answer_is_dropped(engine_factory: type, snmpd: Agent) -> None:
-    liar = UdpPeer(garbage=True, upstream=(snmpd.host, snmpd.port))
-    try:
+    with UdpPeer(garbage=True, upstream=(snmpd.host, snmpd.port)) as liar:
         got = run(engine_factory, lambda e: e.bulk_walk(v2c(liar, retries=0), "1.3.6.1.2.1.2.2.1.2"))
-    finally:
-        liar.close()
     assert pairs(got) == netsnmp_walk(snmpd.host, snmpd.port, "1.3.6.1.2.1.2.2.1.2")
 
 
 def test_a_request_lost_mid_walk_is_retried_and_the_walk_completes(engine_factory: type, snmpd: Agent) -> None:
     # One row per request: the 2nd and 5th requests are lost, each retried once after the timeout.
-    lossy = UdpPeer(upstream=(snmpd.host, snmpd.port), drop=frozenset({2, 5}))
-    try:
-        got = run(engine_factory, lambda e: e.bulk_walk(v2c(lossy, timeout=0.3, retries=1), SYS_OR_DESCR, 1))
-    finally:
-        lossy.close()
+    with UdpPeer(upstream=(snmpd.host, snmpd.port), drop=frozenset({2, 5})) as lossy:
+        got = run(engine_factory, lambda e: e.bulk_walk(v2c(lossy, timeout=0.5, retries=1), SYS_OR_DESCR, 1))
     expected = netsnmp_walk(snmpd.host, snmpd.port, SYS_OR_DESCR)
     assert len(expected) >= 5
     assert pairs(got) == expected
@@ -228,11 +222,8 @@ def test_a_request_lost_mid_walk_is_retried_and_the_walk_completes(engine_factor
 
 
 def test_a_walk_fails_when_one_request_exhausts_its_retries(engine_factory: type, snmpd: Agent) -> None:
-    lossy = UdpPeer(upstream=(snmpd.host, snmpd.port), drop=frozenset({2, 3}))
-    try:
-        err = failure(engine_factory, lambda e: e.bulk_walk(v2c(lossy, timeout=0.3, retries=1), SYS_OR_DESCR, 1))
-    finally:
-        lossy.close()
+    with UdpPeer(upstream=(snmpd.host, snmpd.port), drop=frozenset({2, 3})) as lossy:
+        err = failure(engine_factory, lambda e: e.bulk_walk(v2c(lossy, timeout=0.5, retries=1), SYS_OR_DESCR, 1))
     assert err.reason is DownReason.timeout
     assert lossy.received == 3  # nothing more is sent once the walk has failed
 
@@ -240,10 +231,7 @@ def test_a_walk_fails_when_one_request_exhausts_its_retries(engine_factory: type
 def test_a_cancelled_walk_leaves_the_session_usable(engine_factory: type, snmpd: Agent) -> None:
     # What the scheduler's watchdog does to a stuck poll: cancel it. The next walk must not hear the
     # cancelled one's timer or answers.
-    lossy = UdpPeer(upstream=(snmpd.host, snmpd.port), drop=frozenset({1}))
-    target = v2c(lossy, timeout=1.0, retries=1)
-
-    async def body(engine: SnmpEngine) -> tuple[bool, list[Varbind]]:
+    async def body(engine: SnmpEngine, target: Target) -> tuple[bool, list[Varbind]]:
         try:
             async with asyncio.timeout(0.2):
                 await engine.bulk_walk(target, SYS_OR_DESCR, 1)
@@ -251,13 +239,11 @@ def test_a_cancelled_walk_leaves_the_session_usable(engine_factory: type, snmpd:
         except TimeoutError:
             cancelled = True
         walked = await engine.bulk_walk(target, SYS_OR_DESCR)
-        await asyncio.sleep(1.5)  # past the cancelled request's timer
+        await asyncio.sleep(2.0)  # past the cancelled request's timer (1 s)
         return cancelled, walked
 
-    try:
-        cancelled, walked = run(engine_factory, body)
-    finally:
-        lossy.close()
+    with UdpPeer(upstream=(snmpd.host, snmpd.port), drop=frozenset({1})) as lossy:
+        cancelled, walked = run(engine_factory, lambda e: body(e, v2c(lossy, timeout=1.0, retries=1)))
     assert cancelled
     assert pairs(walked) == netsnmp_walk(snmpd.host, snmpd.port, SYS_OR_DESCR)
     # The lost request, then the second walk's one request. pysnmp's dispatcher does not hear of the
