@@ -124,7 +124,7 @@ class GufoEngine:
         async def op(conn: _Conn) -> list[Varbind]:
             it = GetIter(base, max_repetitions)
             out: list[Varbind] = []
-            last: list[tuple[int, ...]] = []
+            last: tuple[int, ...] | None = None  # the key of the last OID received
 
             def recv() -> list[tuple[str, Value] | None]:
                 try:
@@ -133,10 +133,11 @@ class GufoEngine:
                     return []
 
             def on_reply(batch: list[tuple[str, Value] | None]) -> bool:
+                nonlocal last
                 if not batch:
                     return True
                 first = batch[0]
-                if first is not None and last and oid_key(first[0]) <= last[0]:
+                if first is not None and last is not None and oid_key(first[0]) <= last:
                     # An agent looping on the same rows would keep us walking forever.
                     raise SnmpError(DownReason.malformed_response,
                                     f"{target.endpoint}: walk of {base} went backwards at {first[0]}")
@@ -145,7 +146,7 @@ class GufoEngine:
                         return True
                     value = item[1]
                     out.append(Varbind(item[0], value, gufo_tag(value)))
-                last[:] = [oid_key(out[-1].oid)]
+                last = oid_key(out[-1].oid)
                 return False
 
             await _Exchange(asyncio.get_running_loop(), conn.fd, target, "walk", lambda: conn.sock.send_get_bulk(it),

@@ -193,6 +193,7 @@ class UdpPeer:
     garbage: bool = False
     upstream: tuple[str, int] | None = None  # relay requests there (after the garbage, if any)
     drop: frozenset[int] = frozenset()  # numbers (from 1) of the datagrams received but never relayed
+    rewind: str | None = None  # relay every SNMPv2c request as if it asked from this OID (an agent looping)
     seed: int = 7
     sock: socket.socket = field(init=False)
     port: int = field(init=False)
@@ -224,6 +225,8 @@ class UdpPeer:
                 # crashed or confused some SNMP decoder.
                 for payload in (rng.randbytes(40), b"\x30\x03\x02\x01\x01", b"\x30\x82\xff\xff\x02"):
                     self.sock.sendto(payload, addr)
+            if self.rewind is not None:
+                data = _rewound(data, self.rewind)
             if self.upstream:
                 with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as up:
                     up.settimeout(2)
@@ -240,3 +243,15 @@ class UdpPeer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _rewound(request: bytes, oid: str) -> bytes:
+    """The SNMPv2c request with its varbinds replaced by `oid` alone (request id kept)."""
+    from pyasn1.codec.ber import decoder, encoder
+    from pysnmp.proto import api
+
+    proto = api.PROTOCOL_MODULES[api.SNMP_VERSION_2C]
+    message, _ = decoder.decode(request, asn1Spec=proto.Message())
+    pdu = proto.apiMessage.get_pdu(message)
+    proto.apiPDU.set_varbinds(pdu, [(proto.ObjectIdentifier(oid), proto.Null(""))])
+    return encoder.encode(message)

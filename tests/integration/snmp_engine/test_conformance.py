@@ -228,6 +228,17 @@ def test_a_walk_fails_when_one_request_exhausts_its_retries(engine_factory: type
     assert lossy.received == 3  # nothing more is sent once the walk has failed
 
 
+def test_an_agent_looping_on_the_same_rows_is_malformed_not_walked_forever(engine_factory: type,
+                                                                         snmpd: Agent) -> None:
+    # Every request is answered from the start of the column, as a buggy agent would: the walk would
+    # never end.
+    with UdpPeer(upstream=(snmpd.host, snmpd.port), rewind=SYS_OR_DESCR) as looping:
+        err = failure(engine_factory, lambda e: e.bulk_walk(v2c(looping, retries=0), SYS_OR_DESCR, 3))
+    assert err.reason is DownReason.malformed_response
+    assert "went backwards" in str(err)
+    assert looping.received == 2  # the second answer repeats the first: stop there
+
+
 def test_a_cancelled_walk_leaves_the_session_usable(engine_factory: type, snmpd: Agent) -> None:
     # What the scheduler's watchdog does to a stuck poll: cancel it. The next walk must not hear the
     # cancelled one's timer or answers.
