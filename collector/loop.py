@@ -37,3 +37,12 @@ def settle_heap(young_threshold: int = YOUNG_GC_THRESHOLD) -> None:
     gc.freeze()
     _, older, oldest = gc.get_threshold()
     gc.set_threshold(young_threshold, older, oldest)
+
+
+def resettle_heap() -> None:
+    """After an inventory reload, in a process whose heap was settled: the frozen start-up objects the
+    reload replaced are unfrozen so the collector can free those held in reference cycles (frozen, they
+    never would be), then the new state is frozen. One full collection per reload."""
+    if gc.get_freeze_count():
+        gc.unfreeze()
+        settle_heap(gc.get_threshold()[0])

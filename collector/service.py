@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from collector import loop
 from collector.model import PollResult
 from collector.schedule import Defaults, IntervalClass, PollObserver, Scheduler
 from collector.shard import ALL, Shard, devices_of_shard
@@ -159,6 +160,7 @@ class PollingService:
             # Parsing YAML and resolving secrets happens off the event loop, so polls keep their time.
             inventory = await asyncio.to_thread(self._load)
             self.apply(inventory)
+            loop.resettle_heap()
         except Exception as exc:  # an InventoryError names file:line; anything else is not fatal either
             log.error("event=inventory_reload_failed kept=previous error=%s", str(exc).replace("\n", " | "))
             ok = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import weakref
 from collections.abc import Iterator
 
 import pytest
@@ -30,3 +31,28 @@ def test_settle_heap_freezes_start_up_objects_and_raises_the_young_threshold() -
     cycle.append(cycle)
     del cycle
     assert gc.collect() >= 1
+
+
+@pytest.mark.usefixtures("restore_gc")
+def test_resettle_heap_frees_cycles_frozen_at_start_up_and_keeps_the_threshold() -> None:
+    class Node:
+        def __init__(self) -> None:
+            self.me = self
+
+    alive = weakref.WeakSet()
+    node = Node()
+    alive.add(node)
+    loop.settle_heap(30_000)
+    del node  # what the reload replaced, in a cycle: frozen, the collector would never look at it
+    gc.collect()
+    assert len(alive) == 1
+    loop.resettle_heap()
+    assert len(alive) == 0
+    assert gc.get_threshold()[0] == 30_000 and gc.get_freeze_count() > 0
+
+
+def test_resettle_heap_does_nothing_where_the_heap_was_never_settled() -> None:
+    assert gc.get_freeze_count() == 0
+    threshold = gc.get_threshold()
+    loop.resettle_heap()
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == threshold
