@@ -3,7 +3,7 @@
 
 N snmpd agents of ~50 interfaces (benchmarks/snmp_poll.py's network namespace), polled one device at a
 time with the `if_mib` profile (system group + ifTable + ifXTable, ~2,000 varbinds, ~85 requests at
-max-repetitions 25). CPU per device-poll (getrusage of this process, user + system) of:
+max-repetitions 25). CPU per device-poll (process_time: user + system of this process) of:
 
   floor        the same requests on gufo_snmp's socket from a blocking loop (send, select, receive),
                the answers kept as gufo's own tuples: what any Python client of gufo must pay
@@ -23,12 +23,12 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import resource
 import select
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -50,11 +50,6 @@ from inventory.loader import load_inventory  # noqa: E402
 from lab.snmp.snmpd import SnmpdAgent, snmpd_agents  # noqa: E402
 
 MAX_REPETITIONS = 25
-
-
-def cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def floor_walk(sock: SnmpV2cClientSocket, root: str) -> int:
@@ -119,10 +114,10 @@ async def measure(args: argparse.Namespace, agents: list[SnmpdAgent], work: Path
     out: dict[str, list[float]] = {name: [] for name in steps}
     for _ in range(args.repeats):
         for name, step in steps.items():
-            t0 = cpu()
+            t0 = time.process_time()
             for _ in range(args.rounds):
                 await step()
-            out[name].append((cpu() - t0) / (args.rounds * len(devices)) * 1e3)
+            out[name].append((time.process_time() - t0) / (args.rounds * len(devices)) * 1e3)
     await poller.close()
     return out
 

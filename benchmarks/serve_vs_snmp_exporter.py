@@ -27,7 +27,6 @@ import argparse
 import os
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,26 +41,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.snmp_poll import CLK_TCK, Exporter, run_in_netns  # noqa: E402
+from benchmarks.snmp_poll import Exporter, proc_cpu, run_in_netns  # noqa: E402
 from lab.snmp.snmpd import SnmpdAgent, snmpd_agents  # noqa: E402
+from tests.peers import free_tcp_port  # noqa: E402
 
 PROFILE = "bench-if-mib"
-
-
-def proc_cpu(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime of every thread
 
 
 def proc_rss(pid: int) -> int:
     status = Path(f"/proc/{pid}/status").read_text()
     return int(re.search(r"^VmRSS:\s+(\d+) kB", status, re.M).group(1)) * 1024  # type: ignore[union-attr]
-
-
-def free_tcp_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def fetch(url: str) -> bytes:

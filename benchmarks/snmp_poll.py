@@ -50,6 +50,7 @@ from collector.snmp.profile import modules  # noqa: E402
 from collector.snmp.pysnmp_engine import PysnmpEngine  # noqa: E402
 from collector.snmp.target import Target  # noqa: E402
 from tests.integration.snmp_engine.agents import Agent, free_udp_port, start_snmpd  # noqa: E402
+from tests.peers import free_tcp_port  # noqa: E402
 
 MODULE = modules()["if_mib"]
 WALK = MODULE.walk  # ifTable, ifXTable
@@ -137,15 +138,17 @@ def bench_netsnmp(agents: list[Agent], repeats: int, batch: int, varbinds: int) 
     return res
 
 
+def proc_cpu(pid: int) -> float:
+    """utime + stime of a process (all its threads), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
 class Exporter:
     def __init__(self, workdir: Path) -> None:
         conf = workdir / "snmp.yml"
         write_exporter_config(conf)
-        import socket
-
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = free_tcp_port()
         self.log = (workdir / "exporter.log").open("wb")
         self.proc = subprocess.Popen(
             ["prometheus-snmp-exporter", f"--config.file={conf}", f"--web.listen-address=127.0.0.1:{self.port}"],
@@ -160,8 +163,7 @@ class Exporter:
         raise RuntimeError("snmp_exporter did not start")
 
     def cpu(self) -> float:
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime
+        return proc_cpu(self.proc.pid)
 
     def scrape(self, agent: Agent) -> str:
         url = f"http://127.0.0.1:{self.port}/snmp?target={agent.host}:{agent.port}&module=if_mib"
