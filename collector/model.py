@@ -5,22 +5,9 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-Labels = tuple[tuple[str, str], ...]
+from metrics.sample import Labels, Sample
 
-
-@dataclass(slots=True, frozen=True)
-class Sample:
-    """One value of one catalogue metric for one device.
-
-    `labels` holds the metric's own labels (ifname, sensor, ssid, ...) in catalogue order; the device's
-    identity labels (site, site_kind, commune, device, role) are added by the exporter from the inventory,
-    so collectors never repeat them.
-    """
-
-    metric: str
-    labels: Labels
-    value: float
-    timestamp: float
+__all__ = ["DeviceState", "DownReason", "Labels", "PollResult", "Sample"]
 
 
 class DownReason(enum.StrEnum):

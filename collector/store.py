@@ -16,18 +16,13 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from collector.model import DeviceState, Labels, PollResult, Sample
-from exporters import catalogue
+from collector.model import DeviceState, PollResult
+from metrics.sample import COUNTERS, Labels, Sample, sample_problem
 
 log = logging.getLogger(__name__)
 
-# Metric types a device sample may have: the exposition's fast path handles exactly these.
-DEVICE_METRIC_TYPES = frozenset({"counter", "gauge", "info"})
-
 Listener = Callable[[str], None]
 SeriesKey = tuple[str, Labels]
-# Of a sample whose series shape is known valid, only a counter's float value can still be refused.
-_COUNTERS = frozenset(m.name for m in catalogue.METRICS if m.type == "counter")
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +158,7 @@ class Store:
         known = len(previous)
         for i, s in enumerate(samples):
             v = s.value
-            if i < known and type(v) is float and (v >= 0 or s.metric not in _COUNTERS):
+            if i < known and type(v) is float and (v >= 0 or s.metric not in COUNTERS):
                 p = previous[i]
                 if p.metric == s.metric and p.labels == s.labels:
                     out[(s.metric, s.labels)] = s
@@ -181,22 +176,3 @@ class Store:
     def _notify(self, device: str) -> None:
         for listener in self._listeners:
             listener(device)
-
-
-def sample_problem(s: Sample) -> str | None:
-    """Why a collector's sample cannot be exposed (None if it can): checked once, here, then trusted."""
-    metric = catalogue.BY_NAME.get(s.metric)
-    if metric is None:
-        return "not in the catalogue"
-    if not metric.per_device or metric.type not in DEVICE_METRIC_TYPES:
-        return f"not a per-device {'/'.join(sorted(DEVICE_METRIC_TYPES))} metric"
-    names = tuple(k for k, _ in s.labels)
-    if names != metric.labels:
-        return f"labels {names} differ from the catalogue's {metric.labels}"
-    if not all(isinstance(v, str) for _, v in s.labels):
-        return "a label value is not a string"
-    if isinstance(s.value, bool) or not isinstance(s.value, int | float):
-        return f"value {s.value!r} is not a number"
-    if metric.type == "counter" and not s.value >= 0:  # OpenMetrics scrapers reject the whole page otherwise
-        return f"counter value {s.value!r} is negative or NaN"
-    return None

@@ -1,4 +1,4 @@
-"""Ingest health metrics (names and labels from `exporters/catalogue.py`): a stalled source is a legal risk.
+"""Ingest health metrics (names and labels from `metrics/catalogue.py`): a stalled source is a legal risk.
 
 Labels stay low-cardinality: `nas` is an inventory hostname (or the sender address of an unknown
 syslog source), `reason` one of the fixed strings below. Never a MAC or a client address.
@@ -12,7 +12,7 @@ from collections import Counter as _Tally
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from connlog.record import Record
-from exporters import catalogue
+from metrics import catalogue
 
 # Reasons a packet, frame or line is dropped (the `reason` label of thdmon_connlog_dropped_total).
 BAD_AUTHENTICATOR = "bad_authenticator"

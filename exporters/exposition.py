@@ -22,10 +22,11 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.utils import floatToGoString
 
-from collector.model import Labels, Sample
-from collector.store import DEVICE_METRIC_TYPES, DeviceEntry, Store
-from exporters import catalogue
+from collector.store import DeviceEntry, Store
 from inventory.model import Device, Inventory
+from metrics import catalogue
+from metrics.identity import identity_labels
+from metrics.sample import DEVICE_METRIC_TYPES, Labels, Sample
 
 TEXT = "text"
 OPENMETRICS = "openmetrics"
@@ -216,12 +217,6 @@ class DeviceExposition:
                 out.append(family.headers[fmt])
                 out.extend(bucket)
         return b"".join(out)
-
-
-def identity_labels(site: str, site_kind: str, commune: str, device: str, role: str) -> Labels:
-    """The device identity labels, in catalogue order."""
-    values = {"site": site, "site_kind": site_kind, "commune": commune, "device": device, "role": role}
-    return tuple((name, values[name]) for name in catalogue.DEVICE_LABELS)
 
 
 def device_identities(inventory: Inventory, devices: Iterable[Device]) -> dict[str, Labels]:

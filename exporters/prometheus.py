@@ -14,7 +14,7 @@ from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamil
 
 from collector.model import PollResult
 from collector.store import Store
-from exporters import catalogue
+from metrics import catalogue
 
 # SNMP polls take from ~10 ms (a few scalars from snmpd) to tens of seconds (a big switch over snmpsim).
 POLL_DURATION_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)

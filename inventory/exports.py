@@ -41,7 +41,7 @@ def target_of(device: Device) -> str:
 
 
 def device_labels(device: Device, site: Site) -> dict[str, str]:
-    """The identity labels of a device, as every metric carries them (exporters.catalogue.DEVICE_LABELS)."""
+    """The identity labels of a device, as every metric carries them (metrics.catalogue.DEVICE_LABELS)."""
     return {"site": site.id, "site_kind": site.kind.value, "commune": site.commune, "role": device.role.value,
             "device": device.hostname}
 

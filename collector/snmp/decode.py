@@ -28,7 +28,7 @@ from collector.model import Labels, Sample
 from collector.snmp.pipeline import FILTERED, compile_pipeline, compile_transform, row_labels, run_pipeline
 from collector.snmp.profile import MetricMap, Module
 from collector.snmp.walked import VarbindLike, Walked, is_counter32, tag_is_counter32, to_number, to_text
-from exporters import catalogue
+from metrics import catalogue
 
 __all__ = ["DecodeResult", "VarbindLike", "Walked", "compile_pipeline", "decode", "is_counter32", "new_sample",
            "plan", "run_pipeline", "to_number", "to_text"]

@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from collector.errors import CollectorError
-from exporters import catalogue
+from metrics import catalogue
 
 PROFILES_DIR = Path(__file__).resolve().parent.parent / "profiles"
 

@@ -1,6 +1,6 @@
 import re
 
-from exporters import catalogue
+from metrics import catalogue
 
 _UNIT_SUFFIX = {"bytes": "_bytes", "seconds": "_seconds", "dbm": "_dbm", "watts": "_watts",
                 "celsius": "_celsius", "ratio": "_ratio"}

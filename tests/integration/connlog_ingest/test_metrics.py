@@ -7,7 +7,7 @@ import urllib.request
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from exporters import catalogue
+from metrics import catalogue
 from tests.integration.connlog_ingest.harness import MemorySink, RunningService, config, wait_until
 from tests.integration.connlog_ingest.test_radius_radclient import BASE, radclient_send
 

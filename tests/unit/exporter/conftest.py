@@ -11,8 +11,8 @@ from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamil
 
 from collector.model import DeviceState, DownReason, Labels, PollResult, Sample
 from collector.store import DeviceEntry, Store
-from exporters import catalogue
-from exporters.exposition import identity_labels
+from metrics import catalogue
+from metrics.identity import identity_labels
 
 TRICKY = (
     "Collège Jean-Jaurès",

@@ -13,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from collector.store import Store
 from exporters import exposition
 from exporters.exposition import TEXT, DeviceExposition
+from metrics.identity import identity_labels
 
 from .conftest import TRICKY, random_dataset, reference_registry, tricky_dataset
 
@@ -137,7 +138,7 @@ def test_identity_change_rerenders_the_device():
     devices = DeviceExposition(store, identities)
     assert 'commune="Villepinte"' in devices.text(TEXT)
     moved = dict(identities)
-    moved["ap-down"] = exposition.identity_labels("parc-sausset", "park", "Tremblay-en-France", "ap-down", "wifi_ap")
+    moved["ap-down"] = identity_labels("parc-sausset", "park", "Tremblay-en-France", "ap-down", "wifi_ap")
     devices.set_identities(moved)
     text = devices.text(TEXT)
     assert 'commune="Villepinte"' not in text and 'commune="Tremblay-en-France"' in text

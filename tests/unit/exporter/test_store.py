@@ -6,7 +6,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from collector.model import DownReason, PollResult, Sample
 from collector.store import Store
-from exporters.exposition import TEXT, DeviceExposition, identity_labels
+from exporters.exposition import TEXT, DeviceExposition
+from metrics.identity import identity_labels
 
 from .conftest import down_state, interface_samples, up_state
 

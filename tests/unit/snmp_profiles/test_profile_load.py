@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from collector.snmp.profile import PROFILES_DIR, ProfileError, load_module, load_modules
-from exporters import catalogue
+from metrics import catalogue
 
 GOOD = """\
 name: {name}

@@ -151,4 +151,4 @@ def get(name: str) -> Metric:
     try:
         return BY_NAME[name]
     except KeyError:
-        raise UnknownMetric(f"metric {name!r} is not in the catalogue (exporters/catalogue.py)") from None
+        raise UnknownMetric(f"metric {name!r} is not in the catalogue (metrics/catalogue.py)") from None
