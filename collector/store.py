@@ -37,18 +37,20 @@ class DeviceEntry:
     parts: dict[str, tuple[Sample, ...]]
 
 
-def health_samples(state: DeviceState, maintenance: bool, now: float) -> list[Sample]:
+def health_samples(state: DeviceState, maintenance: bool, now: float, protocol: str = "snmp") -> list[Sample]:
     """The collector's own view of a device, as catalogue samples."""
+    proto = (("protocol", protocol),)
     out = [
         Sample("thdmon_device_up", (), 1.0 if state.up else 0.0, now),
+        Sample("thdmon_device_protocol_up", proto, 1.0 if state.up else 0.0, now),
         Sample("thdmon_device_maintenance", (), 1.0 if maintenance else 0.0, now),
     ]
     if not state.up:
         reason = state.reason.value if state.reason is not None else "error"
-        out.append(Sample("thdmon_device_down_reason", (("reason", reason),), 1.0, now))
+        out.append(Sample("thdmon_device_down_reason", (*proto, ("reason", reason)), 1.0, now))
     if state.last_poll:
-        out.append(Sample("thdmon_device_last_poll_timestamp_seconds", (), state.last_poll, now))
-        out.append(Sample("thdmon_device_poll_duration_seconds", (), state.poll_duration, now))
+        out.append(Sample("thdmon_device_last_poll_timestamp_seconds", proto, state.last_poll, now))
+        out.append(Sample("thdmon_device_poll_duration_seconds", proto, state.poll_duration, now))
     if state.up:
         out.append(Sample("thdmon_device_poll_varbinds", (), float(state.varbinds), now))
     return out

@@ -45,11 +45,17 @@ _SSID = ("ap", "ssid", "band")
 
 METRICS: tuple[Metric, ...] = (
     # Device health (set by the collector, not by profiles).
-    _m("thdmon_device_up", "gauge", "1 if the device answered its last poll, 0 if not (see reason)"),
+    # The device-level rule (collector/health.py): up unless every protocol the device is polled by fails.
+    _m("thdmon_device_up", "gauge", "1 unless every protocol the device is polled by fails (see protocol_up)"),
+    _m("thdmon_device_protocol_up", "gauge", "1 if the device answered its last poll over this protocol",
+       ("protocol",)),
     _m("thdmon_device_down_reason", "gauge",
-       "1 for the reason the device is down (timeout, auth_failure, ...), absent when up", ("reason",)),
-    _m("thdmon_device_last_poll_timestamp_seconds", "gauge", "End of the device's last poll", unit="seconds"),
-    _m("thdmon_device_poll_duration_seconds", "gauge", "Duration of the device's last poll", unit="seconds"),
+       "1 for the reason a protocol of the device is down (timeout, auth_failure, ...), absent when up",
+       ("protocol", "reason")),
+    _m("thdmon_device_last_poll_timestamp_seconds", "gauge", "End of the device's last poll over this protocol",
+       ("protocol",), unit="seconds"),
+    _m("thdmon_device_poll_duration_seconds", "gauge", "Duration of the device's last poll over this protocol",
+       ("protocol",), unit="seconds"),
     _m("thdmon_device_poll_varbinds", "gauge", "Varbinds read during the device's last poll"),
     _m("thdmon_device_maintenance", "gauge", "1 while the device is in maintenance per the inventory"),
     _m("thdmon_device_icmp_up", "gauge", "1 if the device answers ICMP echo"),
@@ -106,6 +112,11 @@ METRICS: tuple[Metric, ...] = (
     _m("thdmon_wifi_tx_power_dbm", "gauge", "Radio transmit power", _RADIO, "dbm"),
     _m("thdmon_wifi_controller_aps", "gauge", "Access points joined to a Wi-Fi controller"),
     _m("thdmon_wifi_controller_clients", "gauge", "Wi-Fi clients associated through a controller"),
+    # Sites, rolled up by the collector from its devices' states and the inventory's uplinks
+    _m("thdmon_site_state", "stateset", "1 for the site's current state (up, degraded, down, unreachable)",
+       ("site", "site_kind", "commune", "state"), per_device=False),
+    _m("thdmon_site_info", "info", "A site of the inventory, with its coordinates and uplink",
+       ("site", "site_kind", "commune", "name", "lat", "lon", "uplink"), per_device=False),
     # The collector itself (no device labels)
     _m("thdmon_collector_polls_total", "counter", "Polls run, by protocol and result", ("protocol", "result"),
        per_device=False),
