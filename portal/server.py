@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
@@ -27,10 +28,38 @@ from portal.errors import PortalError
 from portal.metrics import PortalMetrics
 from portal.sessions import Sessions
 from portal.throttle import LoginThrottle
-from thdmon.settings import Settings
 
 log = logging.getLogger(__name__)
 TRUSTED_PROXIES = "127.0.0.1,::1"
+
+
+class Tuning(Protocol):
+    """The `[portal]` settings the application reads (thdmon.settings.PortalSettings)."""
+
+    session_idle_minutes: int
+    session_max_hours: int
+    login_free_failures: int
+    login_window_seconds: int
+    login_max_delay_seconds: int
+    login_failure_delay: float
+    opendata_threshold: int
+    ldap_url: str
+    ldap_user_dn: str
+    ldap_auditor_group: str
+    ldap_admin_group: str
+
+
+@dataclass(frozen=True)
+class PortalConfig:
+    """Where the portal finds its data, given by the CLI (thdmon) from the settings."""
+
+    connlog_db_url: str
+    portal_db_url: str
+    signing_key: Path
+    inventory: Path
+    secrets_file: Path | None
+    state_dir: Path
+    tuning: Tuning
 
 
 @dataclass(frozen=True)
@@ -50,12 +79,12 @@ def check_exposure(options: ServeOptions) -> None:
                       "--tls-cert/--tls-key, or --behind-proxy for a TLS reverse proxy, or listen on 127.0.0.1")
 
 
-def _inventory_facts(settings: Settings) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+def _inventory_facts(cfg: PortalConfig) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
     """Parks (open data) and the NAS expected to send (health); empty if the inventory cannot be read."""
     from inventory import InventoryError, load_inventory
 
     try:
-        inv = load_inventory(settings.inventory, settings.secrets_file, check_secrets=False)
+        inv = load_inventory(cfg.inventory, cfg.secrets_file, check_secrets=False)
     except InventoryError as exc:
         log.warning("event=portal_inventory_unavailable error=%s", str(exc).splitlines()[0][:200])
         return (), ()
@@ -64,33 +93,33 @@ def _inventory_facts(settings: Settings) -> tuple[tuple[str, ...], tuple[tuple[s
     return parks, nas
 
 
-def build_context(settings: Settings, *, secure_cookies: bool) -> PortalContext:
-    p = settings.portal
-    engine = open_engine(settings.portal_db_url)
-    parks, expected = _inventory_facts(settings)
+def build_context(cfg: PortalConfig, *, secure_cookies: bool) -> PortalContext:
+    p = cfg.tuning
+    engine = open_engine(cfg.portal_db_url)
+    parks, expected = _inventory_facts(cfg)
     directory = Directory(p.ldap_url, p.ldap_user_dn, p.ldap_auditor_group, p.ldap_admin_group) \
         if p.ldap_url else None
     return PortalContext(
-        store=Store.open(settings.connlog_db_url),
+        store=Store.open(cfg.connlog_db_url),
         accounts=Accounts(engine),
         sessions=Sessions(engine, idle=p.session_idle_minutes * 60, maximum=p.session_max_hours * 3600),
         throttle=LoginThrottle(free=p.login_free_failures, window=p.login_window_seconds,
                                max_delay=p.login_max_delay_seconds),
         metrics=PortalMetrics(),
-        signing_key=keys.load_or_create(keys.key_path(settings.connlog.signing_key, settings.state_dir)),
+        signing_key=keys.load_or_create(cfg.signing_key),
         secure_cookies=secure_cookies, failure_delay=p.login_failure_delay,
         opendata_threshold=p.opendata_threshold, parks=parks, expected_sources=expected, directory=directory,
-        state_dir=settings.state_dir)
+        state_dir=cfg.state_dir)
 
 
-def serve(settings: Settings, options: ServeOptions) -> None:
+def serve(cfg: PortalConfig, options: ServeOptions) -> None:
     import uvicorn
 
     check_exposure(options)
     for path in (options.tls_cert, options.tls_key):
         if path and not Path(path).is_file():
             raise PortalError(f"TLS file {path} does not exist")
-    ctx = build_context(settings, secure_cookies=bool(options.tls_cert) or options.behind_proxy)
+    ctx = build_context(cfg, secure_cookies=bool(options.tls_cert) or options.behind_proxy)
     app: Starlette = create_app(ctx)
     metrics = _metrics_server(options.metrics_listen, ctx.metrics)
     host, port = parse_listen(options.listen)

@@ -42,14 +42,19 @@ def cli() -> None:
 def serve_cmd(ctx: click.Context, listen: str | None, tls_cert: str | None, tls_key: str | None,
               behind_proxy: bool | None, metrics_listen: str | None) -> None:
     """Serve the portal (loopback by default; beyond it, TLS here or behind a TLS reverse proxy)."""
-    from portal.server import ServeOptions, serve
+    from connlog import keys
+    from portal.server import PortalConfig, ServeOptions, serve
 
     settings: Settings = ctx.obj["settings"]
     p = settings.portal
     cert, key = tls_cert if tls_cert is not None else p.tls_cert, tls_key if tls_key is not None else p.tls_key
     if bool(cert) != bool(key):
         raise PortalError("--tls-cert and --tls-key go together")
-    serve(settings, ServeOptions(listen=listen or p.listen, tls_cert=cert, tls_key=key,
+    cfg = PortalConfig(connlog_db_url=settings.connlog_db_url, portal_db_url=settings.portal_db_url,
+                       signing_key=keys.key_path(settings.connlog.signing_key, settings.state_dir),
+                       inventory=settings.inventory, secrets_file=settings.secrets_file, state_dir=settings.state_dir,
+                       tuning=p)
+    serve(cfg, ServeOptions(listen=listen or p.listen, tls_cert=cert, tls_key=key,
                                  behind_proxy=p.behind_proxy if behind_proxy is None else behind_proxy,
                                  metrics_listen=metrics_listen or p.metrics_listen))
 
