@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 from connlog.store import Store
@@ -28,4 +27,3 @@ class PortalContext:
     parks: tuple[str, ...] = ()  # site ids of the parks (open data), from the inventory
     expected_sources: tuple[tuple[str, str], ...] = ()  # (kind, source) that should send: the inventory's NAS
     directory: Directory | None = None
-    state_dir: Path = field(default_factory=Path)

@@ -58,7 +58,6 @@ class PortalConfig:
     signing_key: Path
     inventory: Path
     secrets_file: Path | None
-    state_dir: Path
     tuning: Tuning
 
 
@@ -108,8 +107,7 @@ def build_context(cfg: PortalConfig, *, secure_cookies: bool) -> PortalContext:
         metrics=PortalMetrics(),
         signing_key=keys.load_or_create(cfg.signing_key),
         secure_cookies=secure_cookies, failure_delay=p.login_failure_delay,
-        opendata_threshold=p.opendata_threshold, parks=parks, expected_sources=expected, directory=directory,
-        state_dir=cfg.state_dir)
+        opendata_threshold=p.opendata_threshold, parks=parks, expected_sources=expected, directory=directory)
 
 
 def serve(cfg: PortalConfig, options: ServeOptions) -> None:

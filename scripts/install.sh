@@ -14,6 +14,7 @@ DEBIAN_PACKAGES=(
   iproute2                        # network namespaces for benchmarks
   nftables                        # the lab makes a device ICMP-unreachable with a drop rule
   chromium chromium-driver        # the portal's end-to-end tests drive the system Chromium (Selenium)
+  slapd ldap-utils                # OpenLDAP server and ldapwhoami for the portal's LDAP bind test
 )
 
 missing=()

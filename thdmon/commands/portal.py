@@ -52,8 +52,7 @@ def serve_cmd(ctx: click.Context, listen: str | None, tls_cert: str | None, tls_
         raise PortalError("--tls-cert and --tls-key go together")
     cfg = PortalConfig(connlog_db_url=settings.connlog_db_url, portal_db_url=settings.portal_db_url,
                        signing_key=keys.key_path(settings.connlog.signing_key, settings.state_dir),
-                       inventory=settings.inventory, secrets_file=settings.secrets_file, state_dir=settings.state_dir,
-                       tuning=p)
+                       inventory=settings.inventory, secrets_file=settings.secrets_file, tuning=p)
     serve(cfg, ServeOptions(listen=listen or p.listen, tls_cert=cert, tls_key=key,
                                  behind_proxy=p.behind_proxy if behind_proxy is None else behind_proxy,
                                  metrics_listen=metrics_listen or p.metrics_listen))
