@@ -126,8 +126,11 @@ async def password_change(request: Request, form: FormData) -> Response:
     session = request.state.session
     current, new, again = (str(form.get(k, "")) for k in ("current", "new", "again"))
     account, _ = await run_in_threadpool(ctx.accounts.verify, session.account, current)
+    known = await run_in_threadpool(ctx.accounts.get, session.account)
     error = ""
-    if account is None:
+    if known is not None and known.source == "ldap":
+        error = "Votre compte vient de l'annuaire : changez votre mot de passe dans l'annuaire du Département."
+    elif account is None:
         error = "Mot de passe actuel incorrect."
     elif new != again:
         error = "Les deux saisies du nouveau mot de passe diffèrent."

@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 
 from connlog import keys, seal
-from connlog.store import Store
+from connlog.store import Store, utc_day
 from tests.conftest import ROOT
 from tests.integration.connlog_ingest.test_park_day import _serve, free_port, unique_loopback, write_inventory
 from tests.peers import free_tcp_port, until
@@ -71,7 +71,7 @@ def park_day(root: Path, clients: int = 40, seed: int = 7) -> ParkDay:
             until("the park day in the store", lambda: store.last_seq() >= total, 60)
             # Seal today as if it were over: see the module docstring.
             key = keys.load_or_create(keys.key_path("", root / "state"))
-            seal.seal(store, key, through=dt.date.today(), now=time.time() + 86400)
+            seal.seal(store, key, through=utc_day(time.time()), now=time.time() + 86400)
         finally:
             store.close()
     finally:
