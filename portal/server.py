@@ -94,6 +94,11 @@ def _inventory_facts(cfg: PortalConfig) -> tuple[tuple[str, ...], tuple[tuple[st
 
 def build_context(cfg: PortalConfig, *, secure_cookies: bool) -> PortalContext:
     p = cfg.tuning
+    if not cfg.signing_key.exists():
+        # Never create one here: exports signed by a key other than the seals' would not verify.
+        raise PortalError(f"the sealing key {cfg.signing_key} does not exist: run the portal with the state "
+                          "directory (or connlog.signing_key) of the store it serves, after `thdmon logs seal` "
+                          "or `thdmon logs serve` created it")
     engine = open_engine(cfg.portal_db_url)
     parks, expected = _inventory_facts(cfg)
     directory = Directory(p.ldap_url, p.ldap_user_dn, p.ldap_auditor_group, p.ldap_admin_group) \

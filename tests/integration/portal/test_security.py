@@ -256,3 +256,12 @@ def test_logout_ends_the_session_server_side(portal: Portal):
         assert c.post("/deconnexion", data={"csrf": csrf_of(c)}).status_code == 303
     with httpx.Client(base_url=portal.url, cookies=cookie, follow_redirects=False) as replay:
         assert replay.get("/recherche").status_code == 303  # the old cookie opens nothing any more
+
+
+def test_without_the_stores_sealing_key_the_portal_refuses_to_start(day: ParkDay, tmp_path: Path):
+    env = day.env(THDMON_CONNLOG__SIGNING_KEY=str(tmp_path / "elsewhere.key"))
+    proc = subprocess.run([sys.executable, "-m", "thdmon", "portal", "serve", "--listen",
+                           f"127.0.0.1:{free_tcp_port()}", "--metrics", "off"], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 2 and "does not exist" in proc.stderr, proc.stderr
+    assert not (tmp_path / "elsewhere.key").exists()
