@@ -22,10 +22,14 @@ STATIC = Path(__file__).resolve().parent / "static"
 PAGES: tuple[Route, ...] = (*auth.ROUTES, *search.ROUTES, *admin.ROUTES, *health.ROUTES, *opendata.ROUTES)
 
 
-def create_app(ctx: PortalContext) -> Starlette:
-    for route in PAGES:
+def check_declared(pages: tuple[Route, ...]) -> None:
+    for route in pages:
         if not hasattr(route.endpoint, "portal_access"):
             raise PortalError(f"route {route.path} is not declared with portal.security.page")
+
+
+def create_app(ctx: PortalContext) -> Starlette:
+    check_declared(PAGES)
     routes: list[BaseRoute] = [*PAGES, Mount("/static", app=StaticFiles(directory=STATIC), name="static")]
     app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders, hsts=ctx.secure_cookies)])
     app.state.ctx = ctx

@@ -27,6 +27,9 @@ ACTIONS = {"search": "recherche", "export": "export", "purge": "purge", "login":
            "account_enable": "réactivation de compte", "account_password": "changement de mot de passe"}
 
 
+PAGE_ROWS = 2000
+
+
 @dataclass
 class JournalFilter:
     since: str = ""
@@ -63,7 +66,8 @@ def _entries(request: Request, f: JournalFilter) -> list[journal.Entry]:
 async def journal_page(request: Request) -> Response:
     f, errors = _filter(request)
     entries = [] if errors else await run_in_threadpool(_entries, request, f)
-    return render(request, "journal.html", {"filter": f, "errors": errors, "entries": list(reversed(entries)),
+    newest = list(reversed(entries))[:PAGE_ROWS]  # the CSV has them all
+    return render(request, "journal.html", {"filter": f, "errors": errors, "entries": newest, "total": len(entries),
                                             "actions": ACTIONS, "query": request.url.query},
                   status=400 if errors else 200)
 
