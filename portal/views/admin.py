@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
@@ -17,6 +16,7 @@ from starlette.routing import Route
 from connlog import journal
 from portal.accounts import ROLES
 from portal.errors import PortalError
+from portal.forms import LABELS
 from portal.security import ctx_of, page
 from portal.templating import render
 from portal.timefmt import BadTime, paris, paris_day_start, parse_day, utc
@@ -62,13 +62,32 @@ def _entries(request: Request, f: JournalFilter) -> list[journal.Entry]:
             and (not f.requisition or f.requisition.lower() in (e.requisition or "").lower())]
 
 
+CRITERIA_LABELS = {**{name: label for name, (label, _, _) in LABELS.items()}, "reason": "Motif",
+                   "tolerance": "Tolérance (s)", "client": "Adresse du client", "outcome": "Issue",
+                   "account": "Compte"}
+TIMES = ("at", "since", "until")
+
+
+def readable(criteria: dict[str, object]) -> list[tuple[str, str]]:
+    """Journal criteria as people read them: French names, instants in Paris time with UTC beside."""
+    out = []
+    for key, value in sorted(criteria.items()):
+        if key in TIMES and isinstance(value, int | float):
+            text = f"{paris(value)} (Paris), {utc(value)}"
+        else:
+            text = str(value)
+        out.append((CRITERIA_LABELS.get(key, key), text))
+    return out
+
+
 @page("admin")
 async def journal_page(request: Request) -> Response:
     f, errors = _filter(request)
     entries = [] if errors else await run_in_threadpool(_entries, request, f)
     newest = list(reversed(entries))[:PAGE_ROWS]  # the CSV has them all
     return render(request, "journal.html", {"filter": f, "errors": errors, "entries": newest, "total": len(entries),
-                                            "actions": ACTIONS, "query": request.url.query},
+                                            "actions": ACTIONS, "query": request.url.query,
+                                            "readable": readable},
                   status=400 if errors else 200)
 
 
@@ -90,8 +109,8 @@ async def journal_csv(request: Request) -> Response:
                      "résultats", "critères"])
     for e in entries:
         writer.writerow([_cell(v) for v in (e.seq, paris(e.at), utc(e.at), e.operator, ACTIONS.get(e.action, e.action),
-                                            e.requisition, e.result_count, json.dumps(e.criteria, sort_keys=True,
-                                                                                      ensure_ascii=False))])
+                                            e.requisition, e.result_count,
+                                            " ; ".join(f"{k} : {v}" for k, v in readable(e.criteria)))])
     return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="journal-des-acces.csv"'})
 

@@ -172,6 +172,7 @@ def test_a_requisition_answered_exported_verified_and_journaled(day: ParkDay, br
         assert any("alice" in r and "recherche" in r and "1" in r for r in rows), rows
         assert any("alice" in r and "export" in r for r in rows), rows
         assert "usurpation" in d.page_source  # the reason is journaled with the criteria
+        assert f"{local.replace('T', ' ')} (Paris)" in d.page_source  # the instant as people read it
         axe_check(d, "journal")
         d.get(portal.url + "/journal?action=login&operator=alice")  # type: ignore[attr-defined]
         assert d.find_elements(By.XPATH, "//tbody/tr[td[5][normalize-space()='connexion']]")  # type: ignore[attr-defined]
