@@ -41,6 +41,8 @@ LABELS: dict[str, tuple[str, str, str]] = {
     "since": ("Du (heure de Paris)", "datetime-local", "début inclus"),
     "until": ("Au (heure de Paris)", "datetime-local", "fin exclue"),
 }
+REQUIRED: dict[str, tuple[str, ...]] = {"nat": ("public_ip", "port", "at"), "private": ("private_ip", "at"),
+                                        "mac": ("mac",), "user": ("user_name",), "site": ("site",)}
 _MAC = re.compile(r"^[0-9a-f]{2}([:-][0-9a-f]{2}){5}$", re.I)
 MAX_TEXT = 200
 
@@ -74,9 +76,7 @@ def parse(form: Mapping[str, str]) -> SearchForm:
             given[name] = _value(name, text)
         except ValueError as exc:
             out.errors.append(f"{LABELS[name][0]} : {exc}")
-    required = {"nat": ("public_ip", "port", "at"), "private": ("private_ip", "at"), "mac": ("mac",),
-                "user": ("user_name",), "site": ("site",)}[kind]
-    for name in required:
+    for name in REQUIRED[kind]:
         if name not in given and not any(LABELS[name][0] in e for e in out.errors):
             out.errors.append(f"{LABELS[name][0]} : champ obligatoire.")
     since, until = given.get("since"), given.get("until")

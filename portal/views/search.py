@@ -27,7 +27,7 @@ from portal.templating import render
 
 def _form_page(request: Request, parsed: forms.SearchForm, status: int = 200, **extra: object) -> Response:
     return render(request, "search.html", {"kinds": forms.KINDS, "fields": forms.FIELDS, "labels": forms.LABELS,
-                                           "form": parsed, **extra}, status)
+                                           "required": forms.REQUIRED, "form": parsed, **extra}, status)
 
 
 @page("auditor")
