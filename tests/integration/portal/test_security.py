@@ -265,3 +265,29 @@ def test_without_the_stores_sealing_key_the_portal_refuses_to_start(day: ParkDay
                           text=True, timeout=60)
     assert proc.returncode == 2 and "does not exist" in proc.stderr, proc.stderr
     assert not (tmp_path / "elsewhere.key").exists()
+
+
+def _failed_login_client(day: ParkDay, name: str) -> str:
+    store = Store.open(day.db_url)
+    try:
+        return [e for e in journal.entries(store) if e.operator == name][-1].criteria["client"]
+    finally:
+        store.close()
+
+
+def test_forwarded_addresses_are_trusted_behind_a_declared_proxy_only(portal: Portal, day: ParkDay):
+    spoofed = {"X-Forwarded-For": "198.51.100.7", "X-Forwarded-Proto": "https"}
+    with portal.client() as c:  # no proxy declared: a client cannot pick the address it is counted under
+        c.post("/connexion", data={"name": "spoofer1", "password": "x" * 12, "login_token": login_token(c)},
+               headers=spoofed)
+    assert _failed_login_client(day, "spoofer1") == "127.0.0.1"
+    with Portal(day, settings={"behind_proxy": "true", "login_failure_delay": "0"}) as p, p.client() as c:
+        page = c.get("/connexion", headers=spoofed)
+        assert page.headers["set-cookie"].lower().startswith("__host-thdmon_login=")  # TLS at the proxy: Secure
+        assert "secure" in page.headers["set-cookie"].lower()
+        token = page.text.split('name="login_token" value="')[1].split('"')[0]
+        # A Secure cookie goes back over HTTPS only: here the proxy's leg is plain loopback HTTP, so say it.
+        r = c.post("/connexion", data={"name": "spoofer2", "password": "x" * 12, "login_token": token},
+                   headers={**spoofed, "Cookie": f"__Host-thdmon_login={token}"})
+        assert r.status_code == 401
+    assert _failed_login_client(day, "spoofer2") == "198.51.100.7"  # nginx's X-Forwarded-For, from loopback
