@@ -160,6 +160,25 @@ def test_a_requisition_answered_exported_verified_and_journaled(day: ParkDay, br
         manifest = json.loads((folder / "manifest.json").read_text())
         assert [a["client_mac"] for a in manifest["attributions"]] == [s["client_mac"]]
 
+        # Keyboard only: Tab from the top of the page to the form, type, Enter submits.
+        from selenium.webdriver.common.keys import Keys
+
+        d.get(portal.url + "/recherche?type=mac")  # type: ignore[attr-defined]
+        body = d.find_element(By.TAG_NAME, "body")  # type: ignore[attr-defined]
+        body.send_keys(Keys.TAB)
+        assert d.switch_to.active_element.text == "Aller au contenu"  # type: ignore[attr-defined]
+        for _ in range(40):
+            if d.switch_to.active_element.get_attribute("id") == "requisition":  # type: ignore[attr-defined]
+                break
+            d.switch_to.active_element.send_keys(Keys.TAB)  # type: ignore[attr-defined]
+        typed = d.switch_to.active_element  # type: ignore[attr-defined]
+        assert typed.get_attribute("id") == "requisition"
+        typed.send_keys(REQUISITION, Keys.TAB)
+        d.switch_to.active_element.send_keys("Suite de la réquisition", Keys.TAB)  # type: ignore[attr-defined]
+        d.switch_to.active_element.send_keys(s["client_mac"], Keys.ENTER)  # type: ignore[attr-defined]
+        wait_for(lambda: "Résultat de la recherche" in d.page_source, "the MAC search by keyboard")  # type: ignore[attr-defined]
+        assert "Aucune correspondance" not in d.page_source  # type: ignore[attr-defined]
+
         for path, name in (("/sante", "sante"), ("/donnees-ouvertes?du=2026-06-14&au=2026-06-14", "donnees-ouvertes"),
                            ("/mot-de-passe", "mot-de-passe")):
             d.get(portal.url + path)  # type: ignore[attr-defined]
@@ -170,6 +189,7 @@ def test_a_requisition_answered_exported_verified_and_journaled(day: ParkDay, br
         d.get(portal.url + f"/journal?requisition={REQUISITION}")  # type: ignore[attr-defined]
         rows = [r.text for r in d.find_elements(By.CSS_SELECTOR, "tbody tr")]  # type: ignore[attr-defined]
         assert any("alice" in r and "recherche" in r and "1" in r for r in rows), rows
+        assert sum("alice" in r and "recherche" in r for r in rows) == 2, rows  # NAT, then MAC by keyboard
         assert any("alice" in r and "export" in r for r in rows), rows
         assert "usurpation" in d.page_source  # the reason is journaled with the criteria
         assert f"{local.replace('T', ' ')} (Paris)" in d.page_source  # the instant as people read it
