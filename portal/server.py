@@ -101,8 +101,15 @@ def build_context(cfg: PortalConfig, *, secure_cookies: bool) -> PortalContext:
                           "or `thdmon logs serve` created it")
     engine = open_engine(cfg.portal_db_url)
     parks, expected = _inventory_facts(cfg)
-    directory = Directory(p.ldap_url, p.ldap_user_dn, p.ldap_auditor_group, p.ldap_admin_group) \
-        if p.ldap_url else None
+    directory = None
+    if p.ldap_url:
+        try:
+            import ldap3  # noqa: F401
+        except ImportError:
+            raise PortalError("portal.ldap_url is set but ldap3 is not installed: pip install 'thdmon[ldap]'") from None
+        if "{user}" not in p.ldap_user_dn:
+            raise PortalError("portal.ldap_user_dn must contain {user}, e.g. uid={user},ou=people,dc=example,dc=fr")
+        directory = Directory(p.ldap_url, p.ldap_user_dn, p.ldap_auditor_group, p.ldap_admin_group)
     return PortalContext(
         store=Store.open(cfg.connlog_db_url),
         accounts=Accounts(engine),
