@@ -22,9 +22,10 @@ async def health_page(request: Request) -> Response:
     ctx = ctx_of(request)
     now = time.time()
     st = await run_in_threadpool(status, ctx.store, expected=ctx.expected_sources, now=now)
-    rows = [(s, s.last_received is not None and now - s.last_received <= STALE_AFTER) for s in st.sources]
+    rows = [(s, now - s.last_received <= STALE_AFTER) for s in st.sources if s.last_received is not None]
+    silent = [s for s in st.sources if s.last_received is None]  # expected by the inventory, not heard at all
     seal_late = st.last_seal is None or now - st.last_seal > 36 * 3600
-    return render(request, "health.html", {"status": st, "rows": rows, "kinds": KINDS, "now": now,
+    return render(request, "health.html", {"status": st, "rows": rows, "silent": silent, "kinds": KINDS,
                                            "stale_minutes": STALE_AFTER // 60, "seal_late": seal_late,
                                            "stalled": sum(1 for _, ok in rows if not ok)})
 

@@ -95,7 +95,8 @@ def test_admin_manages_accounts_and_each_change_is_journaled(portal: Portal):
 def test_health_shows_fresh_and_silent_sources(portal: Portal, day: ParkDay):
     with portal.session("alice") as c:
         page = c.get("/sante").text
-    assert "ctrl-parc-sausset" in page and "à jour" in page and "Dernier scellement" in page
+    assert "ctrl-parc-sausset" in page and "✓ à jour" in page and "Dernier scellement" in page
+    assert "sans aucune donnée" not in page  # the one NAS the inventory expects is sending
     store = Store.open(day.db_url)
     try:
         st = status(store, expected=(("radius", "ctrl-parc-jean-moulin"),), now=time.time())
