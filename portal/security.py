@@ -18,7 +18,7 @@ from urllib.parse import quote
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal.context import PortalContext
@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[..., Awaitable[Response]]
 MAX_FORM_FIELDS = 64
+MAX_FORM_BYTES = 64 * 1024
 
 
 def session_cookie(secure: bool) -> str:
@@ -56,6 +57,10 @@ def page(*roles: str, public: bool = False) -> Callable[[Handler], Handler]:
             ctx = ctx_of(request)
             form: FormData | None = None
             if request.method == "POST":
+                # Forms are small; the urlencoded parser would read any body into memory, so bound it first.
+                length = request.headers.get("content-length", "")
+                if not length.isdigit() or int(length) > MAX_FORM_BYTES:
+                    return PlainTextResponse("formulaire trop grand ou de taille inconnue", status_code=413)
                 form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
             if public:
                 return await fn(request, form) if form is not None else await fn(request)

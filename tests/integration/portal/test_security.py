@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -291,3 +292,15 @@ def test_forwarded_addresses_are_trusted_behind_a_declared_proxy_only(portal: Po
                    headers={**spoofed, "Cookie": f"__Host-thdmon_login={token}"})
         assert r.status_code == 401
     assert _failed_login_client(day, "spoofer2") == "198.51.100.7"  # nginx's X-Forwarded-For, from loopback
+
+
+def test_an_oversized_or_unsized_form_is_refused_before_it_is_read(portal: Portal):
+    with portal.client() as c:
+        big = c.post("/connexion", data={"name": "x", "password": "y" * 100_000, "login_token": login_token(c)})
+        assert big.status_code == 413
+
+        def chunks() -> Iterator[bytes]:
+            yield b"name=x&password=y"
+
+        assert c.post("/connexion", content=chunks(),
+                      headers={"content-type": "application/x-www-form-urlencoded"}).status_code == 413
