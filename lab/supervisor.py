@@ -318,7 +318,8 @@ class Lab:
         if mode not in FAILURE_MODES:
             raise LabError(f"unknown failure mode {mode!r}: choose one of {', '.join(FAILURE_MODES)}")
         if mode in SSH_FAILURE_MODES:
-            return self._ssh_control(hostname, mode=mode.removeprefix("ssh-"), delay=delay if mode == "ssh-slow" else None)
+            return self._ssh_control(hostname, mode=mode.removeprefix("ssh-"),
+                                     delay=delay if mode == "ssh-slow" else None)
         device = self.device(hostname)
         if mode == "unreachable":
             icmp.block(self.runtime, device.address)

@@ -28,7 +28,10 @@ def _rng(hostname: str) -> random.Random:
     return random.Random(hashlib.sha256(f"thdmon-lab-config:{hostname}".encode()).digest())
 
 
-def _tok(rng: random.Random, n: int, alphabet: str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") -> str:
+_ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+
+def _tok(rng: random.Random, n: int, alphabet: str = _ALNUM) -> str:
     return "".join(rng.choice(alphabet) for _ in range(n))
 
 

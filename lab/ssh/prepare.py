@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from inventory.model import Inventory, SshCredential
 from lab.errors import LabError
 from lab.ssh import configs
-from lab.ssh.server import SSHD, socket_name, ssh_dir, sshd_config
+from lab.ssh.server import SSHD, ssh_dir, sshd_config
 
 READY_TIMEOUT = 15.0
 

@@ -101,7 +101,7 @@ def _mount_accounts(root: Path, users: dict[str, dict[str, Any]]) -> None:
     shutil.rmtree(home, ignore_errors=True)
     etc.mkdir(parents=True, exist_ok=True)
     home.mkdir(mode=0o755)
-    os.chmod(home, 0o755)
+    os.chmod(home, 0o755)  # noqa: S103 - sshd reads authorized_keys as the lab user
     passwd = Path("/etc/passwd").read_text(encoding="utf-8").splitlines()
     shadow = []
     for k, (name, user) in enumerate(sorted(users.items())):
@@ -126,7 +126,7 @@ class Server:
         self.users: dict[str, dict[str, Any]] = plan["users"]
         self.control = ControlReader(self.root / "control.json")
         self.children: list[subprocess.Popen[bytes]] = []
-        self.log = open(self.root / "sshd.log", "ab")  # noqa: SIM115 - for the process's lifetime
+        self.log = open(self.root / "sshd.log", "ab")
         self.started = time.time()
         self.sessions = 0
 

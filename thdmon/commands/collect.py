@@ -87,7 +87,7 @@ def select_devices(inv: Inventory, names: tuple[str, ...], sites: tuple[str, ...
 @click.option("--once", is_flag=True, help="poll every selected device once, print, and exit")
 @click.option("--device", "device_names", multiple=True, help="this device (hostname; repeat for more)")
 @click.option("--site", "site_ids", multiple=True, help="the devices of this site (id; repeat for more)")
-@click.option("--protocol", "protocols", multiple=True, type=click.Choice(["snmp", "icmp"]),
+@click.option("--protocol", "protocols", multiple=True, type=click.Choice(["snmp", "icmp", "ssh"]),
               help="poll over this protocol (repeat; default: collector.protocols in the settings)")
 @click.option("--json", "as_json", is_flag=True, help="print samples and states as JSON")
 @click.option("--engine", type=click.Choice(["gufo", "pysnmp"]), default=None,
@@ -95,7 +95,8 @@ def select_devices(inv: Inventory, names: tuple[str, ...], sites: tuple[str, ...
 @click.pass_context
 def cli(ctx: click.Context, once: bool, device_names: tuple[str, ...], site_ids: tuple[str, ...],
         protocols: tuple[str, ...], as_json: bool, engine: str | None) -> None:
-    """Poll devices once: SNMP with their profiles' modules (collector/profiles/*.yaml), ICMP echo.
+    """Poll devices once: SNMP with their profiles' modules (collector/profiles/*.yaml), ICMP echo, SSH
+    (configuration backup into the history, CLI facts).
 
     Exit status: 0 when at least one device answered, 1 when none did.
     """

@@ -86,7 +86,11 @@ def check_listen(listen: str, security: HttpSecurity) -> None:
 
 def poller_options(settings: Settings, engine: str | None = None) -> PollerOptions:
     c = settings.collector
-    return PollerOptions(engine=engine or c.engine, timeout=c.timeout, retries=c.retries, icmp_count=c.icmp_count)
+    return PollerOptions(engine=engine or c.engine, timeout=c.timeout, retries=c.retries, icmp_count=c.icmp_count,
+                         state_dir=str(settings.state_dir), ssh_pool=c.ssh_pool,
+                         ssh_connect_timeout=c.ssh_connect_timeout, ssh_auth_timeout=c.ssh_auth_timeout,
+                         ssh_command_timeout=c.ssh_command_timeout, ssh_session_timeout=c.ssh_session_timeout,
+                         config_batch=c.config_batch)
 
 
 def trap_listen(text: str) -> tuple[str, int] | None:
@@ -134,7 +138,8 @@ def cli(ctx: click.Context, listen: str | None, shard: str | None, engine: str |
     pollers = build_pollers(collector.protocols, inventory, poller_options(settings, engine))
     options = ServiceOptions(
         shard=parse_shard(shard or collector.shard),
-        defaults=Defaults(fast=collector.fast_interval, slow=collector.slow_interval, icmp=collector.icmp_interval),
+        defaults=Defaults(fast=collector.fast_interval, slow=collector.slow_interval, icmp=collector.icmp_interval,
+                          config=collector.config_interval, facts=collector.facts_interval),
         concurrency=collector.concurrency, reload_interval=reload_interval,
         watch_paths=default_watch_paths(settings.inventory, settings.secrets_file), backoff=backoff)
     service = PollingService(load, pollers, options, observer=metrics, reload_observer=metrics)

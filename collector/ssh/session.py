@@ -1,0 +1,157 @@
+"""One SSH session (netmiko, blocking: run in the poller's thread pool): connect, pin the host key, run
+commands, classify every failure into a DownReason with a detail that never holds a secret.
+
+Bounds: `connect` (TCP and SSH banner), `auth`, `command` (each command's output), `session` (the
+whole session, enforced from outside the thread by `Deadline`, which closes the socket: a blocked read
+then fails at once and the pool's thread is free again).
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from dataclasses import dataclass
+
+import paramiko
+from netmiko import BaseConnection, ConnectHandler
+from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException, ReadTimeout
+
+from collector.model import DownReason
+from collector.ssh.hostkeys import HostKeyChanged, KnownHosts, TofuPolicy
+from collector.ssh.platforms import Platform
+
+# What a pager prints when a page is full, on the supported platforms: answered with a space.
+PAGER = re.compile(r"(?:--More--|-- MORE --, next page: Space, next line: Enter, quit: Control-C)\s*$")
+_ERASE = re.compile(r"(?:\x08+ +\x08+)|(?:--More--|-- MORE --, next page: Space, next line: Enter, quit: Control-C) ?")
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    connect: float = 10.0
+    auth: float = 15.0
+    command: float = 60.0
+    session: float = 180.0
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    hostname: str
+    address: str
+    port: int
+    username: str
+    password: str | None
+    key_file: str | None
+    platform: Platform
+
+    def __repr__(self) -> str:  # never the password
+        return f"Target({self.hostname}, {self.address}:{self.port}, {self.username}, {self.platform.device_type})"
+
+
+class SessionFailure(Exception):
+    def __init__(self, reason: DownReason, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason, self.detail = reason, detail
+
+
+class Deadline:
+    """Closes a session's transport when its time is up, from a timer thread."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._conn: BaseConnection | None = None
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def start(self) -> None:
+        self._timer.start()
+
+    def attach(self, conn: BaseConnection) -> None:
+        self._conn = conn
+
+    def _expire(self) -> None:
+        self.expired = True
+        conn = self._conn
+        client = getattr(conn, "remote_conn_pre", None) if conn is not None else None
+        if client is not None:
+            transport = client.get_transport()
+            if transport is not None:
+                transport.close()
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+def _classify(exc: BaseException, target: Target, timeouts: Timeouts, deadline: Deadline) -> SessionFailure:
+    where = f"{target.address}:{target.port}"
+    if deadline.expired:
+        return SessionFailure(DownReason.timeout, f"{where}: session exceeded {deadline.seconds:g} s")
+    if isinstance(exc, HostKeyChanged):
+        return SessionFailure(DownReason.host_key_changed, f"{where}: {exc}")
+    if isinstance(exc, NetmikoAuthenticationException | paramiko.AuthenticationException):
+        return SessionFailure(DownReason.auth_failure, f"{where}: authentication failed as {target.username}")
+    if isinstance(exc, NetmikoTimeoutException):
+        cause = exc.__context__
+        if isinstance(cause, ConnectionRefusedError):
+            return SessionFailure(DownReason.refused, f"{where}: connection refused")
+        if isinstance(cause, OSError) and not isinstance(cause, TimeoutError | socket.timeout):
+            return SessionFailure(DownReason.unreachable, f"{where}: {type(cause).__name__}: {cause.strerror or cause}")
+        return SessionFailure(DownReason.timeout, f"{where}: no SSH answer within {timeouts.connect:g} s")
+    if isinstance(exc, ReadTimeout):
+        return SessionFailure(DownReason.timeout, f"{where}: command output not complete in time")
+    if isinstance(exc, paramiko.SSHException) and "banner" in str(exc).lower():
+        return SessionFailure(DownReason.refused, f"{where}: closed before the SSH banner")
+    if isinstance(exc, EOFError | OSError | paramiko.SSHException):
+        return SessionFailure(DownReason.disconnected, f"{where}: {type(exc).__name__}: session closed by the device")
+    if isinstance(exc, ValueError):  # netmiko's "Pattern not detected" / unexpected prompt
+        return SessionFailure(DownReason.malformed_response, f"{where}: {str(exc)[:200]}")
+    return SessionFailure(DownReason.error, f"{where}: {type(exc).__name__}")
+
+
+def _read_paged(conn: BaseConnection, command: str, timeout: float) -> str:
+    """Run `command`; if the device pages (it refused to stop paging), answer every pager with a space."""
+    prompt = re.escape(conn.base_prompt)
+    out = conn.send_command(command, expect_string=rf"(?:{prompt}.*[#>$]\s*$|{PAGER.pattern})", read_timeout=timeout,
+                            strip_prompt=False, strip_command=True)
+    deadline = time.monotonic() + timeout
+    while PAGER.search(out):
+        if time.monotonic() > deadline:
+            raise ReadTimeout(f"{command}: pager not ending")
+        conn.write_channel(" ")
+        out += conn.read_until_pattern(pattern=rf"(?:{prompt}.*[#>$]\s*$|{PAGER.pattern})", read_timeout=timeout)
+    out = _ERASE.sub("", out)
+    lines = out.rstrip().split("\n")
+    if lines and re.match(rf"^{prompt}.*[#>$]\s*$", lines[-1].strip()):
+        lines.pop()
+    return "\n".join(lines)
+
+
+def run(target: Target, commands: list[str], timeouts: Timeouts, known: KnownHosts) -> tuple[dict[str, str], bool]:
+    """The outputs of `commands` and whether the host key was pinned by this session; SessionFailure else."""
+    deadline = Deadline(timeouts.session)
+    deadline.start()
+    conn: BaseConnection | None = None
+    policy = TofuPolicy(known, target.hostname)
+    try:
+        conn = ConnectHandler(
+            device_type=target.platform.device_type, host=target.address, port=target.port,
+            username=target.username, password=target.password or "", key_file=target.key_file,
+            use_keys=target.key_file is not None, allow_agent=False, conn_timeout=timeouts.connect,
+            banner_timeout=timeouts.connect, auth_timeout=timeouts.auth, read_timeout_override=None,
+            system_host_keys=False, alt_host_keys=False, ssh_strict=False, auto_connect=False)
+        conn.key_policy = policy
+        deadline.attach(conn)
+        conn._open()
+        outputs = {cmd: _read_paged(conn, cmd, timeouts.command) for cmd in commands}
+        return outputs, policy.pinned_now
+    except Exception as exc:
+        raise _classify(exc, target, timeouts, deadline) from None
+    finally:
+        deadline.cancel()
+        if conn is not None:
+            try:
+                conn.disconnect()
+            except Exception:  # noqa: S110 - the session is over either way
+                pass
