@@ -139,6 +139,10 @@ class Lab:
         devices, notes = layout.plan(inv, processes, port, only, recordings_dir)
         ssh_devices, ssh_notes = ssh_prepare.plan(inv, only, ssh_port)
         notes += ssh_notes
+        missing = ssh_prepare.unavailable() if ssh_devices else None
+        if missing:  # the SNMP lab still runs; the SSH devices then refuse connections
+            notes.append(f"{len(ssh_devices)} SSH devices not simulated: {missing}")
+            ssh_devices = {}
         if not devices:
             raise LabError("no device to simulate (addresses must be on 127.0.0.0/8)")
         fingerprint = layout.data_fingerprint(inv_root, devices, security.community)

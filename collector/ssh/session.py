@@ -24,7 +24,7 @@ from collector.ssh.platforms import Platform
 
 # What a pager prints when a page is full, on the supported platforms: answered with a space.
 PAGER = re.compile(r"(?:--More--|-- MORE --, next page: Space, next line: Enter, quit: Control-C)\s*$")
-_ERASE = re.compile(r"(?:\x08+ +\x08+)|(?:--More--|-- MORE --, next page: Space, next line: Enter, quit: Control-C) ?")
+_ERASE = re.compile(r"(?:\x08+ +\x08+)| ?(?:--More--|-- MORE --, next page: Space, next line: Enter, quit: Control-C) ?")
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -109,14 +110,24 @@ def prepare(runtime: Path, inv: Inventory, devices: dict[str, dict[str, Any]]) -
     control.write_text("{}")
 
 
+def unavailable() -> str | None:
+    """Why the SSH lab cannot run here, or None."""
+    if os.geteuid() != 0:
+        return "the SSH lab runs sshd and needs root (its users live in a private mount namespace)"
+    if not Path(SSHD).is_file():
+        return f"{SSHD} not found: install the Debian package openssh-server"
+    if shutil.which("unshare") is None or shutil.which("openssl") is None:
+        return "unshare (util-linux) and openssl are needed"
+    return None
+
+
 def spawn(runtime: Path, repo_root: Path) -> dict[str, Any]:
     """Start the server in its own mount namespace; returns its process record once it listens."""
     from lab.supervisor import _start_time
 
-    if os.geteuid() != 0:
-        raise LabError("the SSH lab runs sshd and needs root (its users live in a private mount namespace)")
-    if not Path(SSHD).is_file():
-        raise LabError(f"{SSHD} not found: install the Debian package openssh-server")
+    missing = unavailable()
+    if missing:
+        raise LabError(missing)
     Path("/run/sshd").mkdir(exist_ok=True)  # sshd's privilege-separation directory
     root = ssh_dir(runtime)
     ready = root / "ready"
