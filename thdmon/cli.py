@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "logs": "thdmon.commands.logs",
     "serve": "thdmon.commands.serve",
     "portal": "thdmon.commands.portal",
+    "config": "thdmon.commands.config",
 }
 
 # Exceptions whose message is meant for people (module:Class), imported lazily.
