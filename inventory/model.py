@@ -76,8 +76,8 @@ class Intervals(_Strict):
     fast: Annotated[int, Field(ge=5, le=86400)] | None = None  # interfaces, status: default 60 s
     slow: Annotated[int, Field(ge=5, le=86400)] | None = None  # inventory-like tables: default 300 s
     icmp: Annotated[int, Field(ge=1, le=86400)] | None = None
-    config: Annotated[int, Field(ge=60, le=7 * 86400)] | None = None  # SSH configuration backup: default daily
-    facts: Annotated[int, Field(ge=60, le=86400)] | None = None  # SSH CLI facts: default hourly
+    config: Annotated[int, Field(ge=10, le=7 * 86400)] | None = None  # SSH configuration backup: default daily
+    facts: Annotated[int, Field(ge=10, le=86400)] | None = None  # SSH CLI facts: default hourly
 
 
 class Device(_Strict):

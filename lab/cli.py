@@ -157,7 +157,10 @@ def status(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def fail(ctx: click.Context, device: str, mode: str, delay: float, downtime: float) -> None:
     """Make DEVICE fail: silent, slow, garbage (malformed BER) or reboot (down for --downtime, then back
-    with uptime and counters reset)."""
+    with uptime and counters reset); unreachable (ICMP dropped). Over SSH: ssh-auth (every password
+    refused), ssh-hostkey (another host key), ssh-down (closed before the banner), ssh-hang (silent after
+    login), ssh-slow (256 bytes every --delay s), ssh-disconnect (cut in the middle of a command),
+    ssh-pager (paging cannot be disabled)."""
     entry = _lab(ctx).fail(device, mode, delay, downtime)
     click.echo(f"{device}: {mode}" + (f" ({delay:g} s)" if mode == "slow" else "") + f" -> {entry}")
 
@@ -169,3 +172,18 @@ def heal(ctx: click.Context, device: str) -> None:
     """Make DEVICE answer normally again."""
     _lab(ctx).heal(device)
     click.echo(f"{device}: healed")
+
+
+@cli.command(name="config")
+@click.argument("device")
+@click.option("--replace", "replace", nargs=2, metavar="OLD NEW", required=True,
+              help="replace the first OLD of DEVICE's running configuration by NEW")
+@click.pass_context
+def config_(ctx: click.Context, device: str, replace: tuple[str, str]) -> None:
+    """Change an SSH device's running configuration, as an operator on the device would."""
+    from lab.ssh import configs
+
+    if device not in _lab(ctx).ssh_devices():
+        raise LabError(f"{device!r} is not an SSH device of the running lab")
+    configs.replace(_lab(ctx).runtime, device, *replace)
+    click.echo(f"{device}: running configuration changed")

@@ -71,8 +71,8 @@ class CollectorSettings(_Section):
     slow_interval: int = Field(int(_INTERVALS.slow), ge=5)  # seconds: slow tables
     icmp_interval: int = Field(int(_INTERVALS.icmp), ge=1)  # seconds between ICMP probes of a device
     icmp_count: int = Field(_POLL.icmp_count, ge=1, le=20)  # echo requests per probe
-    config_interval: int = Field(int(_INTERVALS.config), ge=60)  # seconds between SSH configuration backups
-    facts_interval: int = Field(int(_INTERVALS.facts), ge=60)  # seconds between SSH CLI facts
+    config_interval: int = Field(int(_INTERVALS.config), ge=10)  # seconds between SSH configuration backups
+    facts_interval: int = Field(int(_INTERVALS.facts), ge=10)  # seconds between SSH CLI facts
     ssh_pool: int = Field(_POLL.ssh_pool, ge=1, le=256)  # SSH sessions at once (threads)
     ssh_connect_timeout: float = Field(_POLL.ssh_connect_timeout, gt=0)
     ssh_auth_timeout: float = Field(_POLL.ssh_auth_timeout, gt=0)

@@ -37,9 +37,16 @@ class History:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._lock = threading.Lock()  # one git writer at a time
-        if not (root / ".git").is_dir():
-            root.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+    def _ensure_repo(self) -> None:
+        """Created with the first backup: a collector without SSH devices needs neither it nor git."""
+        if not (self.root / ".git").is_dir():
+            self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
             self.git("init", "-q", "-b", "main")
+
+    def _has_commits(self) -> bool:
+        return (self.root / ".git").is_dir() and bool(self.git("rev-parse", "--verify", "-q", "HEAD",
+                                                               check=False).strip())
 
     def git(self, *args: str, check: bool = True) -> str:
         env = {**os.environ, **_ENV}
@@ -63,6 +70,7 @@ class History:
         """Put a device's configuration in the work tree; True if it differs from what is there."""
         if self.stored(hostname) == text:
             return False
+        self._ensure_repo()
         path = self.root / self.file_of(hostname)
         tmp = path.with_name(f".{path.name}.tmp")
         tmp.write_text(text, encoding="utf-8")
@@ -89,7 +97,7 @@ class History:
 
     def last_changes(self) -> dict[str, float]:
         """hostname -> time of the last commit that changed its file (one pass over the history)."""
-        if not self.git("rev-parse", "--verify", "-q", "HEAD", check=False).strip():
+        if not self._has_commits():
             return {}
         out: dict[str, float] = {}
         when = 0.0
@@ -102,7 +110,7 @@ class History:
 
     # -- reading (thdmon config) ------------------------------------------------------------------
     def log(self, hostname: str | None = None, limit: int = 50) -> list[Revision]:
-        if not self.git("rev-parse", "--verify", "-q", "HEAD", check=False).strip():
+        if not self._has_commits():
             return []
         args = ["log", f"-{limit}", "--format=%H%x09%ct%x09%s"]
         if hostname:
@@ -118,7 +126,7 @@ class History:
         args = ["rev-list", "-1"]
         if when is not None:
             args.append(f"--before=@{int(when.timestamp())}")
-        if not self.git("rev-parse", "--verify", "-q", "HEAD", check=False).strip():
+        if not self._has_commits():
             return None
         out = self.git(*args, "HEAD", "--", self.file_of(hostname)).strip()
         return out or None

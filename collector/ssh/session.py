@@ -23,8 +23,9 @@ from collector.ssh.hostkeys import HostKeyChanged, KnownHosts, TofuPolicy
 from collector.ssh.platforms import Platform
 
 # What a pager prints when a page is full, on the supported platforms: answered with a space.
-PAGER = re.compile(r"(?:--More--|-- MORE --, next page: Space, next line: Enter, quit: Control-C)\s*$")
-_ERASE = re.compile(r"(?:\x08+ +\x08+)| ?(?:--More--|-- MORE --, next page: Space, next line: Enter, quit: Control-C) ?")
+_PAGERS = r"(?:--More--|-- MORE --, next page: Space, next line: Enter, quit: Control-C)"
+PAGER = re.compile(_PAGERS + r"\s*$")
+_ERASE = re.compile(rf"(?:\x08+ +\x08+)| ?{_PAGERS} ?")  # the pager prompt and the device's erasing of it
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,73 @@
+"""A real SSH lab: the lab's sshd sessions (OpenSSH `sshd -i` per connection, emulated CLIs) for a dozen
+sample devices of the three emulated platforms, on a free TCP port, with snmpsim serving them over SNMP
+on a free UDP port. Package-scoped: starting it costs a few seconds."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from collector.poller import PollerOptions
+from collector.ssh.poller import SshPoller
+from inventory.model import Device, Inventory
+from lab.sample import generate
+from lab.snmp.snmpd import free_udp_port
+from lab.ssh import prepare
+from lab.supervisor import Lab
+from tests.conftest import load_sample, require
+from tests.peers import free_tcp_port
+
+PER_PROFILE = {"cisco-iosxe": 5, "aruba-cx": 5, "fortigate": 2}
+
+
+@dataclass
+class SshLab:
+    lab: Lab
+    inv: Inventory  # the sample inventory with these devices' ssh_port set to the lab's
+    state: dict
+    by_profile: dict[str, list[str]] = field(default_factory=dict)
+
+    def devices(self, *names: str) -> list[Device]:
+        return [self.inv.devices[n] for n in names]
+
+    def poller(self, state_dir: Path, **options: float) -> SshPoller:
+        opts = {"ssh_connect_timeout": 5.0, "ssh_auth_timeout": 5.0, "ssh_command_timeout": 4.0,
+                "ssh_session_timeout": 8.0, "config_batch": 0.2, **options}
+        return SshPoller(self.inv, PollerOptions(state_dir=str(state_dir), **opts))  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="package")
+def ssh_lab(tmp_path_factory) -> SshLab:
+    missing = prepare.unavailable()
+    require(missing is None, str(missing))
+    require(shutil.which("git") is not None, "git is not installed")
+    sample = load_sample()
+    by_profile = {p: sorted(h for h, d in sample.devices.items() if d.profile == p and d.ssh)[:n]
+                  for p, n in PER_PROFILE.items()}
+    only = {h for names in by_profile.values() for h in names}
+    ssh_port = free_tcp_port()
+    devices = dict(sample.devices)
+    for h in only:
+        devices[h] = devices[h].model_copy(update={"ssh_port": ssh_port})
+    inv = sample.model_copy(update={"devices": devices})
+    lab = Lab(tmp_path_factory.mktemp("sshlab") / "runtime")
+    state = lab.start(sample, generate.DATA_DIR, processes=1, port=free_udp_port(), only=only, ssh_port=ssh_port,
+                      timeout=120)
+    assert set(state["ssh_devices"]) == only, state["notes"]
+    try:
+        yield SshLab(lab, inv, state, by_profile)
+    finally:
+        lab.stop()
+
+
+@pytest.fixture
+def heal(ssh_lab):
+    """Heal every SSH failure a test switched on."""
+    yield
+    for hostname in ssh_lab.state["ssh_devices"]:
+        ssh_lab.lab.heal(hostname)
+
+
