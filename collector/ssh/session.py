@@ -8,6 +8,7 @@ then fails at once and the pool's thread is free again).
 
 from __future__ import annotations
 
+import logging
 import re
 import socket
 import threading
@@ -21,6 +22,9 @@ from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutExc
 from collector.model import DownReason
 from collector.ssh.hostkeys import HostKeyChanged, KnownHosts, TofuPolicy
 from collector.ssh.platforms import Platform
+
+# paramiko logs every failed transport with a traceback at ERROR; the poller reports it once, as a reason.
+logging.getLogger("paramiko.transport").setLevel(logging.CRITICAL)
 
 # What a pager prints when a page is full, on the supported platforms: answered with a space.
 _PAGERS = r"(?:--More--|-- MORE --, next page: Space, next line: Enter, quit: Control-C)"
@@ -75,6 +79,11 @@ class Deadline:
     def _expire(self) -> None:
         self.expired = True
         conn = self._conn
+        # netmiko's read loops poll a closed channel until their own timeouts; without its channel the
+        # next read raises at once, and the thread is free.
+        channel = getattr(conn, "channel", None)
+        if channel is not None:
+            channel.remote_conn = None
         client = getattr(conn, "remote_conn_pre", None) if conn is not None else None
         if client is not None:
             transport = client.get_transport()
@@ -97,6 +106,8 @@ def _classify(exc: BaseException, target: Target, timeouts: Timeouts, deadline: 
         cause = exc.__context__
         if isinstance(cause, ConnectionRefusedError):
             return SessionFailure(DownReason.refused, f"{where}: connection refused")
+        if isinstance(cause, paramiko.SSHException) and "banner" in str(cause).lower():
+            return SessionFailure(DownReason.refused, f"{where}: closed before the SSH banner")
         if isinstance(cause, OSError) and not isinstance(cause, TimeoutError | socket.timeout):
             return SessionFailure(DownReason.unreachable, f"{where}: {type(cause).__name__}: {cause.strerror or cause}")
         return SessionFailure(DownReason.timeout, f"{where}: no SSH answer within {timeouts.connect:g} s")
@@ -147,6 +158,13 @@ def run(target: Target, commands: list[str], timeouts: Timeouts, known: KnownHos
         conn._open()
         outputs = {cmd: _read_paged(conn, cmd, timeouts.command) for cmd in commands}
         return outputs, policy.pinned_now
+    except ReadTimeout as exc:
+        # netmiko keeps reading a channel the device closed until the command timeout: tell the two apart.
+        channel = getattr(conn, "remote_conn", None)
+        if not deadline.expired and channel is not None and (channel.closed or channel.eof_received):
+            raise SessionFailure(DownReason.disconnected, f"{target.address}:{target.port}: the device closed "
+                                 "the session in the middle of a command") from None
+        raise _classify(exc, target, timeouts, deadline) from None
     except Exception as exc:
         raise _classify(exc, target, timeouts, deadline) from None
     finally:

@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from lab.snmp.control import ControlReader
+from lab.snmp import control
 from lab.ssh import shell
 
 SSHD = "/usr/sbin/sshd"
@@ -124,14 +124,26 @@ class Server:
         plan = json.loads((self.root / "plan.json").read_text())
         self.devices: dict[str, dict[str, Any]] = plan["devices"]
         self.users: dict[str, dict[str, Any]] = plan["users"]
-        self.control = ControlReader(self.root / "control.json")
+        self.control_file = self.root / "control.json"
+        self._control: tuple[float, dict[str, dict[str, Any]]] = (-1.0, {})
         self.children: list[subprocess.Popen[bytes]] = []
         self.log = open(self.root / "sshd.log", "ab")
         self.started = time.time()
         self.sessions = 0
 
     def failure(self, hostname: str) -> dict[str, Any]:
-        return self.control.get(hostname)
+        """The device's failure switches, read again whenever the file changed: a stat per connection or
+        command is cheap at SSH's pace, and `thdmon lab fail` then applies to the very next session."""
+        try:
+            mtime = self.control_file.stat().st_mtime_ns
+        except OSError:
+            return {}
+        if mtime != self._control[0]:
+            try:
+                self._control = (mtime, control.read(self.control_file))
+            except ValueError:
+                pass  # being replaced: the previous state until the next look
+        return self._control[1].get(hostname, {})
 
     def _accept(self, listener: socket.socket, hostname: str) -> None:
         try:

@@ -8,15 +8,16 @@ from collector.ssh.platforms import PLATFORMS
 from lab.ssh import shell
 from metrics.sample import sample_problem
 
-CISCO_IOS_REAL = """Cisco IOS Software, C2960X Software (C2960X-UNIVERSALK9-M), Version 15.2(7)E8, RELEASE SOFTWARE (fc1)
-Technical Support: http://www.cisco.com/techsupport
+CISCO_IOS_REAL = (
+    "Cisco IOS Software, C2960X Software (C2960X-UNIVERSALK9-M), Version 15.2(7)E8, RELEASE SOFTWARE (fc1)\n"
+    """Technical Support: http://www.cisco.com/techsupport
 ROM: Bootstrap program is C2960X boot loader
 sw-col-001 uptime is 1 year, 2 weeks, 3 days, 4 hours, 5 minutes
 System image file is "flash:/c2960x-universalk9-mz.152-7.E8/c2960x-universalk9-mz.152-7.E8.bin"
 cisco WS-C2960X-48FPD-L (APM86XXX) processor (revision D0) with 524288K bytes of memory.
 Processor board ID FOC2233X0YZ
 Configuration register is 0xF
-"""
+""")
 
 
 def labels(platform: str, output: str) -> dict[str, str]:
