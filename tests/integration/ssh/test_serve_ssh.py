@@ -70,9 +70,9 @@ def test_serve_backs_up_reports_failures_and_finds_the_change(ssh_lab, tmp_path,
 
         def failing_seen():
             m = serve.metrics()
-            return m if ("thdmon_device_uptime_seconds", failing) in m and any(
-                s.labels["protocol"] == "ssh" and s.value == 0 for s in m.get(("thdmon_device_protocol_up", failing), [])) \
-                else None
+            ssh_down = any(s.labels["protocol"] == "ssh" and s.value == 0
+                           for s in m.get(("thdmon_device_protocol_up", failing), []))
+            return m if ssh_down and ("thdmon_device_uptime_seconds", failing) in m else None
 
         m = until("the failing device: SSH down, SNMP samples present", failing_seen, timeout=40)
         reasons = {(s.labels["protocol"], s.labels["reason"]) for s in m[("thdmon_device_down_reason", failing)]}
