@@ -83,6 +83,14 @@ def security_of(inv: Inventory) -> LabSecurity:
                        cred.auth_protocol or "SHA", priv[cred.priv_protocol or "AES"])
 
 
+def _free_tcp_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def _start_time(pid: int) -> str | None:
     """The process's start time (clock ticks since boot), or None if it is gone or a zombie."""
     try:
@@ -134,7 +142,10 @@ class Lab:
     def start(self, inv: Inventory, inv_root: Path, processes: int = layout.DEFAULT_PROCESSES,
               port: int | None = None, only: set[str] | None = None, recordings_dir: Path | None = None,
               timeout: float = 180.0, ssh_port: int | None = None) -> dict[str, Any]:
-        """`ssh_port` overrides every SSH device's port (tests use a free one)."""
+        """`ssh_port` overrides every SSH device's port; when `port` overrides the SNMP ports (tests) and
+        `ssh_port` is not given, SSH takes a free port too, so that two labs never race for the same one."""
+        if port is not None and ssh_port is None:
+            ssh_port = _free_tcp_port()
         security = security_of(inv)
         devices, notes = layout.plan(inv, processes, port, only, recordings_dir)
         ssh_devices, ssh_notes = ssh_prepare.plan(inv, only, ssh_port)
