@@ -145,7 +145,8 @@ class Lab:
         """`ssh_port` overrides every SSH device's port; when `port` overrides the SNMP ports (tests) and
         `ssh_port` is not given, SSH takes a free port too, so that two labs never race for the same one."""
         if port is not None and ssh_port is None:
-            ssh_port = _free_tcp_port()
+            running = (self.state() or {}).get("ssh_devices") or {}
+            ssh_port = next(iter(running.values()))["port"] if running else _free_tcp_port()
         security = security_of(inv)
         devices, notes = layout.plan(inv, processes, port, only, recordings_dir)
         ssh_devices, ssh_notes = ssh_prepare.plan(inv, only, ssh_port)
