@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from connlog import health
+from connlog import health, validate
 from connlog.health import IngestMetrics
 from connlog.ingest.parsers import Ignored, LineParser, ParseError, Unparsed, parse_syslog
 from connlog.ingest.sources import Sources
@@ -68,6 +68,11 @@ class SyslogIngest:
             self.quarantine.add(received_at, sender.hostname, msg.app, msg.message)
             self.metrics.set_quarantine_lines(self.quarantine.lines)
         else:
+            invalid = validate.problem(result)
+            if invalid is not None:
+                self.metrics.drop(SYSLOG, invalid.reason)
+                self.log.warning(f"invalid:{address}", "event=syslog_invalid from=%s error=%s", address, invalid)
+                return
             self._spool(result)
 
     def _spool(self, record: Record) -> None:
@@ -144,9 +149,10 @@ class SyslogTcpProtocol(asyncio.Protocol):
                 pos = sp + 1 + n
             else:
                 end = _find_trailer(buf, pos)
+                # Whether the LF came in this read or a later one, the frame is measured the same way.
+                if (end if end >= 0 else len(buf)) - pos > self.max_frame:
+                    raise ValueError(f"frame too long (over {self.max_frame} octets without LF)")
                 if end < 0:
-                    if len(buf) - pos > self.max_frame:
-                        raise ValueError(f"frame too long (over {self.max_frame} octets without LF)")
                     break
                 self.ingest.frame(bytes(buf[pos:end]), self._peer)
                 pos = end + 1
@@ -154,7 +160,9 @@ class SyslogTcpProtocol(asyncio.Protocol):
 
     def eof_received(self) -> bool | None:
         # A last newline-framed message without its LF is still a message.
-        if self._buf.strip(b"\r\n\x00") and not (0x30 <= self._buf[0] <= 0x39):
+        if len(self._buf) > self.max_frame:
+            self.ingest.metrics.drop(SYSLOG, health.TOO_LONG)
+        elif self._buf.strip(b"\r\n\x00") and not (0x30 <= self._buf[0] <= 0x39):
             self.ingest.frame(bytes(self._buf), self._peer)
         elif self._buf.strip(b"\r\n\x00"):
             self.ingest.metrics.drop(SYSLOG, health.MALFORMED)  # truncated octet-counted frame
