@@ -1,0 +1,64 @@
+"""The requisition end to end: vendor lines and RADIUS through the real listeners into a real store
+(SQLite file, or the PostgreSQL 15 server the store tests start), then `connlog.search`."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from connlog.ingest.sources import from_mapping
+from connlog.store import Store
+from tests.conftest import require
+from tests.integration.connlog_ingest.harness import RunningService, config, wait_until
+from tests.integration.connlog_store.conftest import db_url, pg_server, store  # noqa: F401 (fixtures)
+
+SECRET = "s3cret-parc"
+
+
+class Live:
+    """The ingest service feeding `store`, listening on loopback ephemeral ports."""
+
+    def __init__(self, running: RunningService, store: Store) -> None:
+        self.running = running
+        self.store = store
+
+    @property
+    def syslog(self) -> tuple[str, int]:
+        address = self.running.service.syslog_address
+        assert address is not None
+        return address
+
+    @property
+    def radius(self) -> tuple[str, int]:
+        address = self.running.service.radius_address
+        assert address is not None
+        return address
+
+    def stored(self, n: int) -> None:
+        """Wait until `n` records are in the database (spooled, then fed)."""
+        assert wait_until(lambda: self.store.last_seq() >= n, 20), (self.store.last_seq(), self.running.metrics.dropped)
+        assert self.store.last_seq() == n, self.running.metrics.dropped
+
+
+@pytest.fixture
+def live(tmp_path: Path, db_url: str, store: Store) -> Iterator[Live]:  # noqa: F811 (fixture)
+    sources = from_mapping({"127.0.0.1": SECRET}, {"127.0.0.1": ("fw-parc-sausset", "parc-sausset")})
+    with RunningService(config(tmp_path, rfc3164_timezone="UTC"), sources, lambda: Store.open(db_url)) as rs:
+        yield Live(rs, store)
+
+
+@pytest.fixture(scope="session")
+def radclient() -> str:
+    path = shutil.which("radclient")
+    require(path is not None, "radclient (Debian freeradius-utils) is not installed")
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def logger_bin() -> str:
+    path = shutil.which("logger")
+    require(path is not None, "logger (util-linux) is not installed")
+    return str(path)
