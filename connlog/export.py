@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from connlog import keys, search
+from connlog import files, keys, search
 from connlog.errors import ConnlogError
 from connlog.journal import default_operator
 from connlog.record import Kind, Record
@@ -46,22 +46,23 @@ def export(store: Store, criteria: search.Criteria, *, requisition: str, out_dir
     if not requisition.strip():
         raise ConnlogError("an export needs a requisition reference (--requisition)")
     now = time.time() if now is None else now
-    out_dir.mkdir(parents=True, exist_ok=True)
+    files.private_dir(out_dir)
     if any((out_dir / name).exists() for name in (CSV_NAME, MANIFEST_NAME)):
         raise ConnlogError(f"{out_dir}: already holds an export; choose an empty directory")
     result = search.search(store, criteria, operator=operator, requisition=requisition, action="export", now=now)
     records = result.records
     proofs, seals, unsealed = _proofs(store, records)
 
-    with (out_dir / CSV_NAME).open("w", newline="") as fh:
+    with files.open_private(out_dir / CSV_NAME, "w", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(CSV_HEADER)
         for stored in records:
             writer.writerow([stored.seq, stored.day.isoformat(), *(_cell(getattr(stored.record, n)) for n in FIELDS),
                              dt.datetime.fromtimestamp(stored.record.event_time, PARIS).isoformat()])
-    (out_dir / PROOFS_NAME).write_text(json.dumps({"seals": seals, "records": proofs}, indent=1, sort_keys=True))
+    files.write_private(out_dir / PROOFS_NAME, json.dumps({"seals": seals, "records": proofs}, indent=1,
+                                                          sort_keys=True))
     public = key.public_key()
-    (out_dir / KEY_NAME).write_bytes(keys.public_pem(public))
+    files.write_private(out_dir / KEY_NAME, keys.public_pem(public))
     manifest = {
         "format": "thdmon-connlog-export/1",
         "requisition": requisition,
@@ -76,8 +77,8 @@ def export(store: Store, criteria: search.Criteria, *, requisition: str, out_dir
         "purged_identity_rows": [{"seq": s, "day": d.isoformat(), "user_name": u} for s, d, u in result.identities],
     }
     body = json.dumps(manifest, indent=1, sort_keys=True).encode()
-    (out_dir / MANIFEST_NAME).write_bytes(body)
-    (out_dir / SIGNATURE_NAME).write_text(base64.b64encode(key.sign(body)).decode() + "\n")
+    files.write_private(out_dir / MANIFEST_NAME, body)
+    files.write_private(out_dir / SIGNATURE_NAME, base64.b64encode(key.sign(body)).decode() + "\n")
     return manifest
 
 

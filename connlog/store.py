@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import os
 import typing
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from connlog import files
 from connlog.errors import ConnlogError
 from connlog.interfaces import SpooledRecord
 from connlog.models import IdentityRow, JournalRow, PurgeRow, RecordRow, SealRow, StateRow
@@ -132,7 +134,7 @@ class Store:
         if url.startswith("sqlite"):
             path = url.split("///", 1)[1] if "///" in url else ""
             if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                _private_sqlite(Path(path))
         try:
             engine = create_engine(url, pool_pre_ping=True)
         except (SQLAlchemyError, ImportError, ValueError) as exc:
@@ -346,6 +348,18 @@ def health(store: Store) -> dict[str, float]:
         if value is not None:
             values[name] = float(value)
     return values
+
+
+def _private_sqlite(path: Path) -> None:
+    """The database file 0600 before SQLite opens it: SQLite gives its -wal and -shm the same mode."""
+    try:
+        files.private_dir(path.parent, tighten=False)
+        files.private_file(path)
+        for extra in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+            if extra.exists():
+                os.chmod(extra, files.FILE_MODE)
+    except OSError as exc:
+        raise ConnlogError(f"connlog database {path}: {exc.strerror}") from None
 
 
 def partition_name(day: dt.date) -> str:
