@@ -42,14 +42,18 @@ CSV_HEADER = ["seq", "day", *FIELDS, "event_time_europe_paris"]
 
 
 def export(store: Store, criteria: search.Criteria, *, requisition: str, out_dir: Path, key: Ed25519PrivateKey,
-           operator: str | None = None, now: float | None = None) -> dict[str, Any]:
+           operator: str | None = None, now: float | None = None, disputed: bool = False) -> dict[str, Any]:
+    """Write a signed export; refuses records that fail their chain check unless `disputed` (then marked)."""
     if not requisition.strip():
         raise ConnlogError("an export needs a requisition reference (--requisition)")
     now = time.time() if now is None else now
-    files.private_dir(out_dir)
-    if any((out_dir / name).exists() for name in (CSV_NAME, MANIFEST_NAME)):
-        raise ConnlogError(f"{out_dir}: already holds an export; choose an empty directory")
+    criteria.validate()
+    prepare_directory(out_dir, requisition)
     result = search.search(store, criteria, operator=operator, requisition=requisition, action="export", now=now)
+    if result.faults and not disputed:
+        named = "; ".join(f"seq {seq}: {what}" for seq, what in sorted(result.faults.items()))
+        raise ConnlogError(f"refusing to sign {len(result.faults)} record(s) that fail their chain check ({named}); "
+                           "run `thdmon logs verify`, or export them marked as disputed with --disputed")
     records = result.records
     proofs, seals, unsealed = _proofs(store, records)
 
@@ -57,7 +61,7 @@ def export(store: Store, criteria: search.Criteria, *, requisition: str, out_dir
         writer = csv.writer(fh)
         writer.writerow(CSV_HEADER)
         for stored in records:
-            writer.writerow([stored.seq, stored.day.isoformat(), *(_cell(getattr(stored.record, n)) for n in FIELDS),
+            writer.writerow([stored.seq, stored.day.isoformat(), *(cell(getattr(stored.record, n)) for n in FIELDS),
                              dt.datetime.fromtimestamp(stored.record.event_time, PARIS).isoformat()])
     files.write_private(out_dir / PROOFS_NAME, json.dumps({"seals": seals, "records": proofs}, indent=1,
                                                           sort_keys=True))
@@ -75,6 +79,7 @@ def export(store: Store, criteria: search.Criteria, *, requisition: str, out_dir
         "unsealed_seqs": unsealed,
         "attributions": [dataclasses.asdict(a) for a in result.attributions],
         "purged_identity_rows": [{"seq": s, "day": d.isoformat(), "user_name": u} for s, d, u in result.identities],
+        "disputed": {str(seq): what for seq, what in sorted(result.faults.items())},
     }
     body = json.dumps(manifest, indent=1, sort_keys=True).encode()
     files.write_private(out_dir / MANIFEST_NAME, body)
@@ -111,12 +116,63 @@ def _proofs(store: Store, records: list[Any]) -> tuple[list[dict[str, Any]], dic
     return proofs, seals, unsealed
 
 
-def _cell(value: object) -> str:
+# A spreadsheet runs a cell starting with one of these as a formula (=HYPERLINK(...), +cmd|...).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def cell(value: object) -> str:
+    """A CSV cell: floats in full precision, text that a spreadsheet would run prefixed with `'`.
+
+    The prefix is also put before text that starts with `'` itself, so `uncell` strips exactly one and
+    gets the chained value back (verify-export recomputes hashes from the CSV)."""
     if value is None:
         return ""
     if isinstance(value, float):
         return repr(value)  # round-trips exactly: the chain covers these digits
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
     return str(value)
+
+
+def uncell(text: str) -> str:
+    return text[1:] if text.startswith("'") else text
+
+
+OWN_FILES = frozenset({CSV_NAME, PROOFS_NAME, MANIFEST_NAME, SIGNATURE_NAME, KEY_NAME})
+
+
+def prepare_directory(out_dir: Path, requisition: str) -> None:
+    """A new or empty directory, or a previous export of the same requisition (whose files are replaced);
+    anything else is refused with a clear error, so nothing unrelated is overwritten."""
+    if out_dir.is_symlink():
+        raise ConnlogError(f"{out_dir}: is a symbolic link; give the export a real directory")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ConnlogError(f"{out_dir}: exists and is not a directory")
+    try:
+        entries = sorted(p.name for p in out_dir.iterdir()) if out_dir.exists() else []
+    except OSError as exc:
+        raise ConnlogError(f"{out_dir}: {exc.strerror}") from None
+    if entries:
+        previous = _previous_requisition(out_dir)
+        foreign = [n for n in entries if n not in OWN_FILES]
+        if previous != requisition or foreign:
+            what = (f"an export of requisition {previous!r}" if previous is not None and not foreign
+                    else f"other files ({', '.join(foreign or entries)})")
+            raise ConnlogError(f"{out_dir}: holds {what}; export requisition {requisition!r} into a new or empty "
+                               "directory")
+    try:
+        files.private_dir(out_dir)
+    except OSError as exc:
+        raise ConnlogError(f"{out_dir}: cannot create it: {exc.strerror}") from None
+
+
+def _previous_requisition(out_dir: Path) -> str | None:
+    try:
+        manifest = json.loads((out_dir / MANIFEST_NAME).read_text())
+    except (OSError, ValueError):
+        return None
+    value = manifest.get("requisition") if isinstance(manifest, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def _sha256(path: Path) -> str:
@@ -134,7 +190,7 @@ def _parse(row: dict[str, str]) -> Record:
         elif name in INT_FIELDS:
             values[name] = int(text)
         else:
-            values[name] = text
+            values[name] = uncell(text)
     values["kind"] = Kind(values["kind"])
     return Record(**values)
 

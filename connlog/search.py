@@ -17,12 +17,13 @@ Validity rules (documented in docs/connlog-store.md):
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, and_, select
 
-from connlog import journal
+from connlog import integrity, journal
 from connlog.errors import ConnlogError
 from connlog.models import IdentityRow, RecordRow
 from connlog.store import Store, StoredRecord, utc_day
@@ -65,6 +66,12 @@ class Criteria:
                                "--site or --ap")
         if self.since is not None and self.until is not None and self.until <= self.since:
             raise ConnlogError("--until must be after --since")
+        for name in ("at", "since", "until"):
+            value = getattr(self, name)
+            if value is not None and not (math.isfinite(value) and 0 < value < 2**32):
+                raise ConnlogError(f"--{name} must be a finite instant (epoch seconds 1970-2106)")
+        if not (math.isfinite(self.tolerance) and 0 <= self.tolerance <= 3600):
+            raise ConnlogError("--tolerance must be between 0 and 3600 seconds")
 
 
 @dataclass
@@ -97,6 +104,7 @@ class Result:
     attributions: list[Attribution] = field(default_factory=list)
     records: list[StoredRecord] = field(default_factory=list)
     identities: list[tuple[int, dt.date, str]] = field(default_factory=list)  # rows whose record was purged
+    faults: dict[int, str] = field(default_factory=dict)  # seq -> why the record fails its chain (forged?)
 
     @property
     def count(self) -> int:
@@ -124,7 +132,8 @@ def run(store: Store, c: Criteria) -> Result:
             _attribute(store, conn, c.private_ip, None, c.at, c.lookback_days, c.tolerance, result)
         else:
             _by_attribute(store, conn, c, result)
-    result.records = sorted({r.seq: r for r in result.records}.values(), key=lambda r: r.seq)
+        result.records = sorted({r.seq: r for r in result.records}.values(), key=lambda r: r.seq)
+        result.faults = integrity.faults(conn, result.records)
     return result
 
 

@@ -119,5 +119,5 @@ def test_unsealed_day_is_exported_but_not_proven(store: Store, key, tmp_path: Pa
     assert manifest["record_count"] == 4 and len(manifest["unsealed_seqs"]) == 4
     problems, _ = export.verify_export(out, key.public_key())
     assert len(problems) == 4 and all("not sealed at export time" in p for p in problems)
-    with pytest.raises(ConnlogError, match="already holds an export"):
-        export.export(store, Criteria(mac="02:00:00:00:00:01"), requisition="PV-9", out_dir=out, key=key)
+    with pytest.raises(ConnlogError, match="holds an export of requisition 'PV-9'"):
+        export.export(store, Criteria(mac="02:00:00:00:00:01"), requisition="PV-10", out_dir=out, key=key)
