@@ -62,7 +62,7 @@ def paris(epoch: float | None) -> str:
         return ""
     local = dt.datetime.fromtimestamp(epoch, PARIS)
     utc = dt.datetime.fromtimestamp(epoch, dt.UTC)
-    return f"{local:%Y-%m-%dT%H:%M:%S%:z} {local:%Z} ({utc:%Y-%m-%dT%H:%M:%SZ})"
+    return f"{local.replace(microsecond=0).isoformat()} {local:%Z} ({utc:%Y-%m-%dT%H:%M:%SZ})"
 
 
 def _json_safe(value: Any) -> Any:
