@@ -14,7 +14,7 @@ from sqlalchemy import Connection, select
 
 from connlog.models import RecordRow
 from connlog.seal import chain_hash
-from connlog.store import StoredRecord, canonical_json
+from connlog.store import Store, StoredRecord, canonical_json
 
 MODIFIED = "record modified: its content no longer matches its chain hash"
 RELINKED = "chain broken after this record: the next record is not chained to it (hash recomputed?)"
@@ -33,3 +33,9 @@ def faults(conn: Connection, records: Sequence[StoredRecord]) -> dict[int, str]:
             if bytes(prev) != successors[seq].chain_hash:
                 found[seq - 1] = RELINKED
     return found
+
+
+def faults_of(store: Store, seqs: Sequence[int]) -> dict[int, str]:
+    """`faults` of the records with these seqs (for callers that hold seqs, not records)."""
+    with store.read() as conn:
+        return faults(conn, store.records(conn, RecordRow.seq.in_(list(seqs))))

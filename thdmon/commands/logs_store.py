@@ -76,6 +76,14 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+def _table(*headers: str, title: str | None = None) -> Table:
+    """A table whose cells fold rather than cut: a requisition answer never shows a value truncated."""
+    table = Table(title=title)
+    for header in headers:
+        table.add_column(header, overflow="fold")
+    return table
+
+
 def _settings(ctx: click.Context) -> Settings:
     return ctx.obj["settings"]
 
@@ -150,7 +158,7 @@ def seal_cmd(ctx: click.Context, day: str | None, as_json: bool) -> None:
         if not done:
             console.print("nothing to seal: every closed day is already sealed")
             return
-        table = Table("stream", "day (UTC)", "records", "Merkle root")  # values from thdmon itself
+        table = _table("stream", "day (UTC)", "records", "Merkle root")  # values from thdmon itself
         for s in done:
             table.add_row(s.stream, s.day.isoformat(), str(s.count), s.root)
         console.print(table)
@@ -234,7 +242,7 @@ def _show_result(result: Result, console: Console) -> None:
     if c.at is not None:
         console.print(text(f"instant asked: {paris(c.at)}, tolerance ±{c.tolerance:g} s"), highlight=False)
     if result.attributions:
-        table = Table("instant", "public", "private", "MAC", "user", "site", "AP", "SSID", "via", "valid",
+        table = _table("instant", "public", "private", "MAC", "user", "site", "AP", "SSID", "via", "valid",
                       "match", title="attribution")
         for a in result.attributions:
             public = f"{a.public_ip}:{a.public_port}" if a.public_ip else ""
@@ -244,7 +252,7 @@ def _show_result(result: Result, console: Console) -> None:
                 a.ssid or "", a.via, f"{paris(a.valid_from)} → {paris(a.valid_until) or '…'}",
                 "exact" if a.exact else f"within ±{c.tolerance:g} s")))
         console.print(table)
-    table = Table("seq", "kind", "event", "status", "source", "site", "MAC", "user", "private", "public",
+    table = _table("seq", "kind", "event", "status", "source", "site", "MAC", "user", "private", "public",
                   "AP/SSID", "chain", title=f"{len(result.records)} record(s)")
     for s in result.records:
         r = s.record
@@ -327,7 +335,7 @@ def journal_cmd(ctx: click.Context, since: str | None, until: str | None, as_jso
                                   until=parse_time(until) if until else None)
 
     def human(console: Console) -> None:
-        table = Table("seq", "when", "operator", "action", "requisition", "results", "criteria")
+        table = _table("seq", "when", "operator", "action", "requisition", "results", "criteria")
         for e in entries:
             table.add_row(*(text(v) for v in (e.seq, paris(e.at), e.operator, e.action, e.requisition or "",
                                               e.result_count, json.dumps(_json_safe(e.criteria), sort_keys=True))))
