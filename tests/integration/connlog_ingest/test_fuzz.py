@@ -64,8 +64,10 @@ def _sentinel_syslog(rs: RunningService) -> None:
     mac = f"02:00:00:{n >> 16 & 255:02x}:{n >> 8 & 255:02x}:{n & 255:02x}"
     before = rs.service.spool.last_seq
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.sendto(f"<30>1 - dhcp1 dhcpd - - - DHCPACK on 10.99.0.1 to {mac} via eth1".encode(), rs.service.syslog_address)
-    assert wait_until(lambda: any(r.client_mac == mac for _, r in rs.service.spool.read(before, 100))), "service stalled"
+        s.sendto(f"<30>1 - dhcp1 dhcpd - - - DHCPACK on 10.99.0.1 to {mac} via eth1".encode(),
+                 rs.service.syslog_address)
+    assert wait_until(lambda: any(r.client_mac == mac for _, r in rs.service.spool.read(before, 100))), \
+        "service stalled"
 
 
 # -- values: valid ones, and hostile ones tagged with the counter they must raise ------------------------
@@ -104,7 +106,8 @@ def _conntrack(ip: Value, port: Value, pub: Value, pport: Value, mac: Value, t: 
 
 def _junos(ip: Value, port: Value, pub: Value, pport: Value, mac: Value, t: Value) -> str:
     return (f"<14>1 - srx RT_NAT - RT_SRC_NAT_PBA_ALLOC - RT_SRC_NAT_PBA_ALLOC: Subscriber {ip.text} used/maximum "
-            f"[1/8] blocks, allocates port block [{port.text}-{pport.text}] from {pub.text} in source pool p lsys_id: 0")
+            f"[1/8] blocks, allocates port block [{port.text}-{pport.text}] from {pub.text} in source pool p "
+            "lsys_id: 0")
 
 
 def _kea(ip: Value, port: Value, pub: Value, pport: Value, mac: Value, t: Value) -> str:

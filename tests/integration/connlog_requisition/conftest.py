@@ -13,7 +13,7 @@ from connlog.ingest.sources import from_mapping
 from connlog.store import Store
 from tests.conftest import require
 from tests.integration.connlog_ingest.harness import RunningService, config, wait_until
-from tests.integration.connlog_store.conftest import db_url, pg_server, store  # noqa: F401 (fixtures)
+from tests.integration.connlog_store.conftest import db_url, pg_server, store  # noqa: F401 (fixtures used by name)
 
 SECRET = "s3cret-parc"
 
@@ -21,9 +21,9 @@ SECRET = "s3cret-parc"
 class Live:
     """The ingest service feeding `store`, listening on loopback ephemeral ports."""
 
-    def __init__(self, running: RunningService, store: Store) -> None:
+    def __init__(self, running: RunningService, database: Store) -> None:
         self.running = running
-        self.store = store
+        self.store = database
 
     @property
     def syslog(self) -> tuple[str, int]:
@@ -44,7 +44,7 @@ class Live:
 
 
 @pytest.fixture
-def live(tmp_path: Path, db_url: str, store: Store) -> Iterator[Live]:  # noqa: F811 (fixture)
+def live(tmp_path: Path, db_url: str, store: Store) -> Iterator[Live]:  # noqa: F811 (pytest injects the fixture)
     sources = from_mapping({"127.0.0.1": SECRET}, {"127.0.0.1": ("fw-parc-sausset", "parc-sausset")})
     with RunningService(config(tmp_path, rfc3164_timezone="UTC"), sources, lambda: Store.open(db_url)) as rs:
         yield Live(rs, store)

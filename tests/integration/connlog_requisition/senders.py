@@ -38,7 +38,8 @@ def fortigate_close(close: float, duration: int, *, private: str, sport: int, pu
     parts.append(f'tz="{tz}" logid="0000000013" type="traffic" subtype="forward" level="notice" vd="root" '
                  f'srcip={private} srcport={sport} srcintf="wifi-parc" srcintfrole="lan" srcmac="{mac}" '
                  f'dstip=142.250.179.78 dstport=443 dstintf="wan1" dstintfrole="wan" srccountry="Reserved" '
-                 f'dstcountry="United States" sessionid=91234567 proto=6 action="{"close" if with_duration else "accept"}" '
+                 f'dstcountry="United States" sessionid=91234567 proto=6 '
+                 f'action="{"close" if with_duration else "accept"}" '
                  f'policyid=3 policytype="policy" service="HTTPS" trandisp="snat" transip={public} transport={pport}')
     if with_duration:
         parts.append(f"duration={duration} sentbyte=51234 rcvdbyte=812345 sentpkt=120 rcvdpkt=640 appcat=\"unscanned\"")
@@ -72,7 +73,8 @@ def logger(logger_bin: str, address: tuple[str, int], tag: str, *messages: str) 
 def radius_session(radclient: str, address: tuple[str, int], secret: str, *, session: str, mac: str, private: str,
                    start: float, stop: float | None, user: str | None = None) -> None:
     """A Wi-Fi session's Start (and Stop) with Event-Timestamp, as a controller sends them."""
-    base = (f'Acct-Session-Id = "{session}"\nFramed-IP-Address = {private}\nCalling-Station-Id = "{mac.upper().replace(":", "-")}"\n'
+    calling = mac.upper().replace(":", "-")
+    base = (f'Acct-Session-Id = "{session}"\nFramed-IP-Address = {private}\nCalling-Station-Id = "{calling}"\n'
             'Called-Station-Id = "00-1A-1E-40-01-02:SSD-WiFi-Parcs"\nNAS-IP-Address = 127.0.0.1\n')
     if user:
         base += f'User-Name = "{user}"\n'
