@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,11 +10,9 @@ import pytest
 
 from connlog.ingest.sources import from_mapping
 from connlog.store import Store
-from tests.conftest import require
+from tests.integration.connlog_ingest.conftest import SECRET, logger_bin, radclient  # noqa: F401 (fixtures)
 from tests.integration.connlog_ingest.harness import RunningService, config, wait_until
 from tests.integration.connlog_store.conftest import db_url, pg_server, store  # noqa: F401 (fixtures used by name)
-
-SECRET = "s3cret-parc"
 
 
 class Live:
@@ -48,17 +45,3 @@ def live(tmp_path: Path, db_url: str, store: Store) -> Iterator[Live]:  # noqa: 
     sources = from_mapping({"127.0.0.1": SECRET}, {"127.0.0.1": ("fw-parc-sausset", "parc-sausset")})
     with RunningService(config(tmp_path, rfc3164_timezone="UTC"), sources, lambda: Store.open(db_url)) as rs:
         yield Live(rs, store)
-
-
-@pytest.fixture(scope="session")
-def radclient() -> str:
-    path = shutil.which("radclient")
-    require(path is not None, "radclient (Debian freeradius-utils) is not installed")
-    return str(path)
-
-
-@pytest.fixture(scope="session")
-def logger_bin() -> str:
-    path = shutil.which("logger")
-    require(path is not None, "logger (util-linux) is not installed")
-    return str(path)
