@@ -36,7 +36,7 @@ class SyslogIngest:
 
     def __init__(self, sources: Sources, parser: LineParser, writer: SpoolWriter, quarantine: Quarantine,
                  metrics: IngestMetrics, bsd_tz: dt.tzinfo = dt.UTC, clock: Callable[[], float] = time.time,
-                 ) -> None:
+                 accept_unknown: bool = True) -> None:
         self.sources = sources
         self.parser = parser
         self.writer = writer
@@ -44,6 +44,8 @@ class SyslogIngest:
         self.metrics = metrics
         self.bsd_tz = bsd_tz
         self.clock = clock
+        # Beyond loopback a sender is known by the inventory or refused: syslog has no other authentication.
+        self.accept_unknown = accept_unknown
         self._pending: set[asyncio.Future[int]] = set()
         self.log = ThrottledLog(log)
         metrics.set_quarantine_lines(quarantine.lines)
@@ -53,6 +55,10 @@ class SyslogIngest:
         text = data.decode("utf-8", errors="replace").rstrip("\r\n\x00")
         if not text.strip():
             self.metrics.drop(SYSLOG, health.MALFORMED)
+            return
+        if not self.accept_unknown and address not in self.sources.senders:
+            self.metrics.drop(SYSLOG, health.UNKNOWN_SENDER)
+            self.log.warning(f"unknown:{address}", "event=syslog_unknown_sender from=%s", address)
             return
         msg = parse_syslog(text, received_at, self.bsd_tz)
         sender = self.sources.sender(address)

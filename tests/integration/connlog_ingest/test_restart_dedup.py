@@ -50,7 +50,8 @@ def test_retransmissions_stored_once_across_two_sigkills(tmp_path: Path, radclie
                               f"{host}:{radius}", "acct", "lab-secret"], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
     outcome: list[tuple[int, str]] = []
-    waiter = threading.Thread(target=lambda: outcome.append((flood.wait(), flood.stderr.read() if flood.stderr else "")))
+    waiter = threading.Thread(
+        target=lambda: outcome.append((flood.wait(), flood.stderr.read() if flood.stderr else "")))
     waiter.start()
     store = Store.open(db)
     try:
