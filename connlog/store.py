@@ -49,10 +49,6 @@ def utc_day(epoch: float) -> dt.date:
     return dt.datetime.fromtimestamp(epoch, dt.UTC).date()
 
 
-def day_start(day: dt.date) -> float:
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp()
-
-
 def normalise(record: Record) -> Record:
     """The record exactly as the database gives it back (floats as floats): what the chain covers."""
     changes: dict[str, object] = {}
