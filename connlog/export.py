@@ -9,8 +9,8 @@ An export directory holds:
   files, public key fingerprint, the attributions found; `manifest.sig`: its signature (base64);
 - `seal-public-key.pem`: a copy for convenience; `verify_export` trusts only the key it is given.
 
-Records of a day not sealed yet (today) cannot be proven: the export says so and verification fails
-until they are exported again after the seal.
+Records of a day not sealed yet (today) are proven against a signed interim checkpoint of that day
+(`connlog.checkpoint`), made by the export; the day's seal later supersedes it and is checked to agree.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from connlog import files, keys, search
+from connlog import checkpoint, files, keys, search
+from connlog.checkpoint import CheckpointMessage
 from connlog.errors import ConnlogError
 from connlog.journal import default_operator
 from connlog.record import Kind, Record
@@ -55,7 +56,7 @@ def export(store: Store, criteria: search.Criteria, *, requisition: str, out_dir
         raise ConnlogError(f"refusing to sign {len(result.faults)} record(s) that fail their chain check ({named}); "
                            "run `thdmon logs verify`, or export them marked as disputed with --disputed")
     records = result.records
-    proofs, seals, unsealed = _proofs(store, records)
+    proofs, seals, checkpointed = _proofs(store, records, key, now)
 
     with files.open_private(out_dir / CSV_NAME, "w", newline="") as fh:
         writer = csv.writer(fh)
@@ -76,7 +77,8 @@ def export(store: Store, criteria: search.Criteria, *, requisition: str, out_dir
         "record_count": len(records),
         "files": {name: _sha256(out_dir / name) for name in (CSV_NAME, PROOFS_NAME)},
         "key_fingerprint": keys.fingerprint(public),
-        "unsealed_seqs": unsealed,
+        "unsealed_seqs": [],  # format 1 compatibility: every record now has a proof (seal or checkpoint)
+        "proven_by": checkpointed,
         "attributions": [dataclasses.asdict(a) for a in result.attributions],
         "purged_identity_rows": [{"seq": s, "day": d.isoformat(), "user_name": u} for s, d, u in result.identities],
         "disputed": {str(seq): what for seq, what in sorted(result.faults.items())},
@@ -87,33 +89,40 @@ def export(store: Store, criteria: search.Criteria, *, requisition: str, out_dir
     return manifest
 
 
-def _proofs(store: Store, records: list[Any]) -> tuple[list[dict[str, Any]], dict[str, Any], list[int]]:
+def _proofs(store: Store, records: list[Any], key: Ed25519PrivateKey, now: float,
+            ) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, str]]:
+    """Inclusion proofs of each record: against its day's seal, or, for a day not sealed yet (today),
+    against a signed interim checkpoint made now (see connlog.checkpoint)."""
     proofs: list[dict[str, Any]] = []
     seals: dict[str, Any] = {}
-    unsealed: list[int] = []
+    proven_by: dict[str, str] = {}
     by_day: dict[dt.date, list[Any]] = {}
     for stored in records:
         by_day.setdefault(stored.day, []).append(stored)
-    with store.read() as conn:
+    with store.write() as conn:
         sealed = {row.day: row for row in store.seals(conn, RECORDS)}
         for day, wanted in sorted(by_day.items()):
             seal_row = sealed.get(day)
-            if seal_row is None:
-                unsealed.extend(s.seq for s in wanted)
-                continue
-            seals[day.isoformat()] = {"message": seal_row.message,
-                                      "signature": base64.b64encode(seal_row.signature).decode()}
-            index: dict[int, int] = {}
-            leaves = []
-            for i, link in enumerate(store.chain(conn, RECORDS, day)):
-                index[link.seq] = i
-                leaves.append(leaf_hash(link.chain_hash))
+            if seal_row is not None:
+                text, signature = seal_row.message, bytes(seal_row.signature)
+                index: dict[int, int] = {}
+                leaves = []
+                for i, link in enumerate(store.chain(conn, RECORDS, day)):
+                    index[link.seq] = i
+                    leaves.append(leaf_hash(link.chain_hash))
+                proven_by[day.isoformat()] = "seal"
+            else:
+                cp = checkpoint.make(store, conn, key, day, now)
+                text, signature, leaves = cp.text, cp.signature, cp.leaves
+                index = {seq: i for i, seq in enumerate(cp.seqs)}
+                proven_by[day.isoformat()] = "checkpoint"
+            seals[day.isoformat()] = {"message": text, "signature": base64.b64encode(signature).decode()}
             tree = MerkleTree(leaves)
             for stored in wanted:
                 i = index[stored.seq]
                 proofs.append({"seq": stored.seq, "day": day.isoformat(), "prev_hash": stored.prev_hash.hex(),
                                "leaf_index": i, "tree_size": tree.size, "path": [p.hex() for p in tree.path(i)]})
-    return proofs, seals, unsealed
+    return proofs, seals, proven_by
 
 
 # A spreadsheet runs a cell starting with one of these as a formula (=HYPERLINK(...), +cmd|...).
@@ -215,12 +224,18 @@ def verify_export(path: Path, public_key: Ed25519PublicKey) -> tuple[list[str], 
             problems.append(f"{name}: missing or altered (SHA-256 differs from the signed manifest)")
     # Go on even after a manifest fault: each record is also checked against its signed day root.
     proofs = json.loads((folder / PROOFS_NAME).read_text())
-    seals: dict[str, SealMessage] = {}
+    seals: dict[str, SealMessage | CheckpointMessage] = {}
     for day, s in proofs["seals"].items():
         if not keys.verify(public_key, base64.b64decode(s["signature"]), s["message"].encode()):
             problems.append(f"seal of day {day}: signature invalid")
             continue
-        seals[day] = SealMessage.from_json(s["message"])
+        kind = json.loads(s["message"]).get("kind")
+        message = CheckpointMessage.from_json(s["message"]) if kind == "checkpoint" else SealMessage.from_json(
+            s["message"])
+        if message.day.isoformat() != day or message.stream != RECORDS:
+            problems.append(f"seal of day {day}: signed for {message.stream} day {message.day.isoformat()}")
+            continue
+        seals[day] = message
     by_seq = {p["seq"]: p for p in proofs["records"]}
     unsealed = set(manifest.get("unsealed_seqs", []))
     with (folder / CSV_NAME).open(newline="") as fh:

@@ -314,10 +314,10 @@ def export_cmd(ctx: click.Context, out_dir: Path, disputed: bool, as_json: bool,
     def human(console: Console) -> None:
         console.print(text(f"{manifest['record_count']} record(s) exported to {out_dir} for requisition "
                            f"{requisition}"), highlight=False)
-        if manifest["unsealed_seqs"]:
-            console.print(Text("warning", style="yellow") + text(
-                f": {len(manifest['unsealed_seqs'])} record(s) of a day not sealed yet carry no proof; export "
-                "again after `thdmon logs seal`"), highlight=False)
+        interim = sorted(d for d, how in manifest["proven_by"].items() if how == "checkpoint")
+        if interim:
+            console.print(text(f"day(s) not sealed yet ({', '.join(interim)}, UTC): proven by a signed interim "
+                               "checkpoint, which the day's seal will supersede"), highlight=False)
         for seq, what in sorted(manifest.get("disputed", {}).items()):
             console.print(Text("DISPUTED ", style="bold red") + text(f"seq {seq}: {what}"), highlight=False)
 
