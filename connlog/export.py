@@ -7,7 +7,9 @@ An export directory holds:
   seal (message + Ed25519 signature) of every day involved;
 - `manifest.json`: requisition reference, criteria, operator, time, record count, SHA-256 of the other
   files, public key fingerprint, the attributions found; `manifest.sig`: its signature (base64);
-- `seal-public-key.pem`: a copy for convenience; `verify_export` trusts only the key it is given.
+- `seal-public-key.pem`: a copy for convenience; `verify_export` trusts only the key it is given;
+- `reponse-requisition.html` (the French answer sheet, printable) and `enregistrements.csv` (`;`, French
+  headers) for people (`connlog.answer_sheet`), both covered by the signed manifest.
 
 Records of a day not sealed yet (today) are proven against a signed interim checkpoint of that day
 (`connlog.checkpoint`), made by the export; the day's seal later supersedes it and is checked to agree.
@@ -28,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from connlog import checkpoint, files, keys, search
+from connlog import answer_sheet, checkpoint, files, keys, search
 from connlog.checkpoint import CheckpointMessage
 from connlog.errors import ConnlogError
 from connlog.journal import default_operator
@@ -68,14 +70,21 @@ def export(store: Store, criteria: search.Criteria, *, requisition: str, out_dir
                                                           sort_keys=True))
     public = key.public_key()
     files.write_private(out_dir / KEY_NAME, keys.public_pem(public))
+    operator = operator or default_operator()
+    answer_sheet.write_people_csv(out_dir / answer_sheet.PEOPLE_CSV_NAME, records, result.faults, cell)
+    answer_sheet.write_sheet(out_dir / answer_sheet.SHEET_NAME, requisition=requisition, operator=operator,
+                             created_at=now, criteria=criteria, attributions=result.attributions, records=records,
+                             disputed=result.faults, key_fingerprint=keys.fingerprint(public),
+                             proven_by=checkpointed)
     manifest = {
         "format": "thdmon-connlog-export/1",
         "requisition": requisition,
         "criteria": criteria.to_dict(),
-        "operator": operator or default_operator(),
+        "operator": operator,
         "created_at": dt.datetime.fromtimestamp(now, dt.UTC).isoformat(),
         "record_count": len(records),
-        "files": {name: _sha256(out_dir / name) for name in (CSV_NAME, PROOFS_NAME)},
+        "files": {name: _sha256(out_dir / name) for name in (CSV_NAME, PROOFS_NAME, answer_sheet.PEOPLE_CSV_NAME,
+                                                             answer_sheet.SHEET_NAME)},
         "key_fingerprint": keys.fingerprint(public),
         "unsealed_seqs": [],  # format 1 compatibility: every record now has a proof (seal or checkpoint)
         "proven_by": checkpointed,
@@ -147,7 +156,8 @@ def uncell(text: str) -> str:
     return text[1:] if text.startswith("'") else text
 
 
-OWN_FILES = frozenset({CSV_NAME, PROOFS_NAME, MANIFEST_NAME, SIGNATURE_NAME, KEY_NAME})
+OWN_FILES = frozenset({CSV_NAME, PROOFS_NAME, MANIFEST_NAME, SIGNATURE_NAME, KEY_NAME, answer_sheet.SHEET_NAME,
+                       answer_sheet.PEOPLE_CSV_NAME})
 
 
 def prepare_directory(out_dir: Path, requisition: str) -> None:

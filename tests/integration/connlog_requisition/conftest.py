@@ -45,3 +45,12 @@ def live(tmp_path: Path, db_url: str, store: Store) -> Iterator[Live]:  # noqa: 
     sources = from_mapping({"127.0.0.1": SECRET}, {"127.0.0.1": ("fw-parc-sausset", "parc-sausset")})
     with RunningService(config(tmp_path, rfc3164_timezone="UTC"), sources, lambda: Store.open(db_url)) as rs:
         yield Live(rs, store)
+
+
+@pytest.fixture
+def cli(live: Live, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Live:  # noqa: F811
+    """`thdmon logs ...` (thdmon.cli.main) reading the store the live service feeds."""
+    monkeypatch.setenv("THDMON_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("THDMON_DB_URL", db_url)
+    monkeypatch.delenv("THDMON_CONFIG", raising=False)
+    return live

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import socket
 import time
-from pathlib import Path
 
 import pytest
 
@@ -22,10 +21,8 @@ MAC = "02:00:00:00:00:77"
 
 
 @pytest.fixture
-def cli_env(live: Live, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Live:
-    monkeypatch.setenv("THDMON_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setenv("THDMON_DB_URL", db_url)
-    monkeypatch.delenv("THDMON_CONFIG", raising=False)
+def cli_env(cli: Live, monkeypatch: pytest.MonkeyPatch) -> Live:
+    live = cli
     monkeypatch.setenv("FORCE_COLOR", "1")  # rich writes styles and links as it would to a terminal
     raw = _request(9, SECRET.encode(), Acct_Status_Type="Start", Acct_Session_Id="H1", User_Name=HOSTILE_USER,
                    Called_Station_Id=HOSTILE_AP, Calling_Station_Id=MAC, Framed_IP_Address="10.20.1.77",
