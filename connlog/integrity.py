@@ -27,9 +27,14 @@ def faults(conn: Connection, records: Sequence[StoredRecord]) -> dict[int, str]:
         if chain_hash(s.prev_hash, canonical_json(s.record), s.seq) != s.chain_hash:
             found[s.seq] = MODIFIED
     successors = {s.seq + 1: s for s in records if s.seq not in found}
+    if not successors:
+        return found
+    # A successor is on the same day or later (days follow seq): partitions before are not read.
+    first_day = min(s.day for s in successors.values())
     for start in range(0, len(successors), 500):
         chunk = list(successors)[start:start + 500]
-        for seq, prev in conn.execute(select(RecordRow.seq, RecordRow.prev_hash).where(RecordRow.seq.in_(chunk))):
+        for seq, prev in conn.execute(select(RecordRow.seq, RecordRow.prev_hash).where(
+                RecordRow.seq.in_(chunk), RecordRow.day >= first_day)):
             if bytes(prev) != successors[seq].chain_hash:
                 found[seq - 1] = RELINKED
     return found
