@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from connlog_store import DAY0, spooled  # noqa: E402
 
 
-def _bounded_window(store: Store, at: float, lookback_days: int):  # the search before issue 10
+def _bounded_window(store: Store, _conn: object, at: float, lookback_days: int, _tolerance: float):  # before issue 10
     if not store.is_postgresql:
         return True
     day = utc_day(at)
@@ -75,12 +75,12 @@ def main() -> None:
             cases = [(ip, block, rng.uniform(t + 1, end - 1), mac)
                      for ip, block, t, end, mac, _ in rng.sample(pool, args.requisitions)]
             new, right_new = _timed(store, cases)
-            original = search._arrived_since
-            search._arrived_since = _bounded_window  # type: ignore[assignment]
+            original = search._arrival_days
+            search._arrival_days = _bounded_window  # type: ignore[assignment]
             try:
                 ref, right_ref = _timed(store, cases)
             finally:
-                search._arrived_since = original
+                search._arrival_days = original
             faults = integrity.faults
             integrity.faults = lambda conn, records: {}  # type: ignore[assignment]
             try:

@@ -41,7 +41,7 @@ from connlog.store import FIELDS, FLOAT_FIELDS, INT_FIELDS, RECORDS, Store, cano
 PARIS = ZoneInfo("Europe/Paris")
 CSV_NAME, PROOFS_NAME, MANIFEST_NAME, SIGNATURE_NAME, KEY_NAME = (
     "records.csv", "proofs.json", "manifest.json", "manifest.sig", "seal-public-key.pem")
-CSV_HEADER = ["seq", "day", *FIELDS, "event_time_europe_paris"]
+CSV_HEADER = ["seq", "day", *FIELDS, "event_time_europe_paris", "event_time_utc"]
 
 
 def export(store: Store, criteria: search.Criteria, *, requisition: str, out_dir: Path, key: Ed25519PrivateKey,
@@ -65,7 +65,8 @@ def export(store: Store, criteria: search.Criteria, *, requisition: str, out_dir
         writer.writerow(CSV_HEADER)
         for stored in records:
             writer.writerow([stored.seq, stored.day.isoformat(), *(cell(getattr(stored.record, n)) for n in FIELDS),
-                             dt.datetime.fromtimestamp(stored.record.event_time, PARIS).isoformat()])
+                             dt.datetime.fromtimestamp(stored.record.event_time, PARIS).isoformat(),
+                             dt.datetime.fromtimestamp(stored.record.event_time, dt.UTC).isoformat()])
     files.write_private(out_dir / PROOFS_NAME, json.dumps({"seals": seals, "records": proofs}, indent=1,
                                                           sort_keys=True))
     public = key.public_key()

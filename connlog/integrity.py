@@ -8,7 +8,9 @@ own hash breaks that link). A record that fails is shown marked, never silently;
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Connection, select
 
@@ -27,17 +29,25 @@ def faults(conn: Connection, records: Sequence[StoredRecord]) -> dict[int, str]:
         if chain_hash(s.prev_hash, canonical_json(s.record), s.seq) != s.chain_hash:
             found[s.seq] = MODIFIED
     successors = {s.seq + 1: s for s in records if s.seq not in found}
-    if not successors:
-        return found
-    # A successor is on the same day or later (days follow seq): partitions before are not read.
-    first_day = min(s.day for s in successors.values())
-    for start in range(0, len(successors), 500):
-        chunk = list(successors)[start:start + 500]
+    # Days follow seq: a successor is on its record's day or the next (a partition or two on PostgreSQL);
+    # only the last record before a quiet day, or the stream head, needs a second, unbounded look.
+    days = {d for s in successors.values() for d in (s.day, s.day + dt.timedelta(days=1))}
+    seen = _check_links(conn, successors, RecordRow.day.in_(sorted(days)), found)
+    _check_links(conn, {k: v for k, v in successors.items() if k not in seen}, True, found)
+    return found
+
+
+def _check_links(conn: Connection, successors: dict[int, StoredRecord], where: Any, found: dict[int, str]) -> set[int]:
+    seen: set[int] = set()
+    chunks = list(successors)
+    for start in range(0, len(chunks), 500):
+        chunk = chunks[start:start + 500]
         for seq, prev in conn.execute(select(RecordRow.seq, RecordRow.prev_hash).where(
-                RecordRow.seq.in_(chunk), RecordRow.day >= first_day)):
+                RecordRow.seq.in_(chunk), where)):
+            seen.add(seq)
             if bytes(prev) != successors[seq].chain_hash:
                 found[seq - 1] = RELINKED
-    return found
+    return seen
 
 
 def faults_of(store: Store, seqs: Sequence[int]) -> dict[int, str]:

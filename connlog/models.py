@@ -13,6 +13,8 @@ models mirror them (a test runs Alembic's autogenerate compare and expects no di
 - `connlog_seal`: one signed daily seal per stream (records, journal); kept forever.
 - `connlog_checkpoint`: signed interim checkpoints of days not sealed yet (what today's exports are
   proven against); the day's seal is checked to agree with each.
+- `connlog_day_bound`: per day of arrival, the earliest event time it holds (PostgreSQL: which later
+  partitions hold late records about an instant).
 - `connlog_state`: per stream, the head of the chain (last seq, last hash) and the sealing cursor.
 - `connlog_purge`: what each purge removed, with the chain anchor it leaves behind.
 """
@@ -123,6 +125,16 @@ class CheckpointRow(Base):
     made_at: Mapped[float] = mapped_column(Float)
     message: Mapped[str] = mapped_column(Text)  # the exact canonical JSON that was signed
     signature: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class DayBoundRow(Base):
+    """Per day of arrival (a PostgreSQL partition), the earliest event time among its records: the search
+    reads a partition after the instant asked only if it holds records about that instant (late ones)."""
+
+    __tablename__ = "connlog_day_bound"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    min_event_time: Mapped[float] = mapped_column(Float)
 
 
 class StateRow(Base):

@@ -21,7 +21,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, and_, or_, select
 
 from connlog import integrity, journal
 from connlog.errors import ConnlogError
@@ -137,17 +137,23 @@ def run(store: Store, c: Criteria) -> Result:
     return result
 
 
-def _arrived_since(store: Store, at: float, lookback_days: int) -> Any:
-    """Partition pruning on PostgreSQL by day of arrival, bounded below only.
+def _arrival_days(store: Store, conn: Connection, at: float, lookback_days: int, tolerance: float) -> Any:
+    """Partition pruning on PostgreSQL (partitions by day of arrival); SQLite's indexes need none.
 
     A record arrives after its event (ingest refuses event times more than `MAX_FUTURE` ahead of
-    arrival), so nothing about `at` can sit in a partition older than the lookback; a record that
-    arrives days late sits in a later partition, which is why there is no upper bound: a requisition
-    is answered the same whatever the arrival delay, as on SQLite (whose indexes need no pruning).
+    arrival), so nothing about `at` sits in a partition older than the lookback. Records about `at`
+    arrive mostly by the next day; those that arrive later (a firewall's buffer, a spool drained after
+    an outage) are found through `connlog_day_bound`: a later partition is read only if its earliest
+    event time is not after the instant. A requisition is answered the same whatever the arrival delay,
+    as on SQLite.
     """
     if not store.is_postgresql:
         return True
-    return RecordRow.day >= utc_day(at - lookback_days * 86400 - MAX_FUTURE)
+    lower = utc_day(at - lookback_days * 86400 - MAX_FUTURE)
+    usual = utc_day(at + tolerance) + dt.timedelta(days=1)
+    late = store.late_days(conn, usual, at + tolerance)
+    on_time = RecordRow.day.between(lower, usual)
+    return or_(on_time, RecordRow.day.in_(late)) if late else on_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +217,7 @@ def _same_endpoint(a: Any, b: Any) -> bool:
 
 def _by_public(store: Store, conn: Connection, c: Criteria, result: Result) -> None:
     assert c.public_ip is not None and c.port is not None and c.at is not None
-    window = _arrived_since(store, c.at, c.lookback_days)
+    window = _arrival_days(store, conn, c.at, c.lookback_days, c.tolerance)
     earliest = c.at - c.lookback_days * 86400
     upper = c.port
     for _ in range(_NAT_RANGES_TRIED):
@@ -250,7 +256,7 @@ def _by_public(store: Store, conn: Connection, c: Criteria, result: Result) -> N
 
 def _attribute(store: Store, conn: Connection, private_ip: str, private_port: int | None, at: float,
                lookback_days: int, tolerance: float, result: Result) -> None:
-    window = _arrived_since(store, at, lookback_days)
+    window = _arrival_days(store, conn, at, lookback_days, tolerance)
     earliest = at - lookback_days * 86400
     recent = store.records(conn, and_(RecordRow.private_ip == private_ip, RecordRow.event_time <= at + tolerance,
                                       RecordRow.event_time >= earliest, RecordRow.kind.in_(("radius", "dhcp")),

@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from connlog import files
 from connlog.errors import ConnlogError
 from connlog.interfaces import SpooledRecord
-from connlog.models import IdentityRow, JournalRow, PurgeRow, RecordRow, SealRow, StateRow
+from connlog.models import DayBoundRow, IdentityRow, JournalRow, PurgeRow, RecordRow, SealRow, StateRow
 from connlog.record import Kind, Record
 from connlog.seal import GENESIS, chain_hash
 
@@ -210,6 +210,7 @@ class Store:
             rows: list[tuple[object, ...]] = []
             identities: list[tuple[object, ...]] = []
             days: set[dt.date] = set()
+            earliest: dict[dt.date, float] = {}
             as_day = dt.date.isoformat if self.engine.dialect.name == "sqlite" else (lambda d: d)
             for seq, record in sorted(batch, key=lambda item: item[0]):
                 if seq <= st.last_seq:
@@ -217,6 +218,7 @@ class Store:
                 record = normalise(record)
                 day = st.day_for(utc_day(record.received_at))
                 days.add(day)
+                earliest[day] = min(earliest.get(day, record.event_time), record.event_time)
                 digest = chain_hash(st.last_hash, canonical_json(record), seq)
                 rows.append((seq, as_day(day), record.kind.value, *(getattr(record, n) for n in _ROW_FIELDS),
                              st.last_hash, digest))
@@ -227,6 +229,7 @@ class Store:
                 return 0
             if self.is_postgresql:
                 self.ensure_partitions(conn, days)
+                self._lower_day_bounds(conn, earliest)
             # Straight DBAPI executemany: Core's per-row type processing cost a third of the time.
             conn.exec_driver_sql(self._sql(_INSERT_RECORD), rows)  # type: ignore[arg-type]
             if identities:
@@ -247,6 +250,18 @@ class Store:
                 f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF connlog_record "
                 f"FOR VALUES FROM ('{day.isoformat()}') TO ('{upper.isoformat()}')")
             self._partitions.add(day)
+
+    def _lower_day_bounds(self, conn: Connection, earliest: dict[dt.date, float]) -> None:
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement = pg_insert(DayBoundRow).values([{"day": d, "min_event_time": t} for d, t in earliest.items()])
+        conn.execute(statement.on_conflict_do_update(index_elements=[DayBoundRow.day], set_={
+            "min_event_time": func.least(DayBoundRow.min_event_time, statement.excluded.min_event_time)}))
+
+    def late_days(self, conn: Connection, after: dt.date, at: float) -> list[dt.date]:
+        """Days of arrival after `after` that hold records about instants up to `at` (PostgreSQL)."""
+        return list(conn.execute(select(DayBoundRow.day).where(DayBoundRow.day > after,
+                                                               DayBoundRow.min_event_time <= at)).scalars())
 
     def partitions(self, conn: Connection) -> dict[dt.date, str]:
         rows = conn.execute(text(

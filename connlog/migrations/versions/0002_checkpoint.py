@@ -1,4 +1,5 @@
-"""connlog store: signed interim checkpoints of a day not sealed yet (superseded by the day's seal).
+"""connlog store: signed interim checkpoints of a day not sealed yet (superseded by the day's seal);
+per day of arrival, the earliest event time it holds (the search's bounded path to late records).
 
 Revision ID: 0002
 Revises: 0001
@@ -26,7 +27,17 @@ def upgrade() -> None:
         sa.Column("signature", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("stream", "day", "count"),
     )
+    op.create_table(
+        "connlog_day_bound",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("min_event_time", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("day"),
+    )
+    if op.get_bind().dialect.name == "postgresql":  # kept by Store.append from now on; filled for the past
+        op.execute("INSERT INTO connlog_day_bound (day, min_event_time) "
+                   "SELECT day, min(event_time) FROM connlog_record GROUP BY day")
 
 
 def downgrade() -> None:
+    op.drop_table("connlog_day_bound")
     op.drop_table("connlog_checkpoint")
