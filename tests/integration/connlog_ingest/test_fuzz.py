@@ -79,7 +79,8 @@ class Value:
 
 ports = st.integers(1, 65535).map(lambda p: Value(str(p)))
 hostile_ports = st.one_of(st.integers(65536, 10**9).map(lambda p: Value(str(p), validate.INVALID_PORT)),
-                          st.sampled_from(["-1", "0x50", "8O", "1e3"]).map(lambda t: Value(t, "malformed")))
+                          st.just(Value("-1", validate.INVALID_PORT)),  # converts, then out of range
+                          st.sampled_from(["0x50", "8O", "1e3"]).map(lambda t: Value(t, "malformed")))
 ips = st.ip_addresses(v=4).map(lambda a: Value(str(a)))
 hostile_ips = st.sampled_from(["10.20.1.256", "1.2.3", "::ffff:zz", "10.020.1.1", "a.b.c.d", "1.2.3.4.5"]).map(
     lambda t: Value(t, "malformed"))
@@ -115,12 +116,45 @@ def _kea(ip: Value, port: Value, pub: Value, pport: Value, mac: Value, t: Value)
             f"lease {ip.text} has been allocated for 4000 seconds")
 
 
-TEMPLATES = {"fortigate": _fortigate, "conntrack": _conntrack, "junos": _junos, "kea": _kea}
+def _conntrack_destroy(ip: Value, port: Value, pub: Value, pport: Value, mac: Value, t: Value) -> str:
+    return (f"<30>1 - fw conntrack - - - [{t.text}.000000]\t[DESTROY] tcp      6 src={ip.text} dst=93.184.216.34 "
+            f"sport={port.text} dport=443 src=93.184.216.34 dst={pub.text} sport=443 dport={pport.text} [ASSURED]")
+
+
+def _junos_release(ip: Value, port: Value, pub: Value, pport: Value, mac: Value, t: Value) -> str:
+    return _junos(ip, port, pub, pport, mac, t).replace("PBA_ALLOC", "PBA_RELEASE").replace("allocates", "releases")
+
+
+def _kea_release(ip: Value, port: Value, pub: Value, pport: Value, mac: Value, t: Value) -> str:
+    return (f"<30>1 - dhcp1 kea-dhcp4 - - - DHCP4_RELEASE [hwtype=1 {mac.text}], cid=[no info], tid=0x2: address "
+            f"{ip.text} was released properly.")
+
+
+def _isc(ip: Value, port: Value, pub: Value, pport: Value, mac: Value, t: Value) -> str:
+    return f"<30>1 - dhcp1 dhcpd - - - DHCPACK on {ip.text} to {mac.text} (Galaxy-S21) via eth1"
+
+
+def _isc_release(ip: Value, port: Value, pub: Value, pport: Value, mac: Value, t: Value) -> str:
+    return f"<30>1 - dhcp1 dhcpd - - - DHCPRELEASE of {ip.text} from {mac.text} (Galaxy-S21) via eth1 (found)"
+
+
+def _dnsmasq(ip: Value, port: Value, pub: Value, pport: Value, mac: Value, t: Value) -> str:
+    return f"<30>1 - ap1 dnsmasq-dhcp - - - DHCPACK(wlan0) {ip.text} {mac.text} Galaxy-S21"
+
+
+TEMPLATES = {"fortigate": _fortigate, "conntrack": _conntrack, "conntrack-destroy": _conntrack_destroy,
+             "junos": _junos, "junos-release": _junos_release, "kea": _kea, "kea-release": _kea_release,
+             "isc": _isc, "isc-release": _isc_release, "dnsmasq": _dnsmasq}
 # Which values each template reads (a hostile value elsewhere is not in the line, hence harmless).
-USES = {"fortigate": {"ip", "port", "pub", "pport", "mac", "t"}, "conntrack": {"ip", "port", "pub", "pport", "t"},
-        "junos": {"ip", "port", "pub", "pport"}, "kea": {"ip", "mac"}}
+_NAT_REGEX = {"ip", "port", "pub", "pport", "t"}
+USES = {"fortigate": {"ip", "port", "pub", "pport", "mac", "t"}, "conntrack": _NAT_REGEX,
+        "conntrack-destroy": _NAT_REGEX, "junos": {"ip", "port", "pub", "pport"},
+        "junos-release": {"ip", "port", "pub", "pport"}, "kea": {"ip", "mac"}, "kea-release": {"ip", "mac"},
+        "isc": {"ip", "mac"}, "isc-release": {"ip", "mac"}, "dnsmasq": {"ip", "mac"}}
 # A regex pattern whose digits/MAC group a hostile value no longer matches quarantines the line instead.
-REGEX_GROUPS = {"conntrack": {"port", "pport", "t"}, "junos": {"port", "pport"}, "kea": {"mac"}}
+REGEX_GROUPS = {"conntrack": {"port", "pport", "t"}, "conntrack-destroy": {"port", "pport", "t"},
+                "junos": {"port", "pport"}, "junos-release": {"port", "pport"}, "kea": {"mac"},
+                "kea-release": {"mac"}, "isc": {"mac"}, "isc-release": {"mac"}, "dnsmasq": {"mac"}}
 
 
 @st.composite
@@ -128,7 +162,7 @@ def hostile_lines(draw: st.DrawFn) -> tuple[str, str, str | None]:
     name = draw(st.sampled_from(sorted(TEMPLATES)))
     values = {"ip": draw(ips), "port": draw(ports), "pub": draw(ips), "pport": draw(ports), "mac": draw(macs),
               "t": draw(times)}
-    if name == "junos":  # a port block: start <= end
+    if name.startswith("junos"):  # a port block: start <= end
         lo, hi = sorted((int(values["port"].text), int(values["pport"].text)))
         values["port"], values["pport"] = Value(str(lo)), Value(str(hi))
     field = draw(st.sampled_from([None, *sorted(USES[name])]))
@@ -136,8 +170,8 @@ def hostile_lines(draw: st.DrawFn) -> tuple[str, str, str | None]:
         values[field] = draw({"ip": hostile_ips, "pub": hostile_ips, "port": hostile_ports, "pport": hostile_ports,
                               "mac": hostile_macs, "t": hostile_times}[field])
     expected = values[field].hostile if field else None
-    if expected == "malformed" and field in REGEX_GROUPS.get(name, ()):
-        expected = "quarantine"
+    if field in REGEX_GROUPS.get(name, ()) and not values[field].text.isdigit():
+        expected = "quarantine"  # the pattern's digits or MAC group no longer matches: no pattern reads it
     return name, TEMPLATES[name](**values), expected
 
 

@@ -77,6 +77,20 @@ def test_logs_commands_end_to_end(env, capsys: pytest.CaptureFixture[str]) -> No
     assert main(["logs", "verify"]) == 1
     assert "records day 2026-11-20 seq 33: record modified" in capsys.readouterr().out
 
+    # Issue 10, defect 5: the forged row is marked in search and export refuses to sign it.
+    ask = ["--operator", "opj-martin", "--requisition", "PV-79"]
+    crit = ["--site", "X"]  # the forged value: found, and shown marked
+    found = _json(capsys, ["logs", "search", *crit, *ask, "--json"])
+    assert found["chain_faults"] == {"33": "record modified: its content no longer matches its chain hash"}
+    assert [r["chain_ok"] for r in found["records"] if r["seq"] == 33] == [False]
+    assert main(["logs", "search", *crit, *ask]) == 0
+    assert "FORGED? seq 33: record modified" in capsys.readouterr().out
+    assert main(["logs", "export", *crit, *ask, "-o", str(tmp / "forged")]) == 2
+    err = capsys.readouterr().err
+    assert "refusing to sign 1 record(s)" in err and "seq 33" in err and "Traceback" not in err
+    disputed = _json(capsys, ["logs", "export", *crit, *ask, "-o", str(tmp / "forged"), "--disputed", "--json"])
+    assert disputed["disputed"] == {"33": "record modified: its content no longer matches its chain hash"}
+
 
 def test_purge_cli_and_errors(env, capsys: pytest.CaptureFixture[str]) -> None:
     dry = _json(capsys, ["logs", "purge", "--now", "2027-11-21T01:00:00+00:00", "--dry-run", "--json"])
