@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from connlog import answer_sheet, checkpoint, files, keys, search
+from connlog import answer_sheet, checkpoint, files, journal, keys, search
 from connlog.checkpoint import CheckpointMessage
 from connlog.errors import ConnlogError
 from connlog.journal import default_operator
@@ -52,8 +52,12 @@ def export(store: Store, criteria: search.Criteria, *, requisition: str, out_dir
     now = time.time() if now is None else now
     criteria.validate()
     prepare_directory(out_dir, requisition)
-    result = search.search(store, criteria, operator=operator, requisition=requisition, action="export", now=now)
-    if result.faults and not disputed:
+    result = search.run(store, criteria)
+    refused = bool(result.faults) and not disputed
+    # The consultation is journaled either way; a refused export says so.
+    journal.write(store, action="export_refused" if refused else "export", criteria=criteria.to_dict(),
+                  result_count=result.count, operator=operator, requisition=requisition, now=now)
+    if refused:
         named = "; ".join(f"seq {seq}: {what}" for seq, what in sorted(result.faults.items()))
         raise ConnlogError(f"refusing to sign {len(result.faults)} record(s) that fail their chain check ({named}); "
                            "run `thdmon logs verify`, or export them marked as disputed with --disputed")

@@ -22,6 +22,7 @@ from rich.text import Text
 from connlog import export as export_mod
 from connlog import journal as journal_mod
 from connlog import keys, retention, seal
+from connlog.answer_sheet import paris_iso, utc_iso
 from connlog.search import DEFAULT_TOLERANCE, Criteria, Result, search
 from connlog.store import Store
 from thdmon.settings import Settings
@@ -60,9 +61,7 @@ def paris(epoch: float | None) -> str:
     """Europe/Paris with UTC beside it, both ISO 8601: what a requisition answer must state unambiguously."""
     if epoch is None:
         return ""
-    local = dt.datetime.fromtimestamp(epoch, PARIS)
-    utc = dt.datetime.fromtimestamp(epoch, dt.UTC)
-    return f"{local.replace(microsecond=0).isoformat()} {local:%Z} ({utc:%Y-%m-%dT%H:%M:%SZ})"
+    return f"{paris_iso(epoch)} {dt.datetime.fromtimestamp(epoch, PARIS):%Z} ({utc_iso(epoch)})"
 
 
 def _json_safe(value: Any) -> Any:

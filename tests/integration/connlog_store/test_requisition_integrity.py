@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from connlog import export, integrity, keys, seal
+from connlog import export, integrity, journal, keys, seal
 from connlog.errors import ConnlogError
 from connlog.search import Criteria, run
 from connlog.store import Store
@@ -48,6 +48,7 @@ def test_edited_row_is_marked_in_search_and_refused_by_export(sealed, key, tmp_p
     with pytest.raises(ConnlogError, match=rf"refusing to sign 1 record\(s\).*seq {victim}: record modified"):
         export.export(store, c, requisition="PV-1", out_dir=tmp_path / "out", key=key, now=NOW)
     assert not (tmp_path / "out" / export.MANIFEST_NAME).exists()
+    assert journal.entries(store)[-1].action == "export_refused"  # the consultation is journaled, as refused
     manifest = export.export(store, c, requisition="PV-1", out_dir=tmp_path / "out", key=key, now=NOW, disputed=True)
     assert manifest["disputed"] == {str(victim): integrity.MODIFIED}
     problems, _ = export.verify_export(tmp_path / "out", key.public_key())
