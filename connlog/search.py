@@ -5,13 +5,20 @@ NAT allocation (public ip, port range, valid at T) -> private ip (+port) -> the 
 lease holding that private ip at T -> MAC, user name, AP/SSID, site. Each answer carries the records
 it rests on, so an export can prove every step. Every search is written to the access journal.
 
-Validity rules (documented in docs/connlog-store.md):
-- a NAT allocation of a port range runs from its event time until its `stop` (or event time +
-  `duration`), else until the next event (allocation or release) of the same range start;
+Facts are intervals (documented in docs/connlog-store.md):
+- a NAT allocation runs from its `start` (else its event time) until its own end (`stop`, else start +
+  `duration`: a FortiGate closed session), else until the release of the same private endpoint or an
+  allocation of the range to another one;
 - a RADIUS session runs from its `start` (else the Start's event time) until its Stop's `stop`
   (else start + duration, else the Stop's event time); an unfinished session runs until a later
   session or lease of another terminal takes the address;
-- a DHCP lease runs from its event time for `lease_seconds`, ended early by an expire/release.
+- a DHCP lease runs from its event time for `lease_seconds`, ended early by an expire/release or a
+  lease of the address to another terminal.
+
+The tolerance (± seconds around T) absorbs the difference between the requester's clock and ours:
+every NAT session within it is given, flagged exact or not. Behind each, the private address is looked
+up at T brought inside the NAT interval (our own clocks from there on), and what held it at that
+instant answers; the tolerance is used there only when nothing did.
 """
 
 from __future__ import annotations
