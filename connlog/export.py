@@ -61,9 +61,21 @@ def export(store: Store, criteria: search.Criteria, *, requisition: str, out_dir
         named = "; ".join(f"seq {seq}: {what}" for seq, what in sorted(result.faults.items()))
         raise ConnlogError(f"refusing to sign {len(result.faults)} record(s) that fail their chain check ({named}); "
                            "run `thdmon logs verify`, or export them marked as disputed with --disputed")
-    records = result.records
-    proofs, seals, checkpointed = _proofs(store, records, key, now)
+    proofs, seals, checkpointed = _proofs(store, result.records, key, now)
+    try:
+        return _write(out_dir, result, criteria, requisition=requisition, key=key, now=now,
+                      operator=operator or default_operator(), proofs=proofs, seals=seals, proven_by=checkpointed)
+    except OSError as exc:  # disk full, permissions changed under us: said plainly, no traceback
+        raise ConnlogError(f"{out_dir}: cannot write the export: {exc.strerror or exc}") from None
 
+
+def _write(out_dir: Path, result: search.Result, criteria: search.Criteria, *, requisition: str,
+           key: Ed25519PrivateKey, now: float, operator: str, proofs: list[dict[str, Any]], seals: dict[str, Any],
+           proven_by: dict[str, str]) -> dict[str, Any]:
+    """The export's files, the signed manifest last (a directory without it is not an export)."""
+    for name in (SIGNATURE_NAME, MANIFEST_NAME):  # a replaced export is never half old under an old signature
+        (out_dir / name).unlink(missing_ok=True)
+    records = result.records
     with files.open_private(out_dir / CSV_NAME, "w", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(CSV_HEADER)
@@ -75,12 +87,11 @@ def export(store: Store, criteria: search.Criteria, *, requisition: str, out_dir
                                                           sort_keys=True))
     public = key.public_key()
     files.write_private(out_dir / KEY_NAME, keys.public_pem(public))
-    operator = operator or default_operator()
     answer_sheet.write_people_csv(out_dir / answer_sheet.PEOPLE_CSV_NAME, records, result.faults, cell)
     answer_sheet.write_sheet(out_dir / answer_sheet.SHEET_NAME, requisition=requisition, operator=operator,
                              created_at=now, criteria=criteria, attributions=result.attributions, records=records,
                              disputed=result.faults, key_fingerprint=keys.fingerprint(public),
-                             proven_by=checkpointed)
+                             proven_by=proven_by)
     manifest = {
         "format": "thdmon-connlog-export/1",
         "requisition": requisition,
@@ -92,7 +103,7 @@ def export(store: Store, criteria: search.Criteria, *, requisition: str, out_dir
                                                              answer_sheet.SHEET_NAME)},
         "key_fingerprint": keys.fingerprint(public),
         "unsealed_seqs": [],  # format 1 compatibility: every record now has a proof (seal or checkpoint)
-        "proven_by": checkpointed,
+        "proven_by": proven_by,
         "attributions": [dataclasses.asdict(a) for a in result.attributions],
         "purged_identity_rows": [{"seq": s, "day": d.isoformat(), "user_name": u} for s, d, u in result.identities],
         "disputed": {str(seq): what for seq, what in sorted(result.faults.items())},
@@ -184,6 +195,7 @@ def prepare_directory(out_dir: Path, requisition: str) -> None:
                     else f"other files ({', '.join(foreign or entries)})")
             raise ConnlogError(f"{out_dir}: holds {what}; export requisition {requisition!r} into a new or empty "
                                "directory")
+
     try:
         files.private_dir(out_dir)
     except OSError as exc:
