@@ -250,8 +250,9 @@ class LineParser:
                 data[target] = _convert(target, raw)
         try:
             event_time = p.time.resolve(values) if p.time else None
-        except (ValueError, KeyError) as exc:
-            raise ParseError(f"time: {exc}") from None
+        except (ValueError, KeyError, OverflowError):  # the message would quote the value: name the field only
+            raise ParseError(f"time ({p.time.epoch or p.time.value if p.time else '-'}): value does not convert"
+                             ) from None
         if event_time is None:
             event_time = msg.timestamp if msg.timestamp is not None else received_at
         kind = Kind(p.kind)

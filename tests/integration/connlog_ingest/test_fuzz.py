@@ -89,7 +89,7 @@ hostile_macs = st.sampled_from(["aa:bb:cc:dd:ee", "zz:bb:cc:dd:ee:ff", "aa:bb:cc
     lambda t: Value(t, "malformed"))
 times = st.integers(NOW - 30 * 86400, NOW).map(lambda t: Value(str(t)))
 hostile_times = st.one_of(st.integers(NOW + 2 * 86400, 9_999_999_999), st.integers(1_000_000_000, NOW - 401 * 86400)
-                          ).map(lambda t: Value(str(t), validate.INVALID_TIME))
+                          ).map(lambda t: Value(str(t), validate.INVALID_TIME)) | st.just(Value("9" * 400, "malformed"))
 
 
 def _fortigate(ip: Value, port: Value, pub: Value, pport: Value, mac: Value, t: Value) -> str:
@@ -181,6 +181,8 @@ def hostile_lines(draw: st.DrawFn) -> tuple[str, str, str | None]:
                                   Value("aa:bb:cc:dd:ee:01"), Value(str(NOW))), validate.INVALID_PORT))
 @example(("fortigate", _fortigate(Value("10.20.1.34"), Value("99999"), Value("203.0.113.10"), Value("61234"),
                                   Value("aa:bb:cc:dd:ee:01"), Value(str(NOW))), validate.INVALID_PORT))
+@example(("conntrack", _conntrack(Value("10.20.1.34"), Value("51234"), Value("203.0.113.10"), Value("61234"),
+                                  Value("aa:bb:cc:dd:ee:01"), Value("9" * 400)), "malformed"))  # float overflow
 def test_syslog_lines_with_hostile_fields(spool_only, case) -> None:
     name, line, expected = case
     before = Outcome(spool_only)
