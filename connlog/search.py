@@ -57,6 +57,7 @@ class Criteria:
     lookback_days: int = 7
     tolerance: float = DEFAULT_TOLERANCE  # seconds either side of `at`: clocks of NAS, firewall, requester
     limit: int = 10_000
+    reason: str | None = None  # why the search is made (the portal asks it): journaled and in the manifest
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None and k not in ("lookback_days", "limit")}
