@@ -46,12 +46,20 @@ def test_retransmissions_stored_once_across_two_sigkills(tmp_path: Path, radclie
     db = f"sqlite:///{tmp_path / 'connlog.sqlite'}"
     total = _requests(tmp_path / "requests.txt", event_timestamp, host)
     proc = _serve(tmp_path, inventory, host, radius, syslog, db)
-    flood = subprocess.Popen([radclient, "-q", "-p", "64", "-r", "30", "-t", "1", "-f", str(tmp_path / "requests.txt"),
-                              f"{host}:{radius}", "acct", "lab-secret"], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
-    outcome: list[tuple[int, str]] = []
-    waiter = threading.Thread(
-        target=lambda: outcome.append((flood.wait(), flood.stderr.read() if flood.stderr else "")))
+    flood = subprocess.Popen([radclient, "-s", "-p", "64", "-r", "30", "-t", "1", "-f",
+                              str(tmp_path / "requests.txt"), f"{host}:{radius}", "acct", "lab-secret"],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    outcome: list[dict[str, int]] = []
+
+    def wait() -> None:
+        # radclient's summary, not its exit status: a late answer to a retransmission whose Id radclient
+        # has already reused is logged as "reply to request we did not send" and fails the exit status,
+        # though the server is right to answer every retransmission (RFC 2866).
+        out, _ = flood.communicate()
+        outcome.append({k.strip(): int(v) for k, _, v in (line.partition(":") for line in out.splitlines())
+                        if k.strip() in ("Accepted", "Lost") and v.strip().isdigit()})
+
+    waiter = threading.Thread(target=wait)
     waiter.start()
     store = Store.open(db)
     try:
@@ -64,7 +72,9 @@ def test_retransmissions_stored_once_across_two_sigkills(tmp_path: Path, radclie
             kills += 1
             proc = _serve(tmp_path, inventory, host, radius, syslog, db)
         waiter.join(180)
-        assert outcome and outcome[0][0] == 0, outcome  # radclient got every answer
+        # Every request answered. radclient's "Lost" is not asserted: under load it moved in some runs (by a
+        # few) while "Accepted" still reached the total, so it does not count unanswered requests here.
+        assert outcome and outcome[0].get("Accepted") == total, outcome
         assert wait_until(lambda: store.last_seq() >= total, 60), (store.last_seq(), total)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0, proc.communicate()[1]
