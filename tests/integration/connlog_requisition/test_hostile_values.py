@@ -63,3 +63,17 @@ def test_nan_and_huge_instants_are_refused_and_the_journal_stays_json(cli_env, c
         assert "not an instant between 2000 and 2100" in capsys.readouterr().err
     assert main(["logs", "journal", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == []  # nothing was journaled, and it parses
+
+
+def test_journal_json_stays_json_with_a_nan_left_by_an_older_version(cli_env, capsys) -> None:
+    from connlog import journal
+
+    journal.write(cli_env.store, action="search", criteria={"at": float("nan"), "until": float("inf")},
+                  result_count=0, operator="old", requisition="PV-0")
+    assert main(["logs", "journal", "--json"]) == 0
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"{constant} is not JSON")
+
+    entries = json.loads(capsys.readouterr().out, parse_constant=refuse)
+    assert entries[-1]["criteria"] == {"at": "nan", "until": "inf"}
