@@ -81,10 +81,12 @@ def write_sheet(path: Path, *, requisition: str, operator: str, created_at: floa
                 a.client_mac, a.user_name or "—", f"{a.private_ip}" + (f":{a.private_port}" if a.private_port else ""),
                 f"{a.public_ip}:{a.public_port}" if a.public_ip else "—", a.ap or "—", a.ssid or "—", a.site or "—",
                 f"du {both(a.valid_from)} au {both(a.valid_until) or 'fin non connue'}",
+                f"du {both(a.nat_from)} au {both(a.nat_until) or 'fin non connue'}" if a.nat_from is not None else "—",
                 "exacte" if a.exact else f"à ±{criteria.tolerance:g} s près",
                 ", ".join(str(s) for s in a.seqs))) + "</tr>" for a in attributions)
         answer = ("<table><tr><th>adresse MAC du terminal</th><th>identifiant</th><th>IP privée</th>"
-                  "<th>IP publique : port</th><th>borne</th><th>SSID</th><th>site</th><th>validité</th>"
+                  "<th>IP publique : port</th><th>borne</th><th>SSID</th><th>site</th><th>session Wi-Fi ou bail</th>"
+                  "<th>session NAT</th>"
                   f"<th>correspondance</th><th>enregistrements (n°)</th></tr>{answer}</table>")
     elif records:
         answer = f"<p>{len(records)} enregistrement(s) correspondent aux critères (liste ci-dessous).</p>"

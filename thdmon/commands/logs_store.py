@@ -242,13 +242,14 @@ def _show_result(result: Result, console: Console) -> None:
         console.print(text(f"instant asked: {paris(c.at)}, tolerance ±{c.tolerance:g} s"), highlight=False)
     if result.attributions:
         table = _table("instant", "public", "private", "MAC", "user", "site", "AP", "SSID", "via", "valid",
-                      "match", title="attribution")
+                       "NAT session", "match", title="attribution")
         for a in result.attributions:
             public = f"{a.public_ip}:{a.public_port}" if a.public_ip else ""
             private = a.private_ip + (f":{a.private_port}" if a.private_port else "")
             table.add_row(*(text(v) for v in (
                 paris(a.at), public, private, a.client_mac or "", a.user_name or "", a.site or "", a.ap or "",
                 a.ssid or "", a.via, f"{paris(a.valid_from)} → {paris(a.valid_until) or '…'}",
+                f"{paris(a.nat_from)} → {paris(a.nat_until) or '…'}" if a.nat_from is not None else "",
                 "exact" if a.exact else f"within ±{c.tolerance:g} s")))
         console.print(table)
     table = _table("seq", "kind", "event", "status", "source", "site", "MAC", "user", "private", "public",
