@@ -86,3 +86,20 @@ def radius_session(radclient: str, address: tuple[str, int], secret: str, *, ses
         out = subprocess.run([radclient, "-x", "-r", "2", "-t", "3", f"{address[0]}:{address[1]}", "acct", secret],
                              input=attrs, capture_output=True, text=True, timeout=30)
         assert out.returncode == 0 and "Received Accounting-Response" in out.stdout, out.stdout + out.stderr
+
+
+def rfc5424(when: float, host: str, app: str, message: str) -> str:
+    """A syslog frame with the sender's own timestamp (rsyslog forwarding a DHCP server's log)."""
+    stamp = dt.datetime.fromtimestamp(when, dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return f"<30>1 {stamp} {host} {app} - - - {message}"
+
+
+def dhcp_lease(fmt: str, start: float, end: float, *, private: str, mac: str) -> list[str]:
+    """A lease from `start` to `end` in one DHCP server's own words."""
+    if fmt == "isc":
+        return [rfc5424(start, "dhcp1", "dhcpd", f"DHCPACK on {private} to {mac} (Galaxy-S21) via eth1"),
+                rfc5424(end, "dhcp1", "dhcpd", f"DHCPRELEASE of {private} from {mac} (Galaxy-S21) via eth1 (found)")]
+    if fmt == "kea":
+        return [rfc5424(start, "dhcp1", "kea-dhcp4", f"DHCP4_LEASE_ALLOC [hwtype=1 {mac}], cid=[no info], "
+                        f"tid=0x3c6b9d2e: lease {private} has been allocated for {int(end - start)} seconds")]
+    return [rfc5424(start, "ap1", "dnsmasq-dhcp", f"DHCPACK(wlan0) {private} {mac} Galaxy-S21")]  # dnsmasq

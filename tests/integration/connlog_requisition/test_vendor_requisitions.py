@@ -115,3 +115,19 @@ def test_records_arriving_ten_days_late_give_the_same_answer(name, live, radclie
     _play(live, radclient, logger_bin, CASES[name], t0, t1)
     assert _who(live, t0 + 300) == [(MAC, True)]
     assert _who(live, t0 - 1500) == []  # the earlier terminal had the address, but no NAT session then
+
+
+@pytest.mark.parametrize("fmt", ["isc", "kea", "dnsmasq"])
+def test_requisition_through_each_dhcp_server(fmt, live) -> None:
+    # No RADIUS here: the private address leads to the MAC through the DHCP server's lease lines.
+    t0 = float(int(time.time()) - 3 * 3600)
+    t1 = t0 + 600
+    lines = senders.dhcp_lease(fmt, t0 - 120, t1 + 300, private=PRIVATE, mac=MAC)
+    senders.tcp_octet_counted(live.syslog, *lines)
+    senders.udp(live.syslog, senders.fortigate_close(t1, 600, private=PRIVATE, sport=51234, public=PUBLIC, pport=PORT,
+                                                     mac=MAC))
+    live.stored(len(lines) + 1)
+    for at in (t0, (t0 + t1) / 2, t1 - 1):
+        result = run(live.store, Criteria(public_ip=PUBLIC, port=PORT, at=at))
+        assert [(a.client_mac, a.via, a.exact) for a in result.attributions] == [(MAC, "dhcp", True)], (fmt, at)
+    assert _who(live, t0 - DEFAULT_TOLERANCE - 5) == [] and _who(live, t1 + DEFAULT_TOLERANCE + 5) == []
