@@ -34,10 +34,12 @@ _ERASE = re.compile(rf"(?:\x08+ +\x08+)| ?{_PAGERS} ?")  # the pager prompt and 
 
 @dataclass(frozen=True, slots=True)
 class Timeouts:
-    connect: float = 10.0
-    auth: float = 15.0
-    command: float = 60.0
-    session: float = 180.0
+    """Seconds; the defaults are PollerOptions' (collector/poller.py), declared there once."""
+
+    connect: float
+    auth: float
+    command: float
+    session: float
 
 
 @dataclass(frozen=True, slots=True)
