@@ -44,7 +44,7 @@ def _report_json(report: CollectReport) -> dict[str, Any]:
 
 
 def _summary_table(report: CollectReport) -> Table:
-    table = Table(title="Collection (SNMP, ICMP)")
+    table = Table(title=f"Collection ({', '.join(p.upper() for p in report.protocols())})")
     for col, justify in (("protocol", "left"), ("devices", "right"), ("ok", "right"), ("down (by reason)", "left"),
                          ("samples", "right")):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
@@ -53,7 +53,8 @@ def _summary_table(report: CollectReport) -> Table:
         down = ", ".join(f"{reason} {n}" for reason, n in report.down_by_reason(protocol).items()) or "-"
         table.add_row(protocol, str(len(polled)), str(len(report.up(protocol))), down,
                       str(sum(len(r.samples) for r in polled)))
-    table.caption = f"{report.varbinds} SNMP varbinds in {report.duration:.2f} s"
+    table.caption = (f"{report.varbinds} SNMP varbinds in " if "snmp" in report.protocols() else "in ") + \
+        f"{report.duration:.2f} s"
     return table
 
 
