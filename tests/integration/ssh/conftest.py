@@ -4,15 +4,18 @@ on a free UDP port. Package-scoped: starting it costs a few seconds."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from collector.poller import PollerOptions
 from collector.ssh.poller import SshPoller
-from inventory.model import Device, Inventory
+from inventory.model import Device, Inventory, SshCredential
 from lab.sample import generate
 from lab.snmp.snmpd import free_udp_port
 from lab.ssh import prepare
@@ -21,6 +24,7 @@ from tests.conftest import load_sample, require
 from tests.peers import free_tcp_port
 
 PER_PROFILE = {"cisco-iosxe": 5, "aruba-cx": 5, "fortigate": 2}
+KEY_CREDENTIAL = "lab-ssh-key"  # public-key authentication (no password) for one device: the last FortiGate
 
 
 @dataclass
@@ -49,12 +53,21 @@ def ssh_lab(tmp_path_factory) -> SshLab:
                   for p, n in PER_PROFILE.items()}
     only = {h for names in by_profile.values() for h in names}
     ssh_port = free_tcp_port()
+    key_file = tmp_path_factory.mktemp("sshkey") / "id_ed25519"
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption()))
     devices = dict(sample.devices)
     for h in only:
         devices[h] = devices[h].model_copy(update={"ssh_port": ssh_port})
-    inv = sample.model_copy(update={"devices": devices})
+    keyed = by_profile["fortigate"][-1]
+    devices[keyed] = devices[keyed].model_copy(update={"ssh": KEY_CREDENTIAL})
+    credentials = {**sample.credentials,
+                   KEY_CREDENTIAL: SshCredential(type="ssh", username="thdmon", key_file=str(key_file))}
+    inv = sample.model_copy(update={"devices": devices, "credentials": credentials})
     lab = Lab(tmp_path_factory.mktemp("sshlab") / "runtime")
-    state = lab.start(sample, generate.DATA_DIR, processes=1, port=free_udp_port(), only=only, ssh_port=ssh_port,
+    state = lab.start(inv, generate.DATA_DIR, processes=1, port=free_udp_port(), only=only, ssh_port=ssh_port,
                       timeout=120)
     assert set(state["ssh_devices"]) == only, state["notes"]
     try:

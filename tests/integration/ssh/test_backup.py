@@ -39,6 +39,9 @@ def test_backup_history_diff_and_cli(ssh_lab, tmp_path):
     poller, first, second, third, commits = asyncio.run(scenario())
     for result in first + second + third:
         assert result.state.up, result.state
+    keyed = ssh_lab.by_profile["fortigate"][-1]  # authenticated by its key alone
+    assert ssh_lab.inv.credentials[ssh_lab.inv.devices[keyed].ssh].password is None  # type: ignore[union-attr]
+    assert poller.history.stored(keyed)
     assert commits[0] is not None and commits[1] is None and commits[2] is not None
     history = poller.history
     log = history.log()
