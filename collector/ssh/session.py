@@ -25,6 +25,9 @@ from collector.ssh.platforms import Platform
 
 # paramiko logs every failed transport with a traceback at ERROR; the poller reports it once, as a reason.
 logging.getLogger("paramiko.transport").setLevel(logging.CRITICAL)
+# netmiko logs everything it reads at DEBUG: whole configurations, secrets unmasked. Never, even with
+# `--debug` (tests/integration/ssh/test_backup.py runs at DEBUG and looks for the secrets).
+logging.getLogger("netmiko").setLevel(logging.INFO)
 
 # What a pager prints when a page is full, on the supported platforms: answered with a space.
 _PAGERS = r"(?:--More--|-- MORE --, next page: Space, next line: Enter, quit: Control-C)"

@@ -5,6 +5,7 @@ the diff, `thdmon config` reading it, facts as samples."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import subprocess
 
 from click.testing import CliRunner
@@ -19,7 +20,8 @@ async def poll(poller: SshPoller, devices, cls: str | None):
     return await asyncio.gather(*(poller.poll(d, cls) for d in devices))
 
 
-def test_backup_history_diff_and_cli(ssh_lab, tmp_path):
+def test_backup_history_diff_and_cli(ssh_lab, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)  # what `--debug` shows: still no secret
     names = sorted(ssh_lab.state["ssh_devices"])
     devices = ssh_lab.devices(*names)
     changed = ssh_lab.by_profile["cisco-iosxe"][0]
@@ -60,6 +62,13 @@ def test_backup_history_diff_and_cli(ssh_lab, tmp_path):
             for piece in secret.split("\n"):  # a PEM key line by line, its markers aside
                 assert piece.startswith("-----") or piece not in dump, (name, kind)
     assert LAB_SECRETS["lab_ssh_password"] not in dump
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "thdmon_config" not in logged and "event=config_changed" in logged
+    for name in names:
+        platform = ssh_lab.state["ssh_devices"][name]["platform"]
+        for kind, secret in configs.secrets_of(ssh_lab.inv.devices[name], platform).items():
+            assert secret.split("\n")[0] not in logged or secret.startswith("-----"), (name, kind)
+    assert LAB_SECRETS["lab_ssh_password"] not in logged
 
     diff = history.diff(changed)
     lines = [line for line in diff.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
