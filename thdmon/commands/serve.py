@@ -22,6 +22,8 @@ from collector.service import PollingService, ServiceOptions, default_watch_path
 from collector.shard import parse_shard
 from collector.snmp.poller import SnmpPoller
 from collector.snmp.trapwatch import TrapWatch
+from collector.ssh.first import FirstBackup
+from collector.ssh.poller import SshPoller
 from exporters import exposition
 from exporters.exposition import DeviceExposition
 from exporters.http import BasicAuth, MetricsServer, Tls, is_loopback, parse_listen
@@ -149,6 +151,9 @@ def cli(ctx: click.Context, listen: str | None, shard: str | None, engine: str |
         watch = TrapWatch(traps_at, lambda hostname: service.scheduler.trigger(hostname, "snmp"), snmp.engine_id)
         service.companions.append(watch)
         metrics.watch_traps(watch.counts)
+    ssh = next((p for p in pollers if isinstance(p, SshPoller)), None)
+    if ssh is not None:  # devices never backed up are backed up now, not at their phase of the day
+        service.companions.append(FirstBackup(ssh, service.scheduler.trigger))
     devices = DeviceExposition(service.store)
 
     def on_inventory(inventory: Inventory, enabled: Mapping[str, Device]) -> None:
@@ -166,7 +171,8 @@ def cli(ctx: click.Context, listen: str | None, shard: str | None, engine: str |
         service.apply(inventory)
         loop.settle_heap()
         server.start()
-        trap_note = "traps off" if not service.companions else "traps on {}:{}".format(*traps_at)
+        trapping = traps_at is not None and snmp is not None
+        trap_note = "traps on {}:{}".format(*traps_at) if trapping else "traps off"
         click.echo(f"thdmon serve: {scheme}://{host}:{port}/metrics, shard {options.shard}, "
                    f"{len(service.scheduler.devices)} devices, {'+'.join(service.scheduler.protocols)}, "
                    f"{trap_note}", err=True)

@@ -20,13 +20,14 @@ from tests.peers import free_tcp_port, until
 pytestmark = pytest.mark.slow
 
 
-def write_inventory(root: Path, ssh_lab, names: list[str]) -> None:
+def write_inventory(root: Path, ssh_lab, names: list[str], often: str) -> None:
+    """`often` is backed up every 10 s; the others hourly: their first backup comes at start (FirstBackup)."""
     inv = ssh_lab.inv
     devices = []
     for name in names:
         d = inv.devices[name].model_dump(mode="json", exclude_none=True)
         d["snmp_port"] = ssh_lab.state["devices"][name]["port"]
-        d["intervals"] = {"fast": 5, "config": 10, "facts": 10}
+        d["intervals"] = {"fast": 5, "config": 10 if name == often else 3600, "facts": 10}
         devices.append(d)
     sites = [inv.sites[s].model_dump(mode="json", exclude_none=True) for s in sorted({d["site"] for d in devices})]
     for site in sites:
@@ -44,7 +45,7 @@ def test_serve_backs_up_reports_failures_and_finds_the_change(ssh_lab, tmp_path,
     healthy = [ssh_lab.by_profile["cisco-iosxe"][0], ssh_lab.by_profile["aruba-cx"][0],
                ssh_lab.by_profile["fortigate"][0]]
     failing = ssh_lab.by_profile["aruba-cx"][1]
-    write_inventory(tmp_path / "inventory", ssh_lab, [*healthy, failing])
+    write_inventory(tmp_path / "inventory", ssh_lab, [*healthy, failing], often=healthy[0])
     ssh_lab.lab.fail(failing, "ssh-auth")
     port = free_tcp_port()
     env = {**os.environ, "THDMON_STATE_DIR": str(tmp_path / "state"), "THDMON_COLLECTOR__PROTOCOLS": "snmp,ssh",
@@ -66,7 +67,7 @@ def test_serve_backs_up_reports_failures_and_finds_the_change(ssh_lab, tmp_path,
             m = serve.metrics()
             return all(("thdmon_config_backup_last_success_timestamp_seconds", h) in m for h in healthy)
 
-        until("a backup of every healthy SSH device", backed_up, timeout=40)
+        until("a backup of every healthy SSH device", backed_up, timeout=20)
 
         def failing_seen():
             m = serve.metrics()
