@@ -122,8 +122,9 @@ def _classify(exc: BaseException, target: Target, timeouts: Timeouts, deadline: 
         return SessionFailure(DownReason.refused, f"{where}: closed before the SSH banner")
     if isinstance(exc, EOFError | OSError | paramiko.SSHException):
         return SessionFailure(DownReason.disconnected, f"{where}: {type(exc).__name__}: session closed by the device")
-    if isinstance(exc, ValueError):  # netmiko's "Pattern not detected" / unexpected prompt
-        return SessionFailure(DownReason.malformed_response, f"{where}: {str(exc)[:200]}")
+    if isinstance(exc, ValueError):  # netmiko: a prompt or an answer it did not expect
+        # Not the message: netmiko may quote what the device printed, and that may hold a secret.
+        return SessionFailure(DownReason.malformed_response, f"{where}: unexpected answer during the session")
     return SessionFailure(DownReason.error, f"{where}: {type(exc).__name__}")
 
 
