@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import subprocess
 import threading
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from collector.errors import CollectorError
 
+_HOSTNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
 _ENV = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_TERMINAL_PROMPT": "0",
         "LC_ALL": "C", "TZ": "UTC"}
 _IDENT = ["-c", "user.name=thdmon", "-c", "user.email=thdmon@localhost", "-c", "commit.gpgsign=false",
@@ -58,6 +60,10 @@ class History:
 
     @staticmethod
     def file_of(hostname: str) -> str:
+        # The inventory's hostname rule: a name typed on the command line never reaches git as a path
+        # outside the repository or as an option.
+        if not _HOSTNAME.fullmatch(hostname):
+            raise CollectorError(f"{hostname!r} is not a device hostname")
         return f"{hostname}.cfg"
 
     def stored(self, hostname: str) -> str | None:

@@ -54,3 +54,6 @@ def test_show_at_and_diff_since(history):
         history.show("sw9")
     with pytest.raises(CollectorError):
         history.show("sw1", dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+    for hostile in ("../../etc/passwd", "--output=/tmp/x", "sw1.cfg:HEAD"):
+        with pytest.raises(CollectorError, match="not a device hostname"):
+            history.show(hostile)
