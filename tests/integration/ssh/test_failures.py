@@ -27,7 +27,7 @@ async def timed(poller: SshPoller, device, cls: str = "config"):
 def test_failure_modes_each_with_its_reason_none_stalls_the_others(ssh_lab, tmp_path, heal):
     ios, cx = ssh_lab.by_profile["cisco-iosxe"], ssh_lab.by_profile["aruba-cx"]
     failing = dict(zip(EXPECTED, [ios[0], cx[0], ios[1], cx[1], ios[2], cx[2]], strict=True))
-    pager = ios[3]
+    pagers = [ios[3], cx[3], ssh_lab.by_profile["fortigate"][0]]  # one of each platform
     healthy = [h for h in ssh_lab.state["ssh_devices"] if h not in failing.values()]
     every = sorted(ssh_lab.state["ssh_devices"])
 
@@ -38,7 +38,8 @@ def test_failure_modes_each_with_its_reason_none_stalls_the_others(ssh_lab, tmp_
         before = {h: poller.history.stored(h) for h in every}
         for mode, hostname in failing.items():
             ssh_lab.lab.fail(hostname, mode, delay=2.0)
-        ssh_lab.lab.fail(pager, "ssh-pager")
+        for hostname in pagers:
+            ssh_lab.lab.fail(hostname, "ssh-pager")
         results = await asyncio.gather(*(timed(poller, d) for d in ssh_lab.devices(*every)))
         await poller.close()
         return poller, before, dict(zip(every, results, strict=True))
@@ -59,7 +60,8 @@ def test_failure_modes_each_with_its_reason_none_stalls_the_others(ssh_lab, tmp_
         result, seconds = results[hostname]
         assert result.state.up and seconds < 4.0, (hostname, result.state, seconds)
     # The pager was answered: the same configuration as without it.
-    assert poller.history.stored(pager) == before[pager]
+    for hostname in pagers:
+        assert poller.history.stored(hostname) == before[hostname], hostname
     assert results[failing["ssh-hang"]][1] < 8.0 + 3.0
 
 
