@@ -35,6 +35,7 @@ class PollerOptions:
     ssh_auth_timeout: float = 15.0
     ssh_command_timeout: float = 60.0  # seconds for one command's whole output
     ssh_session_timeout: float = 180.0  # seconds for a whole session (then its socket is closed)
+    ssh_max_output: int = 16 * 1024 * 1024  # characters of one command's output (100x large configurations)
     config_batch: float = 5.0  # backups this close together are one commit of the history
 
 

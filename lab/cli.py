@@ -168,7 +168,7 @@ def fail(ctx: click.Context, device: str, mode: str, delay: float, downtime: flo
     with uptime and counters reset); unreachable (ICMP dropped). Over SSH: ssh-auth (every password
     refused), ssh-hostkey (another host key), ssh-down (closed before the banner), ssh-hang (silent after
     login), ssh-slow (256 bytes every --delay s), ssh-disconnect (cut in the middle of a command),
-    ssh-pager (paging cannot be disabled)."""
+    ssh-pager (paging cannot be disabled), ssh-flood (endless output)."""
     entry = _lab(ctx).fail(device, mode, delay, downtime)
     click.echo(f"{device}: {mode}" + (f" ({delay:g} s)" if mode == "slow" else "") + f" -> {entry}")
 

@@ -51,6 +51,7 @@ class SshPoller:
         self.timeouts = session.Timeouts(options.ssh_connect_timeout, options.ssh_auth_timeout,
                                          options.ssh_command_timeout, options.ssh_session_timeout)
         self.batch = options.config_batch
+        self.max_output = options.ssh_max_output
         self.pool = ThreadPoolExecutor(max_workers=options.ssh_pool, thread_name_prefix="ssh")
         self.last_change: dict[str, float] = self.history.last_changes()
         self.last_success: dict[str, float] = {}
@@ -107,7 +108,7 @@ class SshPoller:
             commands = ([target.platform.backup] if backup else []) + (
                 [target.platform.version.command] if cls in (None, "facts") else [])
             outputs, pinned = await asyncio.get_running_loop().run_in_executor(
-                self.pool, session.run, target, commands, self.timeouts, self.known)
+                self.pool, session.run, target, commands, self.timeouts, self.known, self.max_output)
             if pinned:
                 log.info("event=ssh_host_key_pinned device=%s key=%r", device.hostname,
                          self.known.pinned(device.hostname))

@@ -59,6 +59,14 @@ class Target:
         return f"Target({self.hostname}, {self.address}:{self.port}, {self.username}, {self.platform.device_type})"
 
 
+class Disconnected(Exception):
+    """The device closed the channel in the middle of a command."""
+
+
+class OutputTooLarge(Exception):
+    """A command's output went beyond the bound."""
+
+
 class SessionFailure(Exception):
     def __init__(self, reason: DownReason, detail: str) -> None:
         super().__init__(f"{reason}: {detail}")
@@ -118,6 +126,10 @@ def _classify(exc: BaseException, target: Target, timeouts: Timeouts, deadline: 
         return SessionFailure(DownReason.timeout, f"{where}: no SSH answer within {timeouts.connect:g} s")
     if isinstance(exc, ReadTimeout):
         return SessionFailure(DownReason.timeout, f"{where}: command output not complete in time")
+    if isinstance(exc, Disconnected):
+        return SessionFailure(DownReason.disconnected, f"{where}: the device closed the session during `{exc}`")
+    if isinstance(exc, OutputTooLarge):
+        return SessionFailure(DownReason.malformed_response, f"{where}: {exc}")
     if isinstance(exc, paramiko.SSHException) and "banner" in str(exc).lower():
         return SessionFailure(DownReason.refused, f"{where}: closed before the SSH banner")
     if isinstance(exc, EOFError | OSError | paramiko.SSHException):
@@ -128,30 +140,58 @@ def _classify(exc: BaseException, target: Target, timeouts: Timeouts, deadline: 
     return SessionFailure(DownReason.error, f"{where}: {type(exc).__name__}")
 
 
-def _read_paged(conn: BaseConnection, command: str, timeout: float) -> str:
-    """Run `command`; if the device pages (it refused to stop paging), answer every pager with a space."""
-    prompt = re.escape(conn.base_prompt)
-    out = conn.send_command(command, expect_string=rf"(?:{prompt}.*[#>$]\s*$|{PAGER.pattern})", read_timeout=timeout,
-                            strip_prompt=False, strip_command=True)
+def _command(conn: BaseConnection, command: str, timeout: float, max_output: int) -> str:
+    """Run `command` and return its output (echo and prompt removed). A pager that cannot be disabled is
+    answered with spaces; output beyond `max_output` characters (a device that never stops talking) and a
+    channel the device closed fail at once rather than at the timeout."""
+    prompt = re.compile(rf"(?:^|\n){re.escape(conn.base_prompt)}[^\n]*[#>$]\s*$")
+    conn.write_channel(command + conn.RETURN)
+    # What comes before the device's echo of the command (a prompt left over from the session's set-up)
+    # is not this command's: the prompt that ends the output is looked for only after the echo.
+    head: str | None = ""
+    chunks: list[str] = []
+    tail, size = "", 0
     deadline = time.monotonic() + timeout
-    while PAGER.search(out):
-        if time.monotonic() > deadline:
-            raise ReadTimeout(f"{command}: pager not ending")
-        conn.write_channel(" ")
-        out += conn.read_until_pattern(pattern=rf"(?:{prompt}.*[#>$]\s*$|{PAGER.pattern})", read_timeout=timeout)
-    out = _ERASE.sub("", out)
-    lines = out.rstrip().split("\n")
-    if lines and re.match(rf"^{prompt}.*[#>$]\s*$", lines[-1].strip()):
-        lines.pop()
+    while True:
+        chunk = conn.read_channel()
+        if not chunk:
+            channel = conn.remote_conn
+            if channel is not None and (channel.closed or channel.eof_received):
+                raise Disconnected(command)
+            if time.monotonic() > deadline:
+                raise ReadTimeout(f"{command}: output not complete within {timeout:g} s")
+            time.sleep(0.01)
+            continue
+        size += len(chunk)
+        if size > max_output:
+            raise OutputTooLarge(f"{command}: more than {max_output} characters of output")
+        if head is not None:
+            head += chunk
+            echo = head.find(command)
+            if echo < 0:
+                continue
+            chunk, head = head[echo + len(command):], None
+        chunks.append(chunk)
+        tail = (tail + chunk)[-1024:]
+        if PAGER.search(tail):
+            conn.write_channel(" ")
+            tail = ""
+        elif prompt.search(tail):
+            break
+    lines = _ERASE.sub("", "".join(chunks)).split("\n")
+    lines.pop(0)  # the rest of the echo's line
+    lines.pop()  # the prompt
     return "\n".join(lines)
 
 
-def run(target: Target, commands: list[str], timeouts: Timeouts, known: KnownHosts) -> tuple[dict[str, str], bool]:
+def run(target: Target, commands: list[str], timeouts: Timeouts, known: KnownHosts,
+        max_output: int) -> tuple[dict[str, str], bool]:
     """The outputs of `commands` and whether the host key was pinned by this session; SessionFailure else."""
     deadline = Deadline(timeouts.session)
     deadline.start()
     conn: BaseConnection | None = None
     policy = TofuPolicy(known, target.hostname)
+    done = False
     try:
         conn = ConnectHandler(
             device_type=target.platform.device_type, host=target.address, port=target.port,
@@ -162,21 +202,27 @@ def run(target: Target, commands: list[str], timeouts: Timeouts, known: KnownHos
         conn.key_policy = policy
         deadline.attach(conn)
         conn._open()
-        outputs = {cmd: _read_paged(conn, cmd, timeouts.command) for cmd in commands}
+        outputs = {cmd: _command(conn, cmd, timeouts.command, max_output) for cmd in commands}
+        done = True
         return outputs, policy.pinned_now
-    except ReadTimeout as exc:
-        # netmiko keeps reading a channel the device closed until the command timeout: tell the two apart.
-        channel = getattr(conn, "remote_conn", None)
-        if not deadline.expired and channel is not None and (channel.closed or channel.eof_received):
-            raise SessionFailure(DownReason.disconnected, f"{target.address}:{target.port}: the device closed "
-                                 "the session in the middle of a command") from None
-        raise _classify(exc, target, timeouts, deadline) from None
     except Exception as exc:
         raise _classify(exc, target, timeouts, deadline) from None
     finally:
         deadline.cancel()
-        if conn is not None:
-            try:
-                conn.disconnect()
-            except Exception:  # noqa: S110 - the session is over either way
-                pass
+        _close(conn, graceful=done)
+
+
+def _close(conn: BaseConnection | None, graceful: bool) -> None:
+    """Log out politely after a good session; after a failure, drop the connection: a flooding or
+    hanging device would hold netmiko's logout for its own timeouts."""
+    if conn is None:
+        return
+    try:
+        if graceful:
+            conn.disconnect()
+            return
+    except Exception:  # noqa: S110 - dropped below
+        pass
+    client = getattr(conn, "remote_conn_pre", None)
+    if client is not None:
+        client.close()

@@ -39,7 +39,7 @@ from lab.ssh import shell
 
 SSHD = "/usr/sbin/sshd"
 LAB_UID = 64990  # uids of the lab users inside the namespace (nobody outside it has them)
-MODES = ("auth", "hostkey", "down", "hang", "slow", "disconnect", "pager")
+MODES = ("auth", "hostkey", "down", "hang", "slow", "disconnect", "pager", "flood")
 
 # The session command, run by sshd as the lab user with the system's Python (it cannot read the venv):
 # raw terminal, a JSON header naming the device, then bytes both ways until either side closes.

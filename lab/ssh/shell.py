@@ -9,7 +9,8 @@ Failure modes (set by `thdmon lab fail DEVICE --mode ssh-...`, read at each comm
 - hang: the session is authenticated, then nothing is ever printed again;
 - slow: output trickles out, 256 bytes every `delay` seconds;
 - disconnect: a `show` command's output is cut in the middle and the connection closed;
-- pager: paging cannot be disabled (the disable command is accepted and ignored), `--More--` every 24 lines.
+- pager: paging cannot be disabled (the disable command is accepted and ignored), `--More--` every 24 lines;
+- flood: a `show` command's output never ends (64 KiB at a time, until the client leaves).
 (wrong password, changed host key and refused connections are sshd's and the server's business.)
 """
 
@@ -165,6 +166,11 @@ class Session:
         mode = failure.get("mode")
         if not text.endswith("\n"):
             text += "\n"
+        if mode == "flood" and len(text) > 200:
+            block = ("!" * 79 + "\n") * 800
+            while not self.writer.is_closing():
+                await self.write(block)
+            return False
         if mode == "disconnect" and len(text) > 200:
             await self.write(text[: len(text) // 2])
             self.writer.close()

@@ -39,7 +39,7 @@ class SshLab:
 
     def poller(self, state_dir: Path, **options: float) -> SshPoller:
         opts = {"ssh_connect_timeout": 5.0, "ssh_auth_timeout": 5.0, "ssh_command_timeout": 4.0,
-                "ssh_session_timeout": 8.0, "config_batch": 0.2, **options}
+                "ssh_session_timeout": 8.0, "config_batch": 0.2, "ssh_max_output": 2_000_000, **options}
         return SshPoller(self.inv, PollerOptions(state_dir=str(state_dir), **opts))  # type: ignore[arg-type]
 
 

@@ -15,7 +15,7 @@ from thdmon.cli import cli as thdmon
 
 EXPECTED = {"ssh-auth": DownReason.auth_failure, "ssh-hostkey": DownReason.host_key_changed,
             "ssh-down": DownReason.refused, "ssh-hang": DownReason.timeout, "ssh-slow": DownReason.timeout,
-            "ssh-disconnect": DownReason.disconnected}
+            "ssh-disconnect": DownReason.disconnected, "ssh-flood": DownReason.malformed_response}
 
 
 async def timed(poller: SshPoller, device, cls: str = "config"):
@@ -26,7 +26,7 @@ async def timed(poller: SshPoller, device, cls: str = "config"):
 
 def test_failure_modes_each_with_its_reason_none_stalls_the_others(ssh_lab, tmp_path, heal):
     ios, cx = ssh_lab.by_profile["cisco-iosxe"], ssh_lab.by_profile["aruba-cx"]
-    failing = dict(zip(EXPECTED, [ios[0], cx[0], ios[1], cx[1], ios[2], cx[2]], strict=True))
+    failing = dict(zip(EXPECTED, [ios[0], cx[0], ios[1], cx[1], ios[2], cx[2], cx[4]], strict=True))
     pagers = [ios[3], cx[3], ssh_lab.by_profile["fortigate"][0]]  # one of each platform
     healthy = [h for h in ssh_lab.state["ssh_devices"] if h not in failing.values()]
     every = sorted(ssh_lab.state["ssh_devices"])
@@ -63,6 +63,8 @@ def test_failure_modes_each_with_its_reason_none_stalls_the_others(ssh_lab, tmp_
     for hostname in pagers:
         assert poller.history.stored(hostname) == before[hostname], hostname
     assert results[failing["ssh-hang"]][1] < 8.0 + 3.0
+    # A cut session and a flood fail as soon as they happen, not at the command timeout (4 s here).
+    assert results[failing["ssh-disconnect"]][1] < 3.0 and results[failing["ssh-flood"]][1] < 3.0
 
 
 def test_changed_host_key_refused_until_trusted(ssh_lab, tmp_path, heal):
