@@ -153,13 +153,13 @@ def _command(conn: BaseConnection, command: str, timeout: float, max_output: int
     tail, size = "", 0
     deadline = time.monotonic() + timeout
     while True:
+        if time.monotonic() > deadline:  # also when output trickles in without end
+            raise ReadTimeout(f"{command}: output not complete within {timeout:g} s")
         chunk = conn.read_channel()
         if not chunk:
             channel = conn.remote_conn
             if channel is not None and (channel.closed or channel.eof_received):
                 raise Disconnected(command)
-            if time.monotonic() > deadline:
-                raise ReadTimeout(f"{command}: output not complete within {timeout:g} s")
             time.sleep(0.01)
             continue
         size += len(chunk)
