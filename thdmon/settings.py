@@ -78,6 +78,7 @@ class CollectorSettings(_Section):
     ssh_auth_timeout: float = Field(_POLL.ssh_auth_timeout, gt=0)
     ssh_command_timeout: float = Field(_POLL.ssh_command_timeout, gt=0)
     ssh_session_timeout: float = Field(_POLL.ssh_session_timeout, gt=0)
+    ssh_max_output: int = Field(_POLL.ssh_max_output, ge=1024)  # characters of one command's output
     config_batch: float = Field(_POLL.config_batch, ge=0)  # seconds: backups this close are one history commit
     # Pollers run by `thdmon serve` (a list, or "snmp,icmp" in an environment variable). SSH polls only the
     # devices with an `ssh` credential, so it is on by default.

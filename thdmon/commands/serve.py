@@ -92,7 +92,7 @@ def poller_options(settings: Settings, engine: str | None = None) -> PollerOptio
                          state_dir=str(settings.state_dir), ssh_pool=c.ssh_pool,
                          ssh_connect_timeout=c.ssh_connect_timeout, ssh_auth_timeout=c.ssh_auth_timeout,
                          ssh_command_timeout=c.ssh_command_timeout, ssh_session_timeout=c.ssh_session_timeout,
-                         config_batch=c.config_batch)
+                         ssh_max_output=c.ssh_max_output, config_batch=c.config_batch)
 
 
 def trap_listen(text: str) -> tuple[str, int] | None:
