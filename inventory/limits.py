@@ -72,10 +72,10 @@ class _Short(reprlib.Repr):
         self.maxlevel, self.maxlist, self.maxtuple, self.maxdict, self.maxset = 2, 4, 4, 3, 4
         self.maxstring = self.maxother = EXCERPT_CHARS
 
-    def repr_MarkedMap(self, x: dict[object, object], level: int) -> str:  # noqa: N802 (reprlib's naming)
+    def repr_MarkedMap(self, x: dict[object, object], level: int) -> str:
         return self.repr_dict(x, level)
 
-    def repr_MarkedSeq(self, x: list[object], level: int) -> str:  # noqa: N802
+    def repr_MarkedSeq(self, x: list[object], level: int) -> str:
         return self.repr_list(x, level)
 
 
@@ -92,9 +92,16 @@ def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-_PLAIN = re.compile(r"[A-Za-z0-9_.:@/-]{1,%d}" % EXCERPT_CHARS)
+_PLAIN = re.compile(rf"[A-Za-z0-9_.:@/-]{{1,{EXCERPT_CHARS}}}")
 
 
 def label(name: object) -> str:
     """A name as it appears in an error's field label: as is when it is short and plain, else excerpted."""
     return name if isinstance(name, str) and _PLAIN.fullmatch(name) else excerpt(name)
+
+
+def shown_path(path: object) -> str:
+    """A path as errors show it: as is, unless it holds characters a terminal would act on (a file named
+    with `\\e[2J` clears the screen), then quoted with them escaped, as Python's repr does."""
+    text = str(path)
+    return text if text.isprintable() else repr(text)

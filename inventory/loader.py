@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from inventory.errors import InventoryError, Problem
-from inventory.limits import MAX_TOTAL_BYTES, excerpt, label
+from inventory.limits import MAX_TOTAL_BYTES, excerpt, label, shown_path
 from inventory.model import Inventory, Location
 from inventory.secrets import SecretsFile, ensure_lab_secrets, load_secrets_file
 from inventory.validate import KEY_FIELD, SECTIONS, SINGULAR, Checked, Entry, Origin, check_all, suggest
@@ -103,18 +103,18 @@ def read_entries(root: Path) -> tuple[list[Entry], list[Problem]]:
     """Every entry of every file under `root` and the problems met reading them."""
     files = find_files(root)
     if not files:
-        return [], [Problem(str(root), None, "", "no *.yaml or *.yml file found")]
+        return [], [Problem(shown_path(root), None, "", "no *.yaml or *.yml file found")]
     total = sum(_size(path) for path in files)
     if total > MAX_TOTAL_BYTES:
         # Refused before parsing anything: the point is to spend neither the time nor the memory.
-        return [], [Problem(str(root), None, "", f"refused: {len(files)} files, {total:,} bytes in all, larger "
+        return [], [Problem(shown_path(root), None, "", f"refused: {len(files)} files, {total:,} bytes in all, larger "
                                                  f"than the limit of {MAX_TOTAL_BYTES:,}")]
     entries: list[Entry] = []
     problems: list[Problem] = []
     for path in files:
-        data, syntax = parse_file(path, str(path))
+        data, syntax = parse_file(path, shown_path(path))
         problems.extend(syntax)
-        found, layout = entries_of_document(data, str(path))
+        found, layout = entries_of_document(data, shown_path(path))
         entries.extend(found)
         problems.extend(layout)
     return entries, problems
@@ -155,8 +155,8 @@ def load_inventory(path: str | os.PathLike[str], secrets_file: str | os.PathLike
     """
     root = Path(path)
     if not root.exists():
-        raise InventoryError(f"inventory {root}: no such file or directory",
-                             [Problem(str(root), None, "", "no such file or directory")])
+        raise InventoryError(f"inventory {shown_path(root)}: no such file or directory",
+                             [Problem(shown_path(root), None, "", "no such file or directory")])
     secrets_path = default_secrets_file(root, Path(secrets_file).expanduser() if secrets_file else None,
                                         Path(state_dir).expanduser() if state_dir else None)
     started = time.perf_counter()
@@ -170,14 +170,14 @@ def load_inventory(path: str | os.PathLike[str], secrets_file: str | os.PathLike
     if not problems and not checked.devices:
         # Emptied or truncated files (or the wrong directory) would otherwise make a running service
         # silently stop polling everything.
-        problems.append(Problem(str(root), None, "", "no device declared: an inventory without devices is "
+        problems.append(Problem(shown_path(root), None, "", "no device declared: an inventory without devices is "
                                                      "refused (wrong directory, or emptied files?)"))
     if problems:
-        log.warning("event=inventory_invalid root=%s errors=%d", root, len(set(problems)))
-        raise InventoryError.from_problems(f"invalid inventory {root}", problems)
+        log.warning("event=inventory_invalid root=%s errors=%d", shown_path(root), len(set(problems)))
+        raise InventoryError.from_problems(f"invalid inventory {shown_path(root)}", problems)
     inv = build(root, checked)
     log.info("event=inventory_loaded root=%s sites=%d devices=%d credentials=%d profiles=%d secrets=%d "
-             "duration_seconds=%.3f", root, len(inv.sites), len(inv.devices), len(inv.credentials),
+             "duration_seconds=%.3f", shown_path(root), len(inv.sites), len(inv.devices), len(inv.credentials),
              len(inv.profiles), len(checked.secrets), time.perf_counter() - started)
     return inv
 

@@ -17,7 +17,7 @@ import yaml
 from pydantic import SecretStr
 
 from inventory.errors import Problem
-from inventory.limits import FileRefused, read_regular
+from inventory.limits import FileRefused, read_regular, shown_path
 
 LAB_SECRETS_NAME = "lab-secrets.yaml"
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -68,7 +68,7 @@ def load_secrets_file(path: Path | None, inventory_root: Path | None) -> tuple[S
     """Load and check the secrets file. Every problem is returned, none raised."""
     if path is None:
         return SecretsFile(None, {}), []
-    shown = str(path)
+    shown = shown_path(path)
     if not path.exists():
         return SecretsFile(path, {}, False), [Problem(shown, None, "", "secrets file does not exist")]
     if not path.is_file():
