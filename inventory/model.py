@@ -93,7 +93,7 @@ SecretRef = Annotated[str, Field(pattern=_SECRET_REF.pattern, description="env:N
 
 
 class Site(_Strict):
-    id: Annotated[str, Field(pattern=_IDENT)]
+    id: Annotated[str, Field(pattern=_IDENT, max_length=128)]
     name: str
     kind: SiteKind
     commune: str
@@ -114,7 +114,7 @@ class Intervals(_Strict):
 
 
 class Device(_Strict):
-    hostname: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
+    hostname: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=253)]  # as DNS
     address: IPAddress
     snmp_port: Port = 161
     ssh_port: Port = 22

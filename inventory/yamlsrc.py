@@ -24,6 +24,7 @@ from inventory.limits import MAX_ALIAS_NODES, MAX_DEPTH, FileRefused, excerpt, r
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_MAX_INT = 2**64  # no number of an inventory is larger
 
 
 class MarkedMap(dict):
@@ -109,13 +110,21 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
-def _construct_timestamp(loader: Any, node: yaml.ScalarNode) -> Any:
-    # PyYAML raises ValueError, without a line, for a date that does not exist: keep the text, and
-    # validation says "should be a valid date" at the field's line.
-    try:
-        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
-    except ValueError:
-        return loader.construct_scalar(node)
+def _lenient(constructor: Any) -> Any:
+    """A scalar constructor that keeps the text when PyYAML cannot make the value: PyYAML raises
+    ValueError without a line for a date that does not exist (2026-02-30) or an integer of more than
+    4,300 digits; as text, validation reports it with its field and line. Integers beyond 2**64 are kept
+    as text too."""
+
+    def construct(loader: Any, node: yaml.ScalarNode) -> Any:
+        try:
+            value = constructor(loader, node)
+        except (ValueError, OverflowError):
+            return loader.construct_scalar(node)
+        # A hexadecimal integer escapes Python's digit limit, but not its decimal repr in an error message.
+        return loader.construct_scalar(node) if isinstance(value, int) and abs(value) > _MAX_INT else value
+
+    return construct
 
 
 def _construct_map(loader: Any, node: yaml.MappingNode) -> Any:
@@ -151,7 +160,10 @@ def _construct_seq(loader: Any, node: yaml.SequenceNode) -> Any:
 
 _MarkedLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _MarkedLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
-_MarkedLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+for _tag, _constructor in (("timestamp", yaml.constructor.SafeConstructor.construct_yaml_timestamp),
+                          ("int", yaml.constructor.SafeConstructor.construct_yaml_int),
+                          ("float", yaml.constructor.SafeConstructor.construct_yaml_float)):
+    _MarkedLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _lenient(_constructor))
 
 
 def parse(text: str | bytes, file: str) -> tuple[Any, list[Problem]]:
