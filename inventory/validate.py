@@ -133,6 +133,8 @@ def check_schema(entry: Entry) -> list[Problem]:
 
 def _translate(exc: ValidationError, entry: Entry) -> list[Problem]:
     """Pydantic errors as Problems: one per offending field, with its line; unions collapsed."""
+    # Where a secret reference or a credential's name is expected, a secret may have been pasted in:
+    # those reasons name the field and the kind of problem, never the value.
     sensitive = entry.section == "credentials"
     by_path: dict[tuple[str | int, ...], list[dict[str, Any]]] = {}
     for err in exc.errors(include_url=False):
@@ -144,7 +146,8 @@ def _translate(exc: ValidationError, entry: Entry) -> list[Problem]:
         if types <= {"ip_v4_address", "ip_v6_address"}:
             reason = f"invalid address {excerpt(errs[0]['input'])}: not an IPv4 or IPv6 address"
         else:
-            reasons = dict.fromkeys(_reason(e, entry, path, sensitive) for e in errs)
+            quiet = sensitive or (entry.section == "devices" and bool(path) and path[0] in CREDENTIAL_FIELDS)
+            reasons = dict.fromkeys(_reason(e, entry, path, quiet) for e in errs)
             reason = "; or ".join(reasons)
         if types == {"missing"}:
             problems.append(_missing_problem(entry, path, reason))
