@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import os
+import socket
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -41,8 +43,23 @@ from gufo.snmp._fast import GetIter, SnmpV2cClientSocket, SnmpV3ClientSocket
 from gufo.snmp.utils import format_sock_addr
 
 from collector.model import DownReason
-from collector.snmp.engine import SnmpError, Value, Varbind, all_absent, chunks, normalise_oid, oid_key
+from collector.snmp.engine import (
+    MAX_WALK_VARBINDS,
+    WALK_DEADLINE,
+    SnmpEngine,
+    SnmpError,
+    Value,
+    Varbind,
+    all_absent,
+    check_walk_size,
+    chunks,
+    normalise_oid,
+    oid_key,
+    repeated,
+    walk_deadline,
+)
 from collector.snmp.limits import socket_budget
+from collector.snmp.rawpdu import GUFO_MAX_DATAGRAM, repeated_oid, status_name, v2c_header
 from collector.snmp.target import Target
 
 T = TypeVar("T")
@@ -82,10 +99,18 @@ def _is_panic(exc: BaseException) -> bool:
     return type(exc).__name__ == "PanicException"
 
 
+class _Oversize(SnmpError):
+    """An answer beyond gufo_snmp's buffer: the engine retries with fewer repetitions, then with pysnmp."""
+
+
 @dataclass(slots=True)
 class _Conn:
     sock: Socket
     fd: int
+    # A duplicate of the socket, to peek at each datagram (size, SNMPv2c error-status) before gufo_snmp
+    # reads it: rawpdu.py says why.
+    peek: socket.socket
+    v2c: bool
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     last_used: float = 0.0
     proven: bool = False  # has answered at least once with these credentials
@@ -95,12 +120,17 @@ class _Conn:
 class GufoEngine:
     """SnmpEngine over gufo_snmp, for SNMPv2c and SNMPv3 without a context name."""
 
-    def __init__(self, max_sessions: int | None = None) -> None:
+    def __init__(self, max_sessions: int | None = None, *, walk_seconds: float = WALK_DEADLINE,
+                 walk_varbinds: int = MAX_WALK_VARBINDS) -> None:
         """`max_sessions`: sockets kept open between polls, least recently used closed first. By default
-        as many as the open-files limit allows (raised to its hard limit): a device whose socket was
-        closed pays a new socket at its next poll and, in SNMPv3, two more round trips of discovery."""
+        as many as the open-files limit allows (raised to its hard limit; each session holds two
+        descriptors): a device whose socket was closed pays a new socket at its next poll and, in SNMPv3,
+        two more round trips of discovery. `walk_seconds` and `walk_varbinds` bound every walk."""
         self._conns: collections.OrderedDict[Target, _Conn] = collections.OrderedDict()
-        self._max_sessions = max_sessions if max_sessions is not None else socket_budget()
+        self._max_sessions = max_sessions if max_sessions is not None else socket_budget() // 2
+        self._walk_seconds, self._walk_varbinds = walk_seconds, walk_varbinds
+        self._repetitions: dict[Target, int] = {}  # targets whose answers need fewer than asked
+        self._fallback: SnmpEngine | None = None  # pysnmp, for answers beyond gufo_snmp's buffer
 
     async def get(self, target: Target, oids: Sequence[str]) -> list[Varbind]:
         wanted = [normalise_oid(o) for o in oids]
@@ -114,12 +144,33 @@ class GufoEngine:
             return [Varbind(o, got[o], gufo_tag(got[o])) if o in got else Varbind(o, None, "nosuchobject")
                     for o in wanted]
 
-        varbinds = await self._with_conn(target, op)
+        try:
+            varbinds = await self._with_conn(target, op)
+        except _Oversize:
+            return await self._pysnmp().get(target, oids)
         all_absent(wanted, varbinds, target.endpoint)
         return varbinds
 
     async def bulk_walk(self, target: Target, root: str, max_repetitions: int = 25) -> list[Varbind]:
+        repetitions = min(max_repetitions, self._repetitions.get(target, max_repetitions))
+        while True:
+            try:
+                return await self._walk(target, root, repetitions)
+            except _Oversize:
+                if repetitions == 1:  # one varbind is beyond gufo_snmp's buffer: pysnmp takes any size
+                    return await self._pysnmp().bulk_walk(target, root, max_repetitions)
+                repetitions = self._repetitions[target] = max(1, repetitions // 2)
+
+    def _pysnmp(self) -> SnmpEngine:
+        if self._fallback is None:
+            from collector.snmp.pysnmp_engine import PysnmpEngine
+
+            self._fallback = PysnmpEngine(walk_seconds=self._walk_seconds, walk_varbinds=self._walk_varbinds)
+        return self._fallback
+
+    async def _walk(self, target: Target, root: str, max_repetitions: int) -> list[Varbind]:
         base = normalise_oid(root)
+        limit = self._walk_varbinds
 
         async def op(conn: _Conn) -> list[Varbind]:
             it = GetIter(base, max_repetitions)
@@ -141,16 +192,25 @@ class GufoEngine:
                     # An agent looping on the same rows would keep us walking forever.
                     raise SnmpError(DownReason.malformed_response,
                                     f"{target.endpoint}: walk of {base} went backwards at {first[0]}")
+                start = len(out)
                 for item in batch:
                     if item is None:  # left the subtree, or end of MIB view
-                        return True
+                        break
                     value = item[1]
                     out.append(Varbind(item[0], value, gufo_tag(value)))
+                else:
+                    item = batch[-1]
+                if len({vb.oid for vb in out[start:]}) != len(out) - start:
+                    repeated(target, f"walk of {base}", [vb.oid for vb in out[start:]])
+                check_walk_size(target, base, len(out), limit)
+                if item is None:
+                    return True
                 last = oid_key(out[-1].oid)
                 return False
 
-            await _Exchange(asyncio.get_running_loop(), conn.fd, target, "walk", lambda: conn.sock.send_get_bulk(it),
-                            recv, on_reply).run()
+            async with walk_deadline(target, base, self._walk_seconds):
+                await _Exchange(asyncio.get_running_loop(), conn, target, "walk", lambda: conn.sock.send_get_bulk(it),
+                                recv, on_reply).run()
             return out
 
         varbinds = await self._with_conn(target, op)
@@ -159,8 +219,14 @@ class GufoEngine:
         return varbinds
 
     async def close(self) -> None:
-        # The Rust sockets close their descriptor when dropped.
+        # The Rust sockets close their descriptor when dropped; our duplicates are closed here.
+        for conn in self._conns.values():
+            conn.peek.close()
         self._conns.clear()
+        self._repetitions.clear()
+        if self._fallback is not None:
+            await self._fallback.close()
+            self._fallback = None
 
     # -- sessions ---------------------------------------------------------------------------------
 
@@ -191,6 +257,7 @@ class GufoEngine:
     def _drop(self, target: Target, conn: _Conn) -> None:
         if self._conns.get(target) is conn:
             del self._conns[target]
+            conn.peek.close()
 
     def _conn(self, target: Target) -> _Conn:
         conn = self._conns.get(target)
@@ -203,7 +270,7 @@ class GufoEngine:
             raise SnmpError(DownReason.unreachable, f"{target.endpoint}: cannot open a socket: {exc}") from None
         self._conns[target] = conn
         if len(self._conns) > self._max_sessions:
-            self._conns.popitem(last=False)
+            self._conns.popitem(last=False)[1].peek.close()
         return conn
 
     @staticmethod
@@ -217,7 +284,10 @@ class GufoEngine:
             # Engine id unknown yet: an anonymous socket discovers it, then gets the user's keys.
             anon = User.default()
             sock = SnmpV3ClientSocket(addr, b"", anon.name, 0, b"", 0, b"", 0, 0, 0, 0)
-        return _Conn(sock=sock, fd=sock.get_fd(), ready=target.version == "2c")
+        fd = sock.get_fd()
+        peek = socket.socket(fileno=os.dup(fd))
+        peek.setblocking(False)
+        return _Conn(sock=sock, fd=fd, peek=peek, v2c=target.version == "2c", ready=target.version == "2c")
 
     async def _discover(self, conn: _Conn, target: Target) -> None:
         sock = conn.sock
@@ -246,7 +316,8 @@ class GufoEngine:
             box.append(result)
             return True
 
-        await _Exchange(asyncio.get_running_loop(), conn.fd, target, what, send, recv, keep).run()
+        await _Exchange(asyncio.get_running_loop(), conn, target, what, send, recv, keep,
+                        whole_answer=what == "get").run()
         return box[0]
 
 
@@ -265,6 +336,7 @@ class _Exchange:
 
     __slots__ = (
         "attempts",
+        "buf",
         "deadline",
         "done",
         "fd",
@@ -272,17 +344,25 @@ class _Exchange:
         "loop",
         "malformed",
         "on_reply",
+        "peek",
         "recv",
         "send",
         "target",
         "timer",
+        "v2c",
         "what",
+        "whole",
     )
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, fd: int, target: Target, what: str, send: Callable[[], None],
-                 recv: Callable[[], T], on_reply: Callable[[T], bool]) -> None:
-        self.loop, self.fd, self.target, self.what = loop, fd, target, what
+    def __init__(self, loop: asyncio.AbstractEventLoop, conn: _Conn, target: Target, what: str,
+                 send: Callable[[], None], recv: Callable[[], T], on_reply: Callable[[T], bool], *,
+                 whole_answer: bool = False) -> None:
+        self.loop, self.fd, self.target, self.what = loop, conn.fd, target, what
         self.send, self.recv, self.on_reply = send, recv, on_reply
+        self.peek, self.v2c = conn.peek, conn.v2c
+        # What a peek copies: the whole answer to look for repeated OIDs (a GET), else its header only.
+        self.whole = whole_answer and conn.v2c
+        self.buf = bytearray(GUFO_MAX_DATAGRAM if self.whole else 256)
         self.done: asyncio.Future[None] = loop.create_future()
         self.timer: asyncio.TimerHandle | None = None
         self.deadline = 0.0
@@ -344,12 +424,35 @@ class _Exchange:
         if self.done.done():
             return
         try:
+            size = self.peek.recv_into(self.buf, len(self.buf), socket.MSG_PEEK | socket.MSG_TRUNC)
+        except BlockingIOError:
+            return
+        except OSError as exc:  # e.g. ICMP port unreachable: reported once, to whichever reads first
+            self._unusable(exc)
+            return
+        if size > GUFO_MAX_DATAGRAM:
+            self.peek.recv(1)  # gufo_snmp would read it cut short: take it off the queue ourselves
+            self._fail(_Oversize(DownReason.malformed_response, f"{self.target.endpoint}: {self.what}: an answer "
+                                 f"of {size:,} bytes, beyond gufo_snmp's {GUFO_MAX_DATAGRAM:,}"))
+            return
+        header = v2c_header(memoryview(self.buf)[:size]) if self.v2c else None
+        try:
             answer = self.recv()
         except BlockingIOError:  # a reply to another request id, or a report it swallowed
             self.ignored += 1
             return
         except BaseException as exc:
             self._unusable(exc)
+            return
+        if header is not None and (header.error_status or (self.whole and repeated_oid(self.buf, header.varbinds_at))):
+            # gufo_snmp took it as the answer to our request (its request id): what it ignored decides.
+            endpoint, what = self.target.endpoint, self.what
+            if header.error_status:
+                self._fail(SnmpError(DownReason.error, f"{endpoint}: {what}: agent error "
+                                     f"{status_name(header.error_status)} at index {header.error_index}"))
+            else:
+                self._fail(SnmpError(DownReason.malformed_response, f"{endpoint}: {what}: the same OID twice in "
+                                     "one answer"))
             return
         try:
             complete = self.on_reply(answer)
