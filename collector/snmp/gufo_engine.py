@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import operator
 import os
 import socket
 from collections.abc import Awaitable, Callable, Sequence
@@ -59,7 +60,7 @@ from collector.snmp.engine import (
     walk_deadline,
 )
 from collector.snmp.limits import socket_budget
-from collector.snmp.rawpdu import GUFO_MAX_DATAGRAM, repeated_oid, status_name, v2c_header
+from collector.snmp.rawpdu import GUFO_MAX_DATAGRAM, repeated_oid, status_name, v2c_header, v2c_prefix
 from collector.snmp.target import Target
 
 T = TypeVar("T")
@@ -75,6 +76,12 @@ _PRIV_KEYS: dict[str, type[BasePrivKey]] = {
 _V3_REFRESH_AFTER = 140.0
 
 Socket = SnmpV2cClientSocket | SnmpV3ClientSocket
+
+
+_TAGS: dict[type, str] = {int: "int", bytes: "octets", float: "float"}  # gufo_tag's answer for these types
+_first = operator.itemgetter(0)
+# Varbind(...) runs the named tuple's Python-level __new__: building the tuple directly costs half.
+_new = tuple.__new__
 
 
 def gufo_tag(value: Value) -> str:
@@ -110,7 +117,7 @@ class _Conn:
     # A duplicate of the socket, to peek at each datagram (size, SNMPv2c error-status) before gufo_snmp
     # reads it: rawpdu.py says why.
     peek: socket.socket
-    v2c: bool
+    prefix: bytes = field(repr=False)  # SNMPv2c: version and community (a secret) of every answer; b"" in v3
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     last_used: float = 0.0
     proven: bool = False  # has answered at least once with these credentials
@@ -192,18 +199,15 @@ class GufoEngine:
                     # An agent looping on the same rows would keep us walking forever.
                     raise SnmpError(DownReason.malformed_response,
                                     f"{target.endpoint}: walk of {base} went backwards at {first[0]}")
-                start = len(out)
-                for item in batch:
-                    if item is None:  # left the subtree, or end of MIB view
-                        break
-                    value = item[1]
-                    out.append(Varbind(item[0], value, gufo_tag(value)))
-                else:
-                    item = batch[-1]
-                if len({vb.oid for vb in out[start:]}) != len(out) - start:
-                    repeated(target, f"walk of {base}", [vb.oid for vb in out[start:]])
+                # gufo_snmp marks the end (subtree left, end of MIB view) with a None.
+                ended = None in batch
+                items = batch[:batch.index(None)] if ended else batch
+                count = len(items)
+                if len(set(map(_first, items))) != count:  # C-level: the hot path of every answer
+                    repeated(target, f"walk of {base}", [item[0] for item in items])  # type: ignore[index]
+                out.extend([_new(Varbind, (o, v, _TAGS.get(type(v)) or gufo_tag(v))) for o, v in items])  # type: ignore[misc]
                 check_walk_size(target, base, len(out), limit)
-                if item is None:
+                if ended or not count:
                     return True
                 last = oid_key(out[-1].oid)
                 return False
@@ -287,7 +291,8 @@ class GufoEngine:
         fd = sock.get_fd()
         peek = socket.socket(fileno=os.dup(fd))
         peek.setblocking(False)
-        return _Conn(sock=sock, fd=fd, peek=peek, v2c=target.version == "2c", ready=target.version == "2c")
+        prefix = v2c_prefix(target.community.get_secret_value().encode()) if target.community is not None else b""
+        return _Conn(sock=sock, fd=fd, peek=peek, prefix=prefix, ready=target.version == "2c")
 
     async def _discover(self, conn: _Conn, target: Target) -> None:
         sock = conn.sock
@@ -345,11 +350,11 @@ class _Exchange:
         "malformed",
         "on_reply",
         "peek",
+        "prefix",
         "recv",
         "send",
         "target",
         "timer",
-        "v2c",
         "what",
         "whole",
     )
@@ -359,9 +364,9 @@ class _Exchange:
                  whole_answer: bool = False) -> None:
         self.loop, self.fd, self.target, self.what = loop, conn.fd, target, what
         self.send, self.recv, self.on_reply = send, recv, on_reply
-        self.peek, self.v2c = conn.peek, conn.v2c
+        self.peek, self.prefix = conn.peek, conn.prefix
         # What a peek copies: the whole answer to look for repeated OIDs (a GET), else its header only.
-        self.whole = whole_answer and conn.v2c
+        self.whole = whole_answer and bool(conn.prefix)
         self.buf = bytearray(GUFO_MAX_DATAGRAM if self.whole else 256)
         self.done: asyncio.Future[None] = loop.create_future()
         self.timer: asyncio.TimerHandle | None = None
@@ -435,7 +440,7 @@ class _Exchange:
             self._fail(_Oversize(DownReason.malformed_response, f"{self.target.endpoint}: {self.what}: an answer "
                                  f"of {size:,} bytes, beyond gufo_snmp's {GUFO_MAX_DATAGRAM:,}"))
             return
-        header = v2c_header(memoryview(self.buf)[:size]) if self.v2c else None
+        header = v2c_header(self.buf, self.prefix) if self.prefix else None
         try:
             answer = self.recv()
         except BlockingIOError:  # a reply to another request id, or a report it swallowed

@@ -59,19 +59,38 @@ def _integer(data: memoryview | bytes, at: int) -> tuple[int, int]:
     return int.from_bytes(data[content:content + length], "big", signed=True), content + length
 
 
-def v2c_header(data: memoryview | bytes) -> Header | None:
-    """The error-status and index of an SNMPv2c GetResponse; None when it is not one (garbage, another
-    PDU type, or cut before its header: gufo_snmp then decides what it is)."""
+def v2c_prefix(community: bytes) -> bytes:
+    """What follows the message header in every SNMPv2c message with this community: version, community."""
+    n = len(community)
+    length = bytes([n]) if n < 0x80 else bytes([0x80 | ((n.bit_length() + 7) // 8)]) + n.to_bytes(
+        (n.bit_length() + 7) // 8, "big")
+    return b"\x02\x01\x01\x04" + length + community
+
+
+def v2c_header(data: bytearray, prefix: bytes) -> Header | None:
+    """The error-status and index of an SNMPv2c GetResponse whose version and community are `prefix`;
+    None when it is not one (garbage, another community or PDU type, cut short: gufo_snmp then decides).
+
+    Straight-line on purpose: it runs on every answer of every walk (~85 per IF-MIB poll), where a
+    general BER walker cost 4.6 us against ~1 us for this.
+    """
     try:
         if data[0] != 0x30:
             return None
-        _, at = _length(data, 1)  # Message SEQUENCE
-        at = _skip(data, at)  # version
-        at = _skip(data, at)  # community
+        first = data[1]
+        at = 2 if first < 0x80 else 2 + (first & 0x7F)
+        if not data.startswith(prefix, at):
+            return None
+        at += len(prefix)
         if data[at] != _GET_RESPONSE:
             return None
-        _, at = _length(data, at + 1)
-        at = _skip(data, at)  # request-id
+        first = data[at + 1]
+        at += 2 if first < 0x80 else 2 + (first & 0x7F)
+        at += 2 + data[at + 1]  # request-id: INTEGER of at most 4 octets, short length form
+        if data[at] != 0x02:
+            return None
+        if data[at + 1] == 1 and data[at + 2] == 0 and data[at + 4] == 1:  # noError, the usual answer
+            return Header(0, data[at + 5], at + 6)
         status, at = _integer(data, at)
         index, at = _integer(data, at)
         return Header(status, index, at)
