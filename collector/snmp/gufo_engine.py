@@ -350,6 +350,7 @@ class _Exchange:
         "malformed",
         "on_reply",
         "peek",
+        "peeking",
         "prefix",
         "recv",
         "send",
@@ -368,6 +369,7 @@ class _Exchange:
         # What a peek copies: the whole answer to look for repeated OIDs (a GET), else its header only.
         self.whole = whole_answer and bool(conn.prefix)
         self.buf = bytearray(GUFO_MAX_DATAGRAM if self.whole else 256)
+        self.peeking = what != "walk"  # gets and SNMPv3 discovery: few answers, each looked at
         self.done: asyncio.Future[None] = loop.create_future()
         self.timer: asyncio.TimerHandle | None = None
         self.deadline = 0.0
@@ -428,19 +430,22 @@ class _Exchange:
     def _readable(self) -> None:
         if self.done.done():
             return
-        try:
-            size = self.peek.recv_into(self.buf, len(self.buf), socket.MSG_PEEK | socket.MSG_TRUNC)
-        except BlockingIOError:
-            return
-        except OSError as exc:  # e.g. ICMP port unreachable: reported once, to whichever reads first
-            self._unusable(exc)
-            return
-        if size > GUFO_MAX_DATAGRAM:
-            self.peek.recv(1)  # gufo_snmp would read it cut short: take it off the queue ourselves
-            self._fail(_Oversize(DownReason.malformed_response, f"{self.target.endpoint}: {self.what}: an answer "
-                                 f"of {size:,} bytes, beyond gufo_snmp's {GUFO_MAX_DATAGRAM:,}"))
-            return
-        header = v2c_header(self.buf, self.prefix) if self.prefix else None
+        header = None
+        if self.peeking:
+            try:
+                size = self.peek.recv_into(self.buf, len(self.buf), socket.MSG_PEEK | socket.MSG_TRUNC)
+            except BlockingIOError:
+                return
+            except OSError as exc:  # e.g. ICMP port unreachable: reported once, to whichever reads first
+                self._unusable(exc)
+                return
+            if size > GUFO_MAX_DATAGRAM:
+                self.peek.recv(1)  # gufo_snmp would read it cut short: take it off the queue ourselves
+                self._fail(_Oversize(DownReason.malformed_response, f"{self.target.endpoint}: {self.what}: an "
+                                     f"answer of {size:,} bytes, beyond gufo_snmp's {GUFO_MAX_DATAGRAM:,}"))
+                return
+            if self.prefix:
+                header = v2c_header(self.buf, self.prefix)
         try:
             answer = self.recv()
         except BlockingIOError:  # a reply to another request id, or a report it swallowed
@@ -459,6 +464,11 @@ class _Exchange:
                 self._fail(SnmpError(DownReason.malformed_response, f"{endpoint}: {what}: the same OID twice in "
                                      "one answer"))
             return
+        if not answer and not self.peeking and self.prefix:
+            # An empty answer ends a walk: endOfMibView, or an error-status gufo_snmp ignored (an agent's
+            # genErr echoes the request's varbinds with NULL values). Ask once more, looking at the answer.
+            self._look_again()
+            return
         try:
             complete = self.on_reply(answer)
         except SnmpError as exc:
@@ -470,6 +480,12 @@ class _Exchange:
         self.attempts, self.malformed, self.ignored = 0, "", 0
         self._send()
 
+    def _look_again(self) -> None:
+        """Send the current request again and peek at its answers from now on (walks do not, to save a
+        system call per answer: their answers are looked at only when they end or fail to decode)."""
+        self.peeking = True
+        self._send()
+
     def _unusable(self, exc: BaseException) -> None:
         """An answer that could not be received or decoded: fail, or keep listening for a good one."""
         endpoint, what = self.target.endpoint, self.what
@@ -477,6 +493,8 @@ class _Exchange:
             self._fail(SnmpError(DownReason.auth_failure, f"{endpoint}: {what}: SNMPv3 authentication failed"))
         elif isinstance(exc, SnmpDecodeError):  # keep listening: the real answer may still come
             self.malformed = str(exc)
+            if not self.peeking:  # perhaps beyond gufo_snmp's buffer, cut: ask again, looking at its size
+                self._look_again()
         elif isinstance(exc, GufoError):
             self._fail(SnmpError(DownReason.error, f"{endpoint}: {what}: {exc}"))
         elif isinstance(exc, OSError):
