@@ -153,6 +153,7 @@ def cli(ctx: click.Context, listen: str | None, shard: str | None, engine: str |
     metrics.watch_devices(service.store, lambda: service.scheduler.devices.keys())
     server = MetricsServer(listen, lambda accept: exposition.render(devices, metrics.registry, accept),
                            service.health, auth=security.auth, tls=security.tls)
+    metrics.watch_http(server.rejections.counts)
     host, port = server.address
     scheme = "https" if security.tls else "http"
 
