@@ -220,3 +220,18 @@ def test_text_output_escapes_file_names_and_values(tmp_path: Path) -> None:
     assert "\x1b" not in outcome.stdout + outcome.stderr
     assert r"'" + str(root) + r"/\x1b[2J.yaml':" in outcome.stderr
     assert r"sw-\x1b[2J" in outcome.stderr
+
+
+def test_values_from_the_files_are_shown_inert_by_check_and_show(tmp_path: Path) -> None:
+    """A commune (free text, valid) with a screen-clearing escape and rich markup: both commands print
+    it escaped and literal, never interpreted."""
+    root, secrets = _base(tmp_path)
+    (root / "sites.yaml").write_text(SITES.replace("commune: Bondy", "commune: Bondy").replace(
+        "commune: Aubervilliers", 'commune: "Aubervilliers\\e[2J[red]rouge"'))
+    for command in ("check", "show"):
+        outcome = thdmon("--secrets", str(secrets), "inventory", command, str(root),
+                         env={"THDMON_TEST_SSH_PASSWORD": SSH_PASSWORD, "COLUMNS": "200"})
+        assert outcome.returncode == 0 and not outcome.traceback, outcome.stderr
+        assert "\x1b" not in outcome.stdout + outcome.stderr
+        if command == "show":
+            assert r"Aubervilliers\x1b[2J[red]rouge" in outcome.stdout
