@@ -19,7 +19,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from collector.limits import BACKOFF_BASE, BACKOFF_CAP, DEFAULT_CONCURRENCY
+from collector.poller import PollerOptions
+from collector.schedule import Defaults
 from inventory.shard import parse as parse_shard
+
+# The collector declares its defaults; the settings take them from there.
+_INTERVALS, _POLL = Defaults(), PollerOptions()
 
 SYSTEM_CONFIG = Path("/etc/thdmon/thdmon.toml")
 DEFAULT_INVENTORY = Path("/etc/thdmon/inventory")
@@ -61,20 +67,20 @@ class _Section(BaseModel):
 
 class CollectorSettings(_Section):
     listen: Listen = "127.0.0.1:9810"  # /metrics
-    fast_interval: int = Field(60, ge=5)  # seconds: interfaces, status
-    slow_interval: int = Field(300, ge=5)  # seconds: slow tables
-    icmp_interval: int = Field(30, ge=1)  # seconds between ICMP probes of a device
-    icmp_count: int = Field(3, ge=1, le=20)  # echo requests per probe
+    fast_interval: int = Field(int(_INTERVALS.fast), ge=5)  # seconds: interfaces, status
+    slow_interval: int = Field(int(_INTERVALS.slow), ge=5)  # seconds: slow tables
+    icmp_interval: int = Field(int(_INTERVALS.icmp), ge=1)  # seconds between ICMP probes of a device
+    icmp_count: int = Field(_POLL.icmp_count, ge=1, le=20)  # echo requests per probe
     # Pollers run by `thdmon serve` (a list, or "snmp,icmp" in an environment variable)
     protocols: Annotated[tuple[Literal["snmp", "icmp"], ...], BeforeValidator(_comma_list)] = ("snmp", "icmp")
-    timeout: float = Field(2.0, gt=0)
-    retries: int = Field(1, ge=0, le=5)
-    concurrency: int = Field(64, ge=1)
-    engine: Literal["gufo", "pysnmp"] = "gufo"
+    timeout: float = Field(_POLL.timeout, gt=0)  # seconds per SNMP request or ICMP echo
+    retries: int = Field(_POLL.retries, ge=0, le=5)
+    concurrency: int = Field(DEFAULT_CONCURRENCY, ge=1)
+    engine: Literal["gufo", "pysnmp"] = _POLL.engine  # type: ignore[assignment]
     shard: ShardText = "1/1"  # K/N
     trap_listen: ListenOrOff = "127.0.0.1:10162"  # HOST:PORT of the SNMP trap receiver, or "off"
-    backoff_base: float = Field(30.0, gt=0)  # seconds: first delay after a failed poll, doubled up to the cap
-    backoff_cap: float = Field(900.0, gt=0)
+    backoff_base: float = Field(BACKOFF_BASE, gt=0)  # seconds: first delay after a failed poll, doubled to the cap
+    backoff_cap: float = Field(BACKOFF_CAP, gt=0)
     # HTTP of /metrics. Beyond loopback, basic auth is required: the password as a bcrypt/sha256 hash,
     # given as a secret reference (env:NAME, file:NAME of the secrets file) or as the hash itself.
     auth_user: str = ""

@@ -44,7 +44,7 @@ def _report_json(report: CollectReport) -> dict[str, Any]:
 
 
 def _summary_table(report: CollectReport) -> Table:
-    table = Table(title="Collection")
+    table = Table(title="Collection (SNMP, ICMP)")
     for col, justify in (("protocol", "left"), ("devices", "right"), ("ok", "right"), ("down (by reason)", "left"),
                          ("samples", "right")):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
@@ -72,9 +72,11 @@ def _down_table(report: CollectReport) -> Table | None:
 
 def select_devices(inv: Inventory, names: tuple[str, ...], sites: tuple[str, ...]) -> list[Device]:
     """Enabled devices, narrowed to the named devices and/or the devices of the named sites."""
-    unknown = [n for n in names if n not in inv.devices] + [s for s in sites if s not in inv.sites]
+    unknown = [f"device {n!r}" for n in names if n not in inv.devices]
+    unknown += [f"site {s!r}" for s in sites if s not in inv.sites]
     if unknown:
-        raise CollectorError(f"not in the inventory {inv.root}: {', '.join(unknown)}")
+        raise CollectorError(f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not in the inventory "
+                             f"{inv.root}")
     devices = [d for d in inv.devices.values() if d.enabled]
     if names or sites:
         devices = [d for d in devices if d.hostname in names or d.site in sites]
