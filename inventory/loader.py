@@ -126,13 +126,14 @@ def _size(path: Path) -> int:
 
 
 def load_inventory(path: str | os.PathLike[str], secrets_file: str | os.PathLike[str] | None = None, *,
-                   check_secrets: bool = True,
-                   env: Mapping[str, str] | None = None) -> Inventory:
+                   check_secrets: bool = True, env: Mapping[str, str] | None = None,
+                   require_devices: bool = True) -> Inventory:
     """Load, validate and return the inventory at `path` (a directory, or one file).
 
     Raises InventoryError listing every problem (file:line: field: reason), sorted, with a count.
     With `check_secrets`, every credential's references are resolved (environment, secrets file)
-    and kept in `Inventory.secrets`; without, references are only checked for syntax.
+    and kept in `Inventory.secrets`; without, references are only checked for syntax. An inventory
+    without devices is an error unless `require_devices` is False.
     """
     root = Path(path)
     if not root.exists():
@@ -147,7 +148,7 @@ def load_inventory(path: str | os.PathLike[str], secrets_file: str | os.PathLike
         problems.extend(secret_problems)
     checked = check_all(entries, sfile, env)
     problems.extend(checked.problems)
-    if not problems and not checked.devices:
+    if require_devices and not problems and not checked.devices:
         # Emptied or truncated files (or the wrong directory) would otherwise make a running service
         # silently stop polling everything.
         problems.append(Problem(shown_path(root), None, "", "no device declared: an inventory without devices is "

@@ -56,15 +56,15 @@ HOSTILE: list[tuple[str, Callable[[Path], None], str]] = [
 
 
 def test_hostile_reloads_fail_cleanly_and_serve_keeps_answering(tmp_path: Path, serve: Serve) -> None:
-    until("first poll of snmpd", lambda: _up(serve, DEVICE) == 1.0)
+    until("first poll of snmpd", lambda: _up(serve, DEVICE) == 1.0, timeout=60)
     inventory = tmp_path / "inventory"
     for name, make, words in HOSTILE:
         before = _failed_reloads(serve)
         make(inventory / name)
         started = time.monotonic()
         serve.process.send_signal(signal.SIGHUP)  # a FIFO is no regular file: the watcher may not see it
-        until(f"failed reload of {name!r}", lambda b=before: _failed_reloads(serve) > b, timeout=20)
-        assert time.monotonic() - started < 15
+        until(f"failed reload of {name!r}", lambda b=before: _failed_reloads(serve) > b, timeout=40)
+        assert time.monotonic() - started < 40  # ~1 s alone; the shared machine may be loaded
         assert _up(serve, DEVICE) == 1.0  # still answering, with the previous inventory
         log = serve.log.read_text(errors="replace")
         failure = [line for line in log.splitlines() if "event=inventory_reload_failed" in line][-1]
