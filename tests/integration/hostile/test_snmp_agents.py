@@ -1,29 +1,19 @@
 """`thdmon collect --once` against agents that never stop answering (issue 11, defect 6): the pass ends
 within bounded time and memory with the device down and its reason, with either engine, and a healthy
-device polled in the same pass is still reported up."""
+device polled in the same pass (the `snmpd` of tests/integration/hostile/conftest.py) is still reported up."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.bounded import thdmon
-from tests.conftest import require
-from tests.integration.snmp_engine.agents import Agent, ScriptedAgent, have, start_snmpd
+from tests.integration.snmp_engine.agents import Agent, ScriptedAgent
 
 MAX_SECONDS = 40.0  # the per-device deadline of `collect --once` is 20 x timeout x tries, at least 10 s
 MAX_RSS_MIB = 300.0
-
-
-@pytest.fixture(scope="module")
-def snmpd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
-    require(have("snmpd") and have("snmpget"), "net-snmp snmpd/snmpget not installed (apt-get install snmpd snmp)")
-    agent = start_snmpd(tmp_path_factory.mktemp("snmpd"))
-    yield agent
-    agent.stop()
 
 
 def _inventory(root: Path, devices: dict[str, int]) -> None:

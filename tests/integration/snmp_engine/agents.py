@@ -11,9 +11,10 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Self
 
 from lab.snmp.snmpd import free_udp_port
 
@@ -188,8 +189,46 @@ def _netsnmp_value(rest: str) -> object:
 
 # -- misbehaving peers --------------------------------------------------------------------------------
 
+class _UdpThread:
+    """A UDP socket served by a thread until close(): the part the misbehaving peers share."""
+
+    sock: socket.socket
+    _extra: tuple[socket.socket, ...] = ()
+
+    def _start(self) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        raise NotImplementedError
+
+    def _datagrams(self) -> Iterator[tuple[bytes, Any]]:
+        """Datagrams received until close() (or the socket is closed under us)."""
+        self.sock.settimeout(0.05)
+        while not self._stop.is_set():
+            try:
+                yield self.sock.recvfrom(65535)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        for sock in (self.sock, *self._extra):
+            sock.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 @dataclass
-class UdpPeer:
+class UdpPeer(_UdpThread):
     """A UDP socket on 127.0.0.1 that never answers (silent) or answers every request with garbage."""
 
     garbage: bool = False
@@ -205,20 +244,11 @@ class UdpPeer:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
+        self._start()
 
     def _serve(self) -> None:
         rng = random.Random(self.seed)
-        self.sock.settimeout(0.1)
-        while not self._stop.is_set():
-            try:
-                data, addr = self.sock.recvfrom(65535)
-            except TimeoutError:
-                continue
-            except OSError:
-                return
+        for data, addr in self._datagrams():
             self.received += 1
             if self.received in self.drop:
                 continue
@@ -234,17 +264,6 @@ class UdpPeer:
                     up.settimeout(2)
                     up.sendto(data, self.upstream)
                     self.sock.sendto(up.recv(65535), addr)
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.sock.close()
-
-    def __enter__(self) -> UdpPeer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def _rewound(request: bytes, oid: str) -> bytes:
@@ -265,7 +284,7 @@ MAX_UDP_PAYLOAD = 65507  # IPv4
 # -- a scripted SNMPv2c agent of our own, for misbehaviour no real agent shows on demand -------------
 
 @dataclass
-class ScriptedAgent:
+class ScriptedAgent(_UdpThread):
     """An SNMPv2c agent on 127.0.0.1 built on pysnmp's codec, answering every request as `behaviour` says.
 
     Its table is `rows` rows `<root>.1 .. <root>.rows` of OCTET STRING values of `value_size` bytes (the
@@ -297,19 +316,11 @@ class ScriptedAgent:
         self.port = self.sock.getsockname()[1]
         self._other = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self._other.bind((self.host, 0))
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
+        self._extra = (self._other,)
+        self._start()
 
     def _serve(self) -> None:
-        self.sock.settimeout(0.05)
-        while not self._stop.is_set():
-            try:
-                data, addr = self.sock.recvfrom(65535)
-            except TimeoutError:
-                continue
-            except OSError:
-                return
+        for data, addr in self._datagrams():
             self.requests += 1
             try:
                 answer = self._answer(data)
@@ -372,15 +383,3 @@ class ScriptedAgent:
                 break
             out.append(self._value(f"{root}.{i}"))
         return out
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.sock.close()
-        self._other.close()
-
-    def __enter__(self) -> ScriptedAgent:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
