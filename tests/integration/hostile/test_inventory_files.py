@@ -235,3 +235,41 @@ def test_values_from_the_files_are_shown_inert_by_check_and_show(tmp_path: Path)
         assert "\x1b" not in outcome.stdout + outcome.stderr
         if command == "show":
             assert r"Aubervilliers\x1b[2J[red]rouge" in outcome.stdout
+
+
+def _csv_fifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+def _csv_zero(path: Path) -> None:
+    path.symlink_to("/dev/zero")
+
+
+def _csv_big(path: Path) -> None:
+    with path.open("wb") as fh:
+        fh.truncate(20 * 1024 * 1024)
+
+
+def _csv_binary(path: Path) -> None:
+    path.write_bytes(b"Nom;IP\n\xff\xfe\x00garbage;10.93.9.9\n")
+
+
+CSV: dict[str, tuple[Callable[[Path], None], str]] = {
+    "fifo": (_csv_fifo, "refused: a FIFO, not a regular file"),
+    "symlink to /dev/zero": (_csv_zero, "refused: a character device, not a regular file"),
+    "20 MB": (_csv_big, "refused: 20,971,520 bytes, larger than the limit of 16,777,216"),
+    "not UTF-8": (_csv_binary, "sheet.csv:2: cannot read CSV: not valid UTF-8"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CSV))
+def test_import_csv_refuses_special_big_and_binary_sheets(tmp_path: Path, case: str) -> None:
+    make, words = CSV[case]
+    sheet = tmp_path / "sheet.csv"
+    make(sheet)
+    outcome = thdmon("inventory", "import-csv", str(sheet), "--map", "hostname=Nom", "--map", "address=IP",
+                     "--const", "site=col-x", "--const", "role=core", "-o", str(tmp_path / "out.yaml"))
+    assert not outcome.hung and not outcome.traceback, outcome.stderr[-2000:]
+    assert outcome.returncode == 2 and outcome.seconds < MAX_SECONDS and outcome.peak_rss_mib < MAX_RSS_MIB
+    assert words in outcome.stderr, outcome.stderr
+    assert not (tmp_path / "out.yaml").exists()  # nothing written from a refused sheet
