@@ -51,3 +51,21 @@ def test_collect_once_ends_on_an_agent_that_never_stops(tmp_path: Path, snmpd: A
     endless = devices["sw-endless"]["protocols"]["snmp"]
     assert endless["up"] is False and endless["reason"] == "timeout", endless["detail"]
     assert devices["sw-healthy"]["up"] is True
+
+
+def test_the_whole_pass_has_a_deadline(tmp_path: Path, snmpd: Agent) -> None:
+    """`--deadline` bounds the pass as a whole, below the per-device deadline (10 s here)."""
+    with ScriptedAgent("endless") as endless, ScriptedAgent("drip", delay=0.1) as drip:
+        _inventory(tmp_path / "inv", {"sw-endless": endless.port, "sw-drip": drip.port, "sw-healthy": snmpd.port})
+        outcome = thdmon("--inventory", str(tmp_path / "inv"), "collect", "--once", "--json", "--protocol", "snmp",
+                         "--deadline", "3", timeout=60,
+                         env={"THDMON_TEST_COMMUNITY": "public", "THDMON_COLLECTOR__TIMEOUT": "0.5",
+                              "THDMON_COLLECTOR__RETRIES": "0", "THDMON_STATE_DIR": str(tmp_path / "state")},
+                         cwd=tmp_path)
+    assert not outcome.hung and not outcome.traceback and outcome.returncode == 0, outcome.stderr[-2000:]
+    assert outcome.seconds < 8, outcome.seconds  # 3 s, plus start-up and the pollers' close
+    devices = json.loads(outcome.stdout)["devices"]
+    for name in ("sw-endless", "sw-drip"):
+        snmp = devices[name]["protocols"]["snmp"]
+        assert snmp["reason"] == "timeout" and snmp["detail"] == "the pass exceeded its 3 s deadline"
+    assert devices["sw-healthy"]["up"] is True
