@@ -15,7 +15,7 @@ import stat
 from pathlib import Path
 
 MAX_FILE_BYTES = 2 * 1024 * 1024  # one file: ~5x the whole sample département
-MAX_TOTAL_BYTES = 16 * 1024 * 1024  # the whole inventory (~60,000 devices)
+MAX_TOTAL_BYTES = 8 * 1024 * 1024  # the whole inventory: ~30,000 devices written as the sample is
 MAX_DEPTH = 32  # nesting of mappings and lists in one document
 MAX_ALIAS_NODES = 100_000  # nodes that aliases may add to one document once expanded
 EXCERPT_CHARS = 60  # of a value quoted in an error

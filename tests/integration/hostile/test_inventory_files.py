@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from inventory.limits import MAX_TOTAL_BYTES
 from tests.bounded import Outcome, thdmon
 from tests.unit.inventory.conftest import CREDENTIALS, DEVICES, SECRET_VALUES, SITES, SSH_PASSWORD
 
@@ -134,7 +135,7 @@ def _sparse(size: int) -> Callable[[Path], str]:
     def make(root: Path) -> str:
         with (root / "big.yaml").open("wb") as fh:
             fh.truncate(size)
-        return "big.yaml" if size <= 16 * 1024 * 1024 else ""  # beyond the total: about the whole inventory
+        return "big.yaml" if size <= MAX_TOTAL_BYTES else ""  # beyond the total: about the whole inventory
 
     return make
 
@@ -161,8 +162,8 @@ SPECIAL: dict[str, tuple[Callable[[Path], str], str]] = {
     "symlink to /dev/zero": (_dev_zero, "refused: a character device, not a regular file"),
     "symlink to /dev/urandom": (_dev_urandom, "refused: a character device, not a regular file"),
     "unix socket": (_socket, "cannot read: No such device or address"),
-    "10 MB file": (_sparse(10 * 1024 * 1024), "refused: 10,485,760 bytes, larger than the limit of 2,097,152"),
-    "50 MB file": (_sparse(50 * 1024 * 1024), "bytes in all, larger than the limit of 16,777,216"),
+    "5 MB file": (_sparse(5 * 1024 * 1024), "refused: 5,242,880 bytes, larger than the limit of 2,097,152"),
+    "50 MB file": (_sparse(50 * 1024 * 1024), "bytes in all, larger than the limit of 8,388,608"),
     "symlink loop": (_symlink_loop, "cannot read: Too many levels of symbolic links"),
     "dangling symlink": (_dangling, "cannot read: No such file or directory"),
     "1 MB hostname": (_long_hostname, "hostname: String should have at most 253 characters"),
@@ -199,7 +200,7 @@ def test_an_inventory_beyond_the_total_size_is_refused_before_parsing(tmp_path: 
         (root / f"filler-{i}.yaml").write_text(filler * 1900)
     outcome = check(root, secrets)
     errors = assert_bounded_clear_error(outcome)
-    assert len(errors) == 1 and "bytes in all, larger than the limit of 16,777,216" in str(errors[0]["reason"])
+    assert len(errors) == 1 and "bytes in all, larger than the limit of 8,388,608" in str(errors[0]["reason"])
 
 
 def test_an_inventory_of_empty_files_is_refused(tmp_path: Path) -> None:
@@ -257,7 +258,7 @@ def _csv_binary(path: Path) -> None:
 CSV: dict[str, tuple[Callable[[Path], None], str]] = {
     "fifo": (_csv_fifo, "refused: a FIFO, not a regular file"),
     "symlink to /dev/zero": (_csv_zero, "refused: a character device, not a regular file"),
-    "20 MB": (_csv_big, "refused: 20,971,520 bytes, larger than the limit of 16,777,216"),
+    "20 MB": (_csv_big, "refused: 20,971,520 bytes, larger than the limit of 8,388,608"),
     "not UTF-8": (_csv_binary, "sheet.csv:2: cannot read CSV: not valid UTF-8"),
 }
 
