@@ -274,3 +274,11 @@ def test_import_csv_refuses_special_big_and_binary_sheets(tmp_path: Path, case: 
     assert outcome.returncode == 2 and outcome.seconds < MAX_SECONDS and outcome.peak_rss_mib < MAX_RSS_MIB
     assert words in outcome.stderr, outcome.stderr
     assert not (tmp_path / "out.yaml").exists()  # nothing written from a refused sheet
+
+
+@pytest.mark.parametrize("name", ["alias-bomb-983.yaml", "nesting-5000.yaml", "nul-byte.yaml"])
+def test_a_hostile_secrets_file_is_refused_quickly(tmp_path: Path, name: str) -> None:
+    root, secrets = _base(tmp_path)
+    secrets.write_bytes((FIXTURES / name).read_bytes())
+    errors = assert_bounded_clear_error(check(root, secrets))
+    assert any(str(e["file"]).endswith("secrets.yaml") for e in errors), errors
