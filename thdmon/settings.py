@@ -114,16 +114,50 @@ class ConnlogSettings(_Section):
         return self
 
 
+class PortalSettings(_Section):
+    """The auditor portal (`thdmon portal serve`): see docs/portal.md."""
+
+    listen: Listen = "127.0.0.1:9820"
+    metrics_listen: ListenOrOff = "127.0.0.1:9821"  # login counters for Prometheus, loopback like every /metrics
+    db_url: str = ""  # accounts and sessions; empty: SQLite <state_dir>/portal.sqlite (0600)
+    tls_cert: str = ""  # PEM files; both or neither. Beyond loopback: TLS here or behind_proxy
+    tls_key: str = ""
+    behind_proxy: bool = False  # a TLS reverse proxy on loopback: trust its X-Forwarded-*, cookies Secure
+    session_idle_minutes: int = Field(15, ge=1)
+    session_max_hours: int = Field(8, ge=1)
+    login_free_failures: int = Field(5, ge=1)  # failures per account or address before the delay grows
+    login_window_seconds: int = Field(900, ge=1)  # failures older than this are forgotten
+    login_max_delay_seconds: int = Field(300, ge=1)
+    login_failure_delay: float = Field(0.5, ge=0)  # seconds every failed attempt waits before its answer
+    opendata_threshold: int = Field(10, ge=2)  # cells counting fewer people are suppressed
+    ldap_url: str = ""  # ldap://host:389 or ldaps://...; empty: local accounts only
+    ldap_user_dn: str = ""  # e.g. uid={user},ou=people,dc=seinesaintdenis,dc=fr
+    ldap_auditor_group: str = ""  # DN of the group whose members get the auditor role
+    ldap_admin_group: str = ""
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> PortalSettings:
+        if bool(self.tls_cert) != bool(self.tls_key):
+            raise ValueError("tls_cert and tls_key go together: give both or neither")
+        return self
+
+
 class Settings(_Section):
     inventory: Path = DEFAULT_INVENTORY
     secrets_file: Path | None = None
     state_dir: Path = Path(os.path.expanduser(DEFAULT_STATE_DIR))
     collector: CollectorSettings = CollectorSettings()
     connlog: ConnlogSettings = ConnlogSettings()
+    portal: PortalSettings = PortalSettings()
+    portal: PortalSettings = PortalSettings()
 
     @property
     def connlog_db_url(self) -> str:
         return self.connlog.db_url or f"sqlite:///{self.state_dir / 'connlog.sqlite'}"
+
+    @property
+    def portal_db_url(self) -> str:
+        return self.portal.db_url or f"sqlite:///{self.state_dir / 'portal.sqlite'}"
 
 
 _FLAT_ENV = {
