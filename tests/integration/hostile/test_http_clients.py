@@ -97,7 +97,8 @@ def test_a_flood_of_wrong_passwords_is_cut_and_the_scraper_keeps_its_pace(make_s
     spent = time.process_time() - cpu
     assert statuses.count(401) == 4 * 10  # ten verifications per source and minute, no more
     assert statuses.count(429) == 4 * 50
-    assert max(scrapes) < 0.5, scrapes  # was 0.2-1 s per scrape under such a flood
+    # Was 0.2-1 s per scrape under such a flood; a loaded machine may still delay one now and then.
+    assert statistics.median(scrapes) < 0.2 and max(scrapes) < 1.0, scrapes
     assert spent < 15, spent  # 40 bcrypt verifications and 200 cheap refusals (was 240 verifications)
     counts = server.rejections.counts()
     assert counts["auth_failed"] == 40 and counts["auth_rate_limited"] == 200
