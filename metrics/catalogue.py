@@ -131,6 +131,13 @@ METRICS: tuple[Metric, ...] = (
     _m("thdmon_collector_inventory_reloads_total", "counter",
        "Inventory reloads (SIGHUP or file change), by result; a failed one keeps the previous inventory",
        ("result",), per_device=False),
+    _m("thdmon_collector_concurrency_limit", "gauge",
+       "Polls allowed at once now (AIMD: +1 after a limit's worth of successes, halved by a burst of failures)",
+       per_device=False),
+    _m("thdmon_collector_polls_in_flight", "gauge", "Polls running now, every protocol", per_device=False),
+    _m("thdmon_collector_samples_rejected_total", "counter",
+       "Samples a collector produced that the vocabulary refuses (logged once per device and metric)",
+       per_device=False),
     _m("thdmon_collector_traps_total", "counter", "SNMP traps received", ("trap",), per_device=False),
     _m("thdmon_exporter_http_rejections_total", "counter",
        "Connections and requests the /metrics server refused: connections_total, connections_per_source "
