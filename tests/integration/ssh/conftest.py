@@ -33,6 +33,7 @@ class SshLab:
     inv: Inventory  # the sample inventory with these devices' ssh_port set to the lab's
     state: dict
     by_profile: dict[str, list[str]] = field(default_factory=dict)
+    state_dir: Path = Path()
 
     def devices(self, *names: str) -> list[Device]:
         return [self.inv.devices[n] for n in names]
@@ -66,12 +67,13 @@ def ssh_lab(tmp_path_factory) -> SshLab:
     credentials = {**sample.credentials,
                    KEY_CREDENTIAL: SshCredential(type="ssh", username="thdmon", key_file=str(key_file))}
     inv = sample.model_copy(update={"devices": devices, "credentials": credentials})
-    lab = Lab(tmp_path_factory.mktemp("sshlab") / "runtime")
+    state_dir = tmp_path_factory.mktemp("sshlab")
+    lab = Lab(state_dir / "lab")  # where `thdmon lab` finds it with THDMON_STATE_DIR=state_dir
     state = lab.start(inv, generate.DATA_DIR, processes=1, port=free_udp_port(), only=only, ssh_port=ssh_port,
                       timeout=120)
     assert set(state["ssh_devices"]) == only, state["notes"]
     try:
-        yield SshLab(lab, inv, state, by_profile)
+        yield SshLab(lab, inv, state, by_profile, state_dir)
     finally:
         lab.stop()
 
