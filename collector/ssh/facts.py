@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import textfsm
-from ntc_templates.parse import parse_output
+from ntc_templates.parse import ParsingException, parse_output
 
 from collector.model import Sample
 from collector.ssh.platforms import Fact
@@ -37,7 +37,10 @@ def _first(value: str | list[str] | None) -> str:
 
 def version_samples(fact: Fact, output: str, now: float) -> list[Sample]:
     """thdmon_device_software_info{os, version, model, serial} from a version command's output."""
-    rows = parse(fact, output)
+    try:
+        rows = parse(fact, output)
+    except (ParsingException, textfsm.TextFSMError):  # a template's Error state: an output it does not know
+        return []
     if not rows:
         return []
     row = rows[0]

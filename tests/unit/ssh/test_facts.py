@@ -45,3 +45,5 @@ def test_fortios_get_system_status():
 
 def test_unparsable_output_gives_no_sample():
     assert version_samples(PLATFORMS["fortinet"].version, "Unknown action 0\nCommand fail.", 1.0) == []
+    # ntc-templates' IOS template ends in an Error state on lines it does not know: no sample, no exception
+    assert version_samples(PLATFORMS["cisco_ios"].version, "show running-config\nhostname x\n", 1.0) == []
