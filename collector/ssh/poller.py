@@ -14,7 +14,9 @@ reason): a failed backup must not make the age of the last good one disappear fr
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -38,6 +40,21 @@ def ssh_paths(state_dir: str | Path) -> tuple[Path, Path]:
     return root / "config-history", root / "ssh" / "known_hosts"
 
 
+def _load_times(path: Path) -> dict[str, float]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): float(v) for k, v in data.items() if isinstance(v, int | float)} if isinstance(data, dict) else {}
+
+
+def _save_times(path: Path, times: dict[str, float]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(times, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)
+
+
 class SshPoller:
     protocol = "ssh"
     classes: tuple[str, ...] = ("config", "facts")
@@ -54,7 +71,10 @@ class SshPoller:
         self.max_output = options.ssh_max_output
         self.pool = ThreadPoolExecutor(max_workers=options.ssh_pool, thread_name_prefix="ssh")
         self.last_change: dict[str, float] = self.history.last_changes()
-        self.last_success: dict[str, float] = {}
+        # Kept across restarts: after one, the age of the last good backup must not vanish for a day.
+        self._success_file = known_hosts.parent / "last-success.json"
+        self.last_success: dict[str, float] = _load_times(self._success_file)
+        self._success_dirty = False
         self.failures: dict[str, dict[str, int]] = {}
         self._pending: set[str] = set()
         self._flush: asyncio.TimerHandle | None = None
@@ -139,9 +159,10 @@ class SshPoller:
         if self.history.write(hostname, text):
             self.last_change[hostname] = now
             self._pending.add(hostname)
-            self._schedule_flush()
             log.info("event=config_changed device=%s bytes=%d", hostname, len(text))
         self.last_success[hostname] = now
+        self._success_dirty = True
+        self._schedule_flush()
         return self._backup_samples(hostname, now, len(text.encode()))
 
     def _schedule_flush(self) -> None:
@@ -157,7 +178,10 @@ class SshPoller:
         task.add_done_callback(self._flushing.discard)
 
     async def flush(self) -> str | None:
-        """Commit the pending changes now (one commit); the commit id or None."""
+        """Commit the pending changes now (one commit); the commit id or None. Save the success times."""
+        if self._success_dirty:
+            self._success_dirty = False
+            await asyncio.to_thread(_save_times, self._success_file, dict(self.last_success))
         pending, self._pending = sorted(self._pending), set()
         if not pending:
             return None

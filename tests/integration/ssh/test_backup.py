@@ -81,6 +81,11 @@ def test_backup_history_diff_and_cli(ssh_lab, tmp_path, caplog):
     facts = {s.metric: dict(s.labels) for s in first[names.index(changed)].samples}
     assert facts["thdmon_device_software_info"]["os"] == "ios"
 
+    # A restarted collector still knows when each device was last backed up.
+    again = ssh_lab.poller(tmp_path)
+    assert again.last_success == poller.last_success and set(again.last_change) == set(names)
+    asyncio.run(again.close())
+
     runner = CliRunner()
     env = {"THDMON_STATE_DIR": str(tmp_path)}
     out = runner.invoke(thdmon, ["config", "diff", changed], env=env)
