@@ -129,7 +129,6 @@ class Server:
         self.children: list[subprocess.Popen[bytes]] = []
         self.log = open(self.root / "sshd.log", "ab")
         self.started = time.time()
-        self.sessions = 0
 
     def failure(self, hostname: str) -> dict[str, Any]:
         """The device's failure switches, read again whenever the file changed: a stat per connection or
@@ -173,7 +172,6 @@ class Server:
             head = json.loads(await reader.readline())
             hostname = head["device"]
             device = self.devices[hostname]
-            self.sessions += 1
             session = shell.Session(hostname, device["platform"], self.runtime,
                                     lambda: self.failure(hostname), reader, writer, self.started)
             await session.run(head.get("command") or None)
