@@ -1,0 +1,80 @@
+"""The site roll-up on /metrics: `thdmon_site_state`, `_info`, `_state_since...`, `_devices`, `_uplink_mismatch`.
+
+A prometheus_client custom collector, registered in the service's self-metrics registry, so that the
+site families follow the device families on every scrape with prometheus_client's own writers. It
+computes nothing itself: `snapshot` returns the inventory, the roll-up (collector.sites) and the uplink
+mismatches as of now, and the service decides how it gets them from its store.
+
+`thdmon_site_state` is declared a stateset but written as a gauge with a `state` label (one series per
+state, 1 for the current one), like kube-state-metrics' phases: OpenMetrics' stateset would name the
+label after the metric, and the text format has no stateset at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from prometheus_client.metrics_core import GaugeMetricFamily, InfoMetricFamily, Metric
+
+from collector.sites import STATES, SiteStatus, UplinkMismatch
+from inventory.model import Inventory, Site
+from metrics import catalogue
+
+
+@dataclass(frozen=True, slots=True)
+class SiteSnapshot:
+    inventory: Inventory
+    statuses: Mapping[str, SiteStatus]
+    mismatches: Sequence[UplinkMismatch] = ()
+
+
+def _family(name: str) -> GaugeMetricFamily:
+    metric = catalogue.get(name)
+    return GaugeMetricFamily(metric.name, metric.help, labels=list(metric.labels))
+
+
+def _coordinate(value: float | None) -> str:
+    return "" if value is None else f"{value:.5f}".rstrip("0").rstrip(".")
+
+
+def _identity(site: Site) -> list[str]:
+    return [site.id, site.kind.value, site.commune]
+
+
+def site_families(snap: SiteSnapshot) -> list[Metric]:
+    """The site families for one snapshot: every rolled-up site; info for every site of the inventory."""
+    state = _family("thdmon_site_state")
+    since = _family("thdmon_site_state_since_timestamp_seconds")
+    devices = _family("thdmon_site_devices")
+    for site_id, status in snap.statuses.items():
+        site = snap.inventory.sites.get(site_id)
+        if site is None:
+            continue
+        ident = _identity(site)
+        for name in STATES:
+            state.add_metric([*ident, name], 1.0 if status.state == name else 0.0)
+        since.add_metric(ident, status.since)
+        devices.add_metric([*ident, "up"], float(status.devices - len(status.devices_down)))
+        devices.add_metric([*ident, "down"], float(len(status.devices_down)))
+    info_metric = catalogue.get("thdmon_site_info")
+    info = InfoMetricFamily(info_metric.name.removesuffix("_info"), info_metric.help)
+    for site in sorted(snap.inventory.sites.values(), key=lambda s: s.id):
+        values = [*_identity(site), site.name, _coordinate(site.lat), _coordinate(site.lon), site.uplink or ""]
+        info.add_metric([], dict(zip(info_metric.labels, values, strict=True)))
+    mismatch = _family("thdmon_site_uplink_mismatch")
+    for m in snap.mismatches:
+        site = snap.inventory.sites.get(m.site)
+        if site is not None:
+            mismatch.add_metric([*_identity(site), m.declared, m.seen], 1.0)
+    return [state, since, devices, info, mismatch]
+
+
+class SiteMetrics:
+    """A prometheus_client collector: register it with `registry.register(SiteMetrics(snapshot))`."""
+
+    def __init__(self, snapshot: Callable[[], SiteSnapshot]) -> None:
+        self._snapshot = snapshot
+
+    def collect(self) -> Iterator[Metric]:
+        yield from site_families(self._snapshot())
