@@ -35,7 +35,7 @@ FAILURE_MODES = ("silent", "slow", "garbage", "reboot")
 
 def lab_value(ref: str) -> str:
     """The lab value of a secret reference of the sample inventory (lab-only, protects nothing)."""
-    from inventory.sample.lab_secrets import LAB_SECRETS
+    from lab.sample.lab_secrets import LAB_SECRETS
 
     scheme, _, name = ref.partition(":")
     if scheme == "file" and name in LAB_SECRETS:
@@ -43,7 +43,7 @@ def lab_value(ref: str) -> str:
     if scheme == "env" and name in os.environ:
         return os.environ[name]
     raise LabError(f"the lab cannot resolve secret reference {ref!r}: only the sample's lab secrets "
-                   "(inventory/sample/lab_secrets.py) and env: references are supported")
+                   "(lab/sample/lab_secrets.py) and env: references are supported")
 
 
 @dataclass(frozen=True, slots=True)

@@ -77,7 +77,7 @@ def cli(ctx: click.Context, once: bool, device_name: str | None, site_id: str | 
         raise click.UsageError("only --once is available here; continuous polling runs in the scheduler")
     obj = ctx.find_root().obj or {}
     s: settings_mod.Settings = obj.get("settings") or settings_mod.load()
-    inv = load_inventory(s.inventory, s.secrets_file, state_dir=s.state_dir)
+    inv = load_inventory(s.inventory, s.secrets_file)
     devices = [d for d in inv.devices.values() if d.enabled and d.snmp is not None]
     if device_name is not None:
         if device_name not in inv.devices:

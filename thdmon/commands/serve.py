@@ -119,7 +119,7 @@ def cli(ctx: click.Context, listen: str | None, shard: str | None, engine: str |
     prometheus_client.disable_created_metrics()  # `_created` series of self-metrics: noise for Prometheus
 
     def load() -> Inventory:
-        return load_inventory(settings.inventory, settings.secrets_file, state_dir=settings.state_dir)
+        return load_inventory(settings.inventory, settings.secrets_file)
 
     inventory = load()  # a broken inventory at start is an error, not a silent empty service
     metrics = SelfMetrics()

@@ -59,8 +59,8 @@ def test_file_sd_exports_of_the_shards_partition_the_full_export_as_serve_polls_
     """`thdmon inventory export --format file_sd --shard K/N` (the real CLI, the sample inventory)."""
     from collector.service import PollingService, ServiceOptions
     from inventory import load_inventory
+    from lab.sample import DATA as SAMPLE_INVENTORY
     from thdmon.cli import main
-    from thdmon.settings import SAMPLE_INVENTORY
 
     from .test_service import Poller
 
