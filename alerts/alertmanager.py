@@ -25,8 +25,12 @@ BEHIND_A_SITE_DOWN = ("DeviceDown", "DeviceSnmpDown", "UplinkDown", "WifiApDown"
                       "InterfaceErrorsHigh", "UplinkSaturated")
 
 
+_META = re.compile(r"([.\\+*?()|\[\]{}^$])")
+
+
 def _alternatives(values: Iterable[str]) -> str:
-    return "|".join(re.escape(v) for v in values)
+    """`a|b|c` for a matcher regex; only regex metacharacters escaped (RE2 takes `\-` but it is noise)."""
+    return "|".join(_META.sub(r"\\\1", v) for v in values)
 
 
 def _route(route: Route) -> dict[str, object]:
