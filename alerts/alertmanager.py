@@ -29,7 +29,7 @@ _META = re.compile(r"([.\\+*?()|\[\]{}^$])")
 
 
 def _alternatives(values: Iterable[str]) -> str:
-    """`a|b|c` for a matcher regex; only regex metacharacters escaped (RE2 takes `\-` but it is noise)."""
+    r"""`a|b|c` for a matcher regex; only regex metacharacters escaped (RE2 takes `\-` but it is noise)."""
     return "|".join(_META.sub(r"\\\1", v) for v in values)
 
 
