@@ -83,7 +83,7 @@ def _local(site_id: str, hosts: list[str], health: Mapping[str, DeviceHealth], s
         return SiteStatus(site_id, SiteState.down, max(health[h].since for h in down), cause, len(hosts), down)
     problems: list[str] = []
     if down:
-        problems.append(f"{len(down)}/{len(hosts)} devices down: {_names(down)}")
+        problems.append(f"{len(down)}/{len(hosts)} devices down: {short_list(down)}")
     for h in partial:
         problems.append(f"{h}: {'+'.join(health[h].protocols_down)} down")
     if saturated:
@@ -94,7 +94,8 @@ def _local(site_id: str, hosts: list[str], health: Mapping[str, DeviceHealth], s
     return SiteStatus(site_id, SiteState.up, max(health[h].since for h in hosts), "", len(hosts))
 
 
-def _names(hosts: tuple[str, ...], limit: int = 3) -> str:
+def short_list(hosts: tuple[str, ...] | list[str], limit: int = 3) -> str:
+    """`a, b, c (+4)`: a cause stays one short line however many devices are down."""
     shown = ", ".join(hosts[:limit])
     return shown + (f" (+{len(hosts) - limit})" if len(hosts) > limit else "")
 
