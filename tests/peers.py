@@ -49,6 +49,25 @@ scrape_configs:
     return proc, port
 
 
+def start_alertmanager(workdir: Path, config: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """Debian's prometheus-alertmanager on a free loopback port, alone (clustering off)."""
+    port = free_tcp_port()
+    with (workdir / "alertmanager.log").open("wb") as out:
+        proc = subprocess.Popen(["prometheus-alertmanager", f"--config.file={config}",
+                                 f"--storage.path={workdir / 'am-data'}", f"--web.listen-address=127.0.0.1:{port}",
+                                 "--cluster.listen-address="], stdout=out, stderr=subprocess.STDOUT)
+    until("alertmanager ready", lambda: _ready(f"http://127.0.0.1:{port}/-/ready"))
+    return proc, port
+
+
+def _ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
 def prometheus_query(port: int, expr: str) -> list[dict[str, Any]]:
     """An instant query's result vector; empty while Prometheus is not answering yet."""
     url = f"http://127.0.0.1:{port}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
