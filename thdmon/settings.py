@@ -17,7 +17,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from inventory.shard import parse as parse_shard
 
@@ -36,6 +36,10 @@ def _listen(value: str) -> str:
 
 def _listen_or_off(value: str) -> str:
     return "off" if value.strip().lower() == "off" else _listen(value)
+
+
+def _comma_list(value: Any) -> Any:
+    return tuple(v.strip() for v in value.split(",") if v.strip()) if isinstance(value, str) else value
 
 
 def _shard(value: str) -> str:
@@ -59,6 +63,10 @@ class CollectorSettings(_Section):
     listen: Listen = "127.0.0.1:9810"  # /metrics
     fast_interval: int = Field(60, ge=5)  # seconds: interfaces, status
     slow_interval: int = Field(300, ge=5)  # seconds: slow tables
+    icmp_interval: int = Field(30, ge=1)  # seconds between ICMP probes of a device
+    icmp_count: int = Field(3, ge=1, le=20)  # echo requests per probe
+    # Pollers run by `thdmon serve` (a list, or "snmp,icmp" in an environment variable)
+    protocols: Annotated[tuple[Literal["snmp", "icmp"], ...], BeforeValidator(_comma_list)] = ("snmp", "icmp")
     timeout: float = Field(2.0, gt=0)
     retries: int = Field(1, ge=0, le=5)
     concurrency: int = Field(64, ge=1)
