@@ -26,6 +26,7 @@ from exporters import exposition
 from exporters.exposition import DeviceExposition
 from exporters.http import BasicAuth, MetricsServer, Tls, is_loopback, parse_listen
 from exporters.prometheus import SelfMetrics
+from exporters.sites import SiteMetrics, SiteView
 from inventory.loader import load_inventory
 from inventory.model import Device, Inventory
 from inventory.secrets import load_secrets_file, resolve
@@ -150,6 +151,9 @@ def cli(ctx: click.Context, listen: str | None, shard: str | None, engine: str |
         devices.set_identities(exposition.device_identities(inventory, enabled.values()))
 
     options.on_inventory.append(on_inventory)
+    sites = SiteView(service.store)  # thdmon_site_* rolled up from the store at each scrape
+    options.on_inventory.append(sites.set_inventory)
+    metrics.registry.register(SiteMetrics(sites.snapshot))
     metrics.watch_devices(service.store, lambda: service.scheduler.devices.keys())
     server = MetricsServer(listen, lambda accept: exposition.render(devices, metrics.registry, accept),
                            service.health, auth=security.auth, tls=security.tls)
