@@ -1,4 +1,4 @@
-"""The on-call view behind `thdmon status`: every site that is not up, worst first, with since-when and cause.
+"""The on-call report behind `thdmon status`: every site that is not up, worst first, with since-when and cause.
 
 Built from the series the collectors export (`alerts.readback`), never from the devices: the site
 state and its start come from the roll-up (`thdmon_site_state`, `..._since_timestamp_seconds`), the
@@ -8,24 +8,15 @@ cause from the device series of the site and, for an unreachable site, from the 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
-from zoneinfo import ZoneInfo
-
-from rich.console import Group, RenderableType
-from rich.table import Table
-from rich.text import Text
 
 from alerts.readback import Series
 from collector.sites import short_list
-from thdmon.terminal import text
 
-PARIS = ZoneInfo("Europe/Paris")
 NAMES = ("thdmon_site_state", "thdmon_site_state_since_timestamp_seconds", "thdmon_site_info",
          "thdmon_site_devices", "thdmon_device_up", "thdmon_device_protocol_up", "thdmon_device_down_reason")
 ORDER = ("down", "unreachable", "degraded")
-STYLE = {"down": "bold red", "unreachable": "magenta", "degraded": "yellow", "up": "green"}
 
 
 @dataclass
@@ -109,41 +100,3 @@ def build_report(series: list[Series], source: str, now: float) -> StatusReport:
     rank = {state: i for i, state in enumerate(ORDER)}
     lines.sort(key=lambda s: (rank.get(s.state, 9), s.site_kind, s.commune, s.site))
     return StatusReport(now, source, counts, lines)
-
-
-def _when(since: float, now: float) -> str:
-    if since <= 0:
-        return "?"
-    at = dt.datetime.fromtimestamp(since, PARIS)
-    minutes = max(0, int(now - since) // 60)
-    age = f"{minutes // 60}h{minutes % 60:02d}" if minutes >= 60 else f"{minutes} min"
-    today = dt.datetime.fromtimestamp(now, PARIS).date()
-    return (at.strftime("%H:%M") if at.date() == today else at.strftime("%d/%m %H:%M")) + f" ({age})"
-
-
-def render(report: StatusReport) -> RenderableType:
-    """Tables for people, one per state, readable in 80 columns (names and causes wrap, never widen)."""
-    now = dt.datetime.fromtimestamp(report.generated_at, PARIS).strftime("%Y-%m-%d %H:%M:%S")
-    head = Text(f"THD-SSD sites at {now} (Paris) from ")
-    head.append_text(text(report.source))
-    summary = Text("  ".join(f"{report.counts.get(s, 0)} {s}" for s in (*ORDER, "up")))
-    parts: list[RenderableType] = [head, summary]
-    for state in ORDER:
-        lines = [s for s in report.sites if s.state == state]
-        if not lines:
-            continue
-        table = Table(title=f"{state} ({len(lines)})", title_style=STYLE[state], title_justify="left",
-                      expand=False, show_edge=False, pad_edge=False)
-        table.add_column("since", no_wrap=True)
-        table.add_column("site", ratio=2, overflow="fold")
-        table.add_column("cause", ratio=3, overflow="fold")
-        group = None
-        for line in lines:
-            if (line.site_kind, line.commune) != group:
-                group = (line.site_kind, line.commune)
-                table.add_row("", text(f"{line.site_kind} · {line.commune}", "bold"), "")
-            table.add_row(_when(line.since, report.generated_at), text(line.site), text(line.cause))
-        parts.append(table)
-    if not report.sites:
-        parts.append(Text("every site is up", style=STYLE["up"]))
-    return Group(*parts)

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import time
+from zoneinfo import ZoneInfo
 
 import click
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
 from rich.live import Live
+from rich.table import Table
+from rich.text import Text
 
 from alerts.errors import AlertsError
 from alerts.readback import Source, read
-from alerts.status import NAMES, StatusReport, build_report, render
+from alerts.status import NAMES, ORDER, StatusReport, build_report
 from thdmon import settings as settings_mod
 from thdmon.terminal import text
 
@@ -38,6 +42,48 @@ def make_source(ctx: click.Context, metrics_url: str | None, prometheus_url: str
         settings: settings_mod.Settings = (ctx.obj or {}).get("settings") or settings_mod.load()
         metrics_url = f"http://{settings.collector.listen}/metrics"
     return Source(metrics_url, auth=auth)
+
+
+PARIS = ZoneInfo("Europe/Paris")
+STYLE = {"down": "bold red", "unreachable": "magenta", "degraded": "yellow", "up": "green"}
+
+
+def _when(since: float, now: float) -> str:
+    if since <= 0:
+        return "?"
+    at = dt.datetime.fromtimestamp(since, PARIS)
+    minutes = max(0, int(now - since) // 60)
+    age = f"{minutes // 60}h{minutes % 60:02d}" if minutes >= 60 else f"{minutes} min"
+    today = dt.datetime.fromtimestamp(now, PARIS).date()
+    return (at.strftime("%H:%M") if at.date() == today else at.strftime("%d/%m %H:%M")) + f" ({age})"
+
+
+def render(report: StatusReport) -> RenderableType:
+    """Tables for people, one per state, readable in 80 columns (names and causes wrap, never widen)."""
+    now = dt.datetime.fromtimestamp(report.generated_at, PARIS).strftime("%Y-%m-%d %H:%M:%S")
+    head = Text(f"THD-SSD sites at {now} (Paris) from ")
+    head.append_text(text(report.source))
+    summary = Text("  ".join(f"{report.counts.get(s, 0)} {s}" for s in (*ORDER, "up")))
+    parts: list[RenderableType] = [head, summary]
+    for state in ORDER:
+        lines = [s for s in report.sites if s.state == state]
+        if not lines:
+            continue
+        table = Table(title=f"{state} ({len(lines)})", title_style=STYLE[state], title_justify="left",
+                      expand=False, show_edge=False, pad_edge=False)
+        table.add_column("since", no_wrap=True)
+        table.add_column("site", ratio=2, overflow="fold")
+        table.add_column("cause", ratio=3, overflow="fold")
+        group = None
+        for line in lines:
+            if (line.site_kind, line.commune) != group:
+                group = (line.site_kind, line.commune)
+                table.add_row("", text(f"{line.site_kind} · {line.commune}", "bold"), "")
+            table.add_row(_when(line.since, report.generated_at), text(line.site), text(line.cause))
+        parts.append(table)
+    if not report.sites:
+        parts.append(Text("every site is up", style=STYLE["up"]))
+    return Group(*parts)
 
 
 def _report(source: Source) -> StatusReport:

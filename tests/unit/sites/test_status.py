@@ -8,11 +8,12 @@ from prometheus_client import CollectorRegistry, generate_latest
 from rich.console import Console
 
 from alerts.readback import parse_exposition
-from alerts.status import NAMES, build_report, render
+from alerts.status import NAMES, build_report
 from collector.sites import DeviceHealth, rollup
 from exporters.sites import SiteMetrics, SiteSnapshot
 from inventory.model import Inventory
 from tests.unit.sites.test_rollup import all_up, down
+from thdmon.commands.status import render
 
 NOW = 1_765_000_000.0
 
