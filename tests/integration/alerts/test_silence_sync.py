@@ -3,38 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-
-from alerts import build
-from alerts.policy import load_policy
 from alerts.silences import CREATOR, AlertmanagerApi, sync
 from inventory.model import Inventory
-from lab.sample import generate
-from tests.conftest import require
-from tests.peers import start_alertmanager
+from tests.integration.alerts.conftest import am  # noqa: F401 - a real Alertmanager with the generated config
 from tests.unit.sites.conftest import inv  # noqa: F401 - the small département fixture
 
 TODAY = dt.date(2026, 12, 5)
-
-
-@pytest.fixture
-def am(tmp_path: Path) -> Iterator[AlertmanagerApi]:
-    require(shutil.which("prometheus-alertmanager") is not None,
-            "prometheus-alertmanager not installed (apt-get install prometheus-alertmanager)")
-    from inventory import load_inventory
-
-    _, files = build.render(load_inventory(generate.DATA_DIR, check_secrets=False), load_policy())
-    build.write(tmp_path, files)
-    proc, port = start_alertmanager(tmp_path, tmp_path / build.ALERTMANAGER_FILE)
-    try:
-        yield AlertmanagerApi(f"http://127.0.0.1:{port}")
-    finally:
-        proc.kill()
-        proc.wait()
 
 
 def _with_maintenance(inventory: Inventory, dates: dict[str, dt.date | None]) -> Inventory:
