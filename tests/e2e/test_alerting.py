@@ -187,7 +187,7 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
         serve_port = free_tcp_port()
         env = {**os.environ, "THDMON_STATE_DIR": str(work / "state"), "PYTHONPATH": str(ROOT),
                "THDMON_COLLECTOR__FAST_INTERVAL": poll, "THDMON_COLLECTOR__SLOW_INTERVAL": slow,
-               "THDMON_COLLECTOR__ICMP_INTERVAL": icmp, "THDMON_COLLECTOR__TIMEOUT": "1",
+               "THDMON_COLLECTOR__ICMP_INTERVAL": icmp, "THDMON_COLLECTOR__TIMEOUT": "2",
                "THDMON_COLLECTOR__RETRIES": "1", "THDMON_COLLECTOR__BACKOFF_BASE": "1",
                "THDMON_COLLECTOR__BACKOFF_CAP": "2"}
         with (work / "serve.log").open("wb") as out:
@@ -224,9 +224,9 @@ def _status_agrees_with_prometheus(chain: Chain) -> dict[str, Any]:
 
 def test_every_site_up_and_status_agrees(chain: Chain):
     sites = _expected_sites(chain)
-    until("every site up in Prometheus", lambda: chain.sites_in("up") == sites, timeout=WAIT)
-    report = _status_agrees_with_prometheus(chain)
-    assert report["counts"]["up"] == len(sites) and report["sites"] == []
+    # (a loaded machine may lose one SNMP poll now and then: the site is degraded for a poll interval)
+    until("every site up, in Prometheus and in thdmon status", lambda: chain.sites_in("up") == sites
+          and chain.status()["counts"]["up"] == len(sites), timeout=WAIT)
 
 
 def test_a_college_cut_off_pages_once_and_its_devices_stay_quiet(chain: Chain):
