@@ -126,7 +126,8 @@ class Chain:
         return {d.hostname for d in self.lab.devices()}
 
     def thdmon(self, *args: str) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "THDMON_STATE_DIR": str(self.work / "state")}
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "THDMON_STATE_DIR": str(self.work / "state"),
+               "COLUMNS": "80"}
         return subprocess.run([sys.executable, "-m", "thdmon", "--inventory", str(self.inventory_dir), *args],
                               capture_output=True, text=True, env=env, cwd=self.work, timeout=60)
 
@@ -276,6 +277,13 @@ def test_a_pop_down_pages_for_the_pop_only(chain: Chain):
             chain.hook.alerts("SiteUnreachable", site) for site in BEHIND), timeout=WAIT)
         report = _status_agrees_with_prometheus(chain)
         causes = {s["site"]: s["cause"] for s in report["sites"]}
+        # the terminal view, as the on-call person sees it in an 80-column terminal
+        view = chain.thdmon("status", "--once", "--metrics-url", f"http://127.0.0.1:{chain.serve_port}/metrics")
+        assert view.returncode == 0, view.stderr
+        print("\n" + view.stdout)
+        (chain.work.parent / "status.txt").write_text(view.stdout)
+        assert max(len(line) for line in view.stdout.splitlines()) <= 80
+        assert "down (1)" in view.stdout and f"unreachable ({len(BEHIND)})" in view.stdout
         assert all(causes[site] == f"upstream site {POP} is down" for site in BEHIND)
         for site in BEHIND:  # the collège's one SiteDown is the earlier step's: nothing new since the PoP fell
             assert len(chain.hook.alerts("SiteDown", site)) == (1 if site == COLLEGE else 0), site

@@ -37,6 +37,9 @@ class Case:
     # description rendered as `cause` (what Prometheus' template found in the series at that time).
     cause: str | None = field(default=None)
     value: str = ""  # `{{ $value ... }}` as the annotation renders it
+    # Rule evaluation interval: promtool evaluates every rule at every step up to `at`, so the day-long
+    # cases step by 10 min (their `for:` is 10 min), the rest by 1 min.
+    every: str = "1m"
 
 
 CASES: list[Case] = [
@@ -154,11 +157,11 @@ CASES: list[Case] = [
          [s("thdmon_connlog_last_record_timestamp_seconds", "0+60x300", source_kind="radius", nas=WLC["device"]),
           s("thdmon_device_up", "1x300", **WLC)], []),
     Case("ConnectionLogSealMissing", "last seal 27 h ago", "27h",
-         [s("thdmon_connlog_last_seal_timestamp_seconds", "0x900")], [{}], interval="2m"),
+         [s("thdmon_connlog_last_seal_timestamp_seconds", "0x900")], [{}], interval="2m", every="10m"),
     Case("ConnectionLogSealMissing", "sealed daily", "27h",
-         [s("thdmon_connlog_last_seal_timestamp_seconds", "0x719 86400x200")], [], interval="2m"),
+         [s("thdmon_connlog_last_seal_timestamp_seconds", "0x719 86400x200")], [], interval="2m", every="10m"),
     Case("ConnectionLogPurgeOverdue", "last purge 27 h ago", "27h",
-         [s("thdmon_connlog_last_purge_timestamp_seconds", "0x900")], [{}], interval="2m"),
+         [s("thdmon_connlog_last_purge_timestamp_seconds", "0x900")], [{}], interval="2m", every="10m"),
     Case("ConnectionLogPurgeOverdue", "purged daily", "27h",
-         [s("thdmon_connlog_last_purge_timestamp_seconds", "0x719 86400x200")], [], interval="2m"),
+         [s("thdmon_connlog_last_purge_timestamp_seconds", "0x719 86400x200")], [], interval="2m", every="10m"),
 ]
