@@ -230,15 +230,25 @@ def test_every_site_up_and_status_agrees(chain: Chain):
           and chain.status()["counts"]["up"] == len(sites), timeout=WAIT)
 
 
-def test_a_college_cut_off_pages_once_and_its_devices_stay_quiet(chain: Chain):
+def _page_latency(chain: Chain, previous_pages: int) -> float:
+    """Cut the collège off; seconds until its SiteDown reaches the webhook."""
     t0 = time.time()
-    hosts = chain.cut_off(COLLEGE)
-    assert len(hosts) == 2
-    arrived = until("SiteDown notification for the collège",
-                    lambda: chain.hook.alerts("SiteDown", COLLEGE), timeout=WAIT)[0]
-    latency = arrived - t0
-    print(f"\nfailure -> SiteDown webhook: {latency:.1f} s (cadence {CADENCE})")
-    (chain.work.parent / "latency.txt").write_text(f"{latency:.1f}\n")
+    assert len(chain.cut_off(COLLEGE)) == 2
+    pages = until("SiteDown notification for the collège", lambda: (lambda p: p if len(p) > previous_pages else None)(
+        chain.hook.alerts("SiteDown", COLLEGE)), timeout=WAIT)
+    return pages[-1] - t0
+
+
+def test_a_college_cut_off_pages_once_and_its_devices_stay_quiet(chain: Chain):
+    latencies = [_page_latency(chain, 0)]
+    if REALISTIC:  # more samples of the latency: the poll phase at the failure varies it by up to 60 s
+        for _ in range(int(os.environ.get("THDMON_E2E_SAMPLES", "1")) - 1):
+            chain.heal(COLLEGE)
+            until("SiteDown resolved", lambda: len(chain.hook.alerts("SiteDown", COLLEGE, "resolved"))
+                  == len(latencies), timeout=WAIT)
+            latencies.append(_page_latency(chain, len(latencies)))
+    print(f"\nfailure -> SiteDown webhook: {', '.join(f'{x:.1f}' for x in latencies)} s (cadence {CADENCE})")
+    (chain.work.parent / "latency.txt").write_text(" ".join(f"{x:.1f}" for x in latencies) + "\n")
     report = _status_agrees_with_prometheus(chain)
     [line] = [s for s in report["sites"] if s["site"] == COLLEGE]
     assert line["state"] == "down" and line["cause"].startswith("all 2 devices down")
@@ -249,8 +259,8 @@ def test_a_college_cut_off_pages_once_and_its_devices_stay_quiet(chain: Chain):
         until("DeviceDown inhibited in Alertmanager", lambda: (lambda a: len(a) == 2 and all(
             x["status"]["inhibitedBy"] for x in a))(chain.am_alerts("DeviceDown", COLLEGE)), timeout=30)
         time.sleep(12)  # a group_wait more: anything not inhibited would have been sent by now
+        assert len(chain.hook.alerts("SiteDown", COLLEGE)) == 1
     assert chain.hook.names_for(COLLEGE) == {"SiteDown"}
-    assert len(chain.hook.alerts("SiteDown", COLLEGE)) == 1
 
 
 def _fast_only() -> None:
