@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "collect": "thdmon.commands.collect",
     "logs": "thdmon.commands.logs",
     "serve": "thdmon.commands.serve",
+    "portal": "thdmon.commands.portal",
     "alerts": "thdmon.commands.alerts",
     "status": "thdmon.commands.status",
     "topology": "thdmon.commands.topology",
@@ -36,6 +37,7 @@ USER_ERRORS: tuple[str, ...] = (
     "alerts.errors:AlertsError",
     "collector.errors:CollectorError",
     "connlog.errors:ConnlogError",
+    "portal.errors:PortalError",
 )
 
 
