@@ -22,7 +22,7 @@ class _Strict(BaseModel):
 
 
 class Thresholds(_Strict):
-    site_down_for: Duration = "30s"
+    site_down_for: Duration = "15s"
     site_degraded_for: Duration = "10m"
     device_down_for: Duration = "2m"
     collector_stale_seconds: int = Field(300, gt=0)
