@@ -21,6 +21,7 @@ from prometheus_client.metrics_core import GaugeMetricFamily, InfoMetricFamily, 
 
 from collector.sites import STATES, DeviceHealth, LldpNeighbour, SiteStatus, UplinkMismatch, rollup, uplink_mismatches
 from collector.store import DeviceEntry, Store
+from collector.uplinks import UplinkLoad
 from inventory.model import Device, Inventory, Site
 from metrics import catalogue
 
@@ -104,12 +105,15 @@ def lldp_neighbours(entries: Sequence[DeviceEntry]) -> list[LldpNeighbour]:
 class SiteView:
     """The glue `thdmon serve` uses: its store rolled up into sites at each scrape.
 
-    The roll-up is cheap (a pass over the devices); the LLDP check walks every sample of every device,
-    so its result is kept `lldp_ttl` seconds (LLDP tables are polled by the slow class anyway).
+    The roll-up is cheap (a pass over the devices); uplink load (when given) and the LLDP check walk the
+    samples of every device, and the LLDP result is kept `lldp_ttl` seconds (LLDP tables are polled by
+    the slow class anyway).
     """
 
-    def __init__(self, store: Store, *, lldp_ttl: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, store: Store, *, uplinks: UplinkLoad | None = None, lldp_ttl: float = 60.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._store = store
+        self._uplinks = uplinks
         self._inventory: Inventory | None = None
         self._enabled: frozenset[str] = frozenset()
         self._lldp_ttl = lldp_ttl
@@ -130,8 +134,16 @@ class SiteView:
         if inventory is None:
             return SiteSnapshot(Inventory(root="", sites={}, devices={}, credentials={}, profiles={}), {})
         entries = [e for e in self._store.snapshot() if e.device in enabled]
-        statuses = rollup(inventory, {e.device: device_health(e) for e in entries})
+        statuses = rollup(inventory, {e.device: device_health(e) for e in entries}, self._saturated(inventory, entries))
         return SiteSnapshot(inventory, statuses, self._uplink_mismatches(inventory, entries))
+
+    def _saturated(self, inventory: Inventory, entries: Sequence[DeviceEntry]) -> set[str]:
+        if self._uplinks is None:
+            return set()
+        with self._lock:  # scrapes may run concurrently; the readings are shared
+            self._uplinks.forget(e.device for e in entries)
+            return {inventory.devices[e.device].site for e in entries
+                    if self._uplinks.saturated(e.device, e.samples)}
 
     def _uplink_mismatches(self, inventory: Inventory, entries: Sequence[DeviceEntry]) -> list[UplinkMismatch]:
         now = self._clock()

@@ -13,6 +13,7 @@ import click
 import prometheus_client
 from pydantic import SecretStr
 
+from alerts.policy import load_policy
 from collector import loop
 from collector.errors import CollectorError
 from collector.limits import DeviceBackoff
@@ -22,6 +23,7 @@ from collector.service import PollingService, ServiceOptions, default_watch_path
 from collector.shard import parse_shard
 from collector.snmp.poller import SnmpPoller
 from collector.snmp.trapwatch import TrapWatch
+from collector.uplinks import UplinkLoad
 from exporters import exposition
 from exporters.exposition import DeviceExposition
 from exporters.http import BasicAuth, MetricsServer, Tls, is_loopback, parse_listen
@@ -151,7 +153,10 @@ def cli(ctx: click.Context, listen: str | None, shard: str | None, engine: str |
         devices.set_identities(exposition.device_identities(inventory, enabled.values()))
 
     options.on_inventory.append(on_inventory)
-    sites = SiteView(service.store)  # thdmon_site_* rolled up from the store at each scrape
+    # thdmon_site_* rolled up from the store at each scrape; uplinks told and judged as the alert rules do
+    policy = load_policy()
+    sites = SiteView(service.store, uplinks=UplinkLoad(policy.uplink_alias_regex,
+                                                       policy.thresholds.uplink_saturation_ratio))
     options.on_inventory.append(sites.set_inventory)
     metrics.registry.register(SiteMetrics(sites.snapshot))
     metrics.watch_devices(service.store, lambda: service.scheduler.devices.keys())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collector.model import DeviceState, DownReason, PollResult, Sample
 from collector.sites import SiteState
 from collector.store import Store
+from collector.uplinks import UplinkLoad
 from exporters.sites import SiteView
 from inventory.model import Inventory
 
@@ -51,3 +52,35 @@ def test_uplink_mismatches_from_stored_lldp_samples(inv: Inventory):
     view.set_inventory(inv, enabled)
     [mismatch] = view.snapshot().mismatches
     assert (mismatch.site, mismatch.declared, mismatch.seen) == ("clg", "pop", "dc")
+
+
+def _port_samples(at: float, received: float, alias: str = "uplink pop-core1 1/1/3") -> list[Sample]:
+    port = (("ifname", "1/1/25"), ("ifalias", alias))
+    return [Sample("thdmon_interface_receive_bytes_total", port, received, at),
+            Sample("thdmon_interface_transmit_bytes_total", port, 0.0, at),
+            Sample("thdmon_interface_speed_bits_per_second", port, 1e9, at)]
+
+
+def test_a_saturated_uplink_degrades_its_site_between_two_polls(inv: Inventory):
+    store = Store(clock=lambda: 1000.0)
+    enabled = {h: d for h, d in inv.devices.items() if d.enabled}
+    for host in enabled:
+        _poll(store, host, "snmp", True, 1000.0)
+    view = SiteView(store, uplinks=UplinkLoad("uplink.*", 0.8))
+    view.set_inventory(inv, enabled)
+    _poll(store, "clg-acc1", "snmp", True, 1000.0, _port_samples(1000.0, 0.0))
+    assert view.snapshot().statuses["clg"].state == SiteState.up  # one reading: no rate yet
+    _poll(store, "clg-acc1", "snmp", True, 1060.0, _port_samples(1060.0, 60 * 0.9e9 / 8))  # 900 Mb/s of 1 Gb/s
+    status = view.snapshot().statuses["clg"]
+    assert (status.state, status.cause) == (SiteState.degraded, "uplink saturated")
+    assert view.snapshot().statuses["clg"].state == SiteState.degraded  # a second scrape of the same poll
+    _poll(store, "clg-acc1", "snmp", True, 1120.0, _port_samples(1120.0, 60 * 0.9e9 / 8 + 60 * 0.1e9 / 8))
+    assert view.snapshot().statuses["clg"].state == SiteState.up
+
+
+def test_a_busy_desk_port_or_a_counter_reset_is_not_saturation(inv: Inventory):
+    load = UplinkLoad("uplink.*", 0.8)
+    assert not load.saturated("d", _port_samples(0.0, 0.0, alias="desk"))
+    assert not load.saturated("d", _port_samples(60.0, 60 * 1e9 / 8, alias="desk"))
+    assert not load.saturated("d", _port_samples(0.0, 1e12))
+    assert not load.saturated("d", _port_samples(60.0, 0.0))  # reset (reboot): no rate
