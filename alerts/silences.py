@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import urllib.parse
 import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from alerts.errors import AlertsError
 from inventory.model import Inventory
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -78,12 +80,14 @@ class AlertmanagerApi:
     """The three calls of Alertmanager's v2 API that silence-sync needs."""
 
     def __init__(self, base_url: str, timeout: float = 10.0) -> None:
+        if urllib.parse.urlsplit(base_url).scheme not in {"http", "https"}:
+            raise AlertsError(f"{base_url}: Alertmanager is reached over http or https")
         self.base = base_url.rstrip("/") + "/api/v2"
         self.timeout = timeout
 
     def _call(self, method: str, path: str, body: object | None = None) -> object:
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.base + path, data=data, method=method,  # noqa: S310 - operator's URL
+        request = urllib.request.Request(self.base + path, data=data, method=method,  # noqa: S310 - scheme checked
                                          headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
             payload = response.read()
