@@ -96,3 +96,15 @@ def test_a_monitoring_site_missing_from_the_inventory_is_refused(tmp_path: Path)
     path.write_text(yaml.safe_dump(policy), encoding="utf-8")
     with pytest.raises(AlertsError, match="monitoring_site 'nowhere'"):
         build.render(load_inventory(generate.DATA_DIR, check_secrets=False), load_policy(path))
+
+
+def test_build_command_writes_and_checks(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    from thdmon.cli import main
+
+    args = ["--inventory", str(generate.DATA_DIR), "alerts", "build", "--out", str(tmp_path)]
+    assert main([*args, "--check"]) == 1  # nothing there yet
+    assert "differs from `thdmon alerts build`" in capsys.readouterr().err
+    assert main(args) == 0
+    assert main([*args, "--check"]) == 0
+    assert (tmp_path / build.RULES_FILE).read_text(encoding="utf-8") == (build.COMMITTED / build.RULES_FILE).read_text(
+        encoding="utf-8")
