@@ -66,11 +66,23 @@ METRICS: tuple[Metric, ...] = (
     _m("thdmon_device_info", "info", "Device description from SNMP",
        ("sys_name", "sys_descr", "sys_object_id", "vendor")),
     _m("thdmon_device_reboots_total", "counter", "Reboots seen by thdmon (uptime went backwards)"),
+    # Set by the SNMP poller, not by profiles: a module the device's profile names that gave no sample
+    # (IF-MIB with no interface) is 1, the others 0; probed modules are never reported (docs/snmp-profiles.md).
+    _m("thdmon_device_module_empty", "gauge", "1 if an SNMP module the device's profile expects returned nothing",
+       ("module",)),
     # CPU, memory, temperature
     _m("thdmon_cpu_utilisation_ratio", "gauge", "CPU utilisation, 0 to 1", ("cpu",), "ratio"),
     _m("thdmon_memory_used_bytes", "gauge", "Memory in use", ("pool",), "bytes"),
     _m("thdmon_memory_total_bytes", "gauge", "Memory size", ("pool",), "bytes"),
+    _m("thdmon_memory_utilisation_ratio", "gauge",
+       "Memory in use, 0 to 1, from agents that give only a percentage (no size)", ("pool",), "ratio"),
     _m("thdmon_temperature_celsius", "gauge", "Temperature sensor", ("sensor",), "celsius"),
+    _m("thdmon_temperature_threshold_celsius", "gauge", "Device threshold for a temperature sensor",
+       ("sensor", "threshold"), "celsius"),
+    _m("thdmon_cpu_utilisation_threshold_ratio", "gauge", "Device alarm threshold for CPU utilisation, 0 to 1",
+       ("cpu",), "ratio"),
+    _m("thdmon_memory_utilisation_threshold_ratio", "gauge", "Device alarm threshold for memory use, 0 to 1",
+       ("pool",), "ratio"),
     # IF-MIB
     _m("thdmon_interface_info", "info", "Interface description", _IF + ("iftype", "ifindex")),
     _m("thdmon_interface_receive_bytes_total", "counter", "Octets received (ifHCInOctets)", _IF, "bytes"),
@@ -85,6 +97,10 @@ METRICS: tuple[Metric, ...] = (
     _m("thdmon_interface_oper_up", "gauge", "1 if ifOperStatus is up", _IF),
     _m("thdmon_interface_admin_up", "gauge", "1 if ifAdminStatus is up", _IF),
     _m("thdmon_interface_speed_bits_per_second", "gauge", "Interface speed (ifHighSpeed x 1e6)", _IF),
+    _m("thdmon_interface_duplex_info", "info", "Duplex the interface runs at (EtherLike-MIB dot3StatsDuplexStatus)",
+       _IF + ("duplex",)),
+    _m("thdmon_vlan_info", "info", "A VLAN configured on the device (Q-BRIDGE-MIB dot1qVlanStaticName)",
+       ("vlan", "name")),
     _m("thdmon_interface_last_change_seconds", "gauge", "Device uptime at the last oper status change", _IF,
        "seconds"),
     # Optics (ENTITY-SENSOR-MIB, CISCO-ENTITY-SENSOR-MIB, vendor MIBs), with the device's own thresholds

@@ -1,6 +1,7 @@
 """A small `.snmprec` reader for tests: `OID|TAG|VALUE` lines into varbinds shaped like the engines'.
 
-Recordings are read from ../shared/snmprec in place; they are never copied into the repository.
+Recordings are read in place: ../shared/snmprec (top level and `more/`), never copied into the repository,
+and the few tiny public ones committed as test data in tests/data/snmprec (their SOURCES.md says whence).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from typing import Any
 from tests.conftest import SHARED
 
 SNMPREC = SHARED / "snmprec"
+SHARED_DIRS = (SNMPREC, SNMPREC / "more")
+LOCAL = Path(__file__).resolve().parents[2] / "data" / "snmprec"
 
 _TYPES = {2: "integer", 4: "octet_string", 6: "object_identifier", 64: "ip_address", 65: "counter32",
           66: "gauge32", 67: "timeticks", 70: "counter64", 5: "null"}
@@ -26,7 +29,9 @@ class RecVarbind:
 
 def _value(tag: int, hexed: bool, text: str) -> Any:
     if tag == 4:
-        return bytes.fromhex(text) if hexed else text.encode("latin-1")
+        # vrp_5720-32x-ei carries odd-length hex (a truncated PortList): keep the whole bytes, as a
+        # truncated capture would have given them, rather than refusing the whole recording.
+        return bytes.fromhex(text[: len(text) // 2 * 2]) if hexed else text.encode("latin-1")
     if tag == 64:
         return ".".join(str(b) for b in bytes.fromhex(text)) if hexed else text
     if tag == 6:
@@ -49,5 +54,18 @@ def read(path: Path) -> list[RecVarbind]:
     return out
 
 
+def all_recordings() -> dict[str, Path]:
+    """Every recording by file stem: the shared ones (top level, `more/`) and the committed test data."""
+    found: dict[str, Path] = {}
+    for directory in (*SHARED_DIRS, LOCAL):
+        for path in sorted(directory.glob("*.snmprec")):
+            found.setdefault(path.stem, path)
+    return found
+
+
 def recording(name: str) -> Path:
+    for directory in (*SHARED_DIRS, LOCAL):
+        path = directory / f"{name}.snmprec"
+        if path.is_file():
+            return path
     return SNMPREC / f"{name}.snmprec"
