@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from collector.collect import check_profiles
 from collector.errors import CollectorError
 from collector.snmp.builtin import builtin, merged
+from collector.snmp.poller import check_profiles
 from collector.snmp.profile import modules
 from collector.snmp.select import STANDARD_MODULES, profile_for, select, select_modules
 from inventory.model import Inventory, Location, Profile
