@@ -44,5 +44,5 @@ class PollResult:
     samples: list[Sample]
     state: DeviceState
     # What the protocol's poller wants shown beside the samples, as plain JSON-able data (SNMP: the
-    # profile and modules chosen and why, collector.snmp.poll); never exported as metrics.
+    # profile and modules chosen and why under "selection", collector.snmp.poll); never exported as metrics.
     info: dict[str, Any] = field(default_factory=dict)

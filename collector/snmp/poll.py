@@ -207,4 +207,4 @@ async def poll_device(engine: SnmpEngine, target: Target, *, profile: str | None
         samples += empty_samples
         state.extra["decode_skipped"] = float(decoded.skipped)
         state.extra["modules"] = float(len(chosen))
-    return PollResult(samples=samples, state=state, info={"snmp": info} if info else {})
+    return PollResult(samples=samples, state=state, info={"selection": info} if info else {})

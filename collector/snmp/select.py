@@ -117,3 +117,12 @@ def select_modules(profile_name: str | None, sys_object_id: str | None, profiles
                    modules: Mapping[str, Module]) -> list[Module]:
     """Every module a first poll walks (expected, then probed)."""
     return select(profile_name, sys_object_id, profiles, modules).modules
+
+
+def describe(selection: Selection) -> dict[str, object]:
+    """The selection as plain data, before any poll (`thdmon inventory show --device`)."""
+    expected = {m.name for m in selection.expected}
+    return {"profile": selection.profile, "profile_source": selection.source, "why": selection.why,
+            "sys_object_id": selection.sys_object_id,
+            "modules": [{"name": m.name, "why": selection.reasons.get(m.name, ""),
+                         "expected": m.name in expected} for m in selection.modules]}

@@ -21,6 +21,7 @@ from inventory import Inventory, load_inventory
 from inventory.model import Device
 from thdmon import settings as settings_mod
 from thdmon.commands.serve import poller_options
+from thdmon.selection import empty_lines, selection_table
 from thdmon.terminal import text
 
 
@@ -28,8 +29,14 @@ def _result_json(r: PollResult) -> dict[str, Any]:
     return {"up": r.state.up, "reason": r.state.reason.value if r.state.reason else None,
             "detail": r.state.detail, "varbinds": r.state.varbinds,
             "poll_duration_seconds": round(r.state.poll_duration, 4),
+            **r.info,  # SNMP: "selection" (profile, modules, why)
             "samples": [{"metric": s.metric, "labels": dict(s.labels), "value": s.value,
                          "timestamp": s.timestamp} for s in r.samples]}
+
+
+def _selections(report: CollectReport) -> dict[str, dict[str, Any]]:
+    return {name: r.info["selection"] for name, by_protocol in report.results.items()
+            for r in by_protocol.values() if "selection" in r.info}
 
 
 def _report_json(report: CollectReport) -> dict[str, Any]:
@@ -92,9 +99,10 @@ def select_devices(inv: Inventory, names: tuple[str, ...], sites: tuple[str, ...
 @click.option("--json", "as_json", is_flag=True, help="print samples and states as JSON")
 @click.option("--engine", type=click.Choice(["gufo", "pysnmp"]), default=None,
               help="SNMP engine (default: collector.engine in the settings)")
+@click.option("--verbose", "-v", is_flag=True, help="also a table of each device's SNMP profile, modules and why")
 @click.pass_context
 def cli(ctx: click.Context, once: bool, device_names: tuple[str, ...], site_ids: tuple[str, ...],
-        protocols: tuple[str, ...], as_json: bool, engine: str | None) -> None:
+        protocols: tuple[str, ...], as_json: bool, engine: str | None, verbose: bool) -> None:
     """Poll devices once: SNMP with their profiles' modules (collector/profiles/*.yaml), ICMP echo.
 
     Exit status: 0 when at least one device answered, 1 when none did.
@@ -128,5 +136,10 @@ def cli(ctx: click.Context, once: bool, device_names: tuple[str, ...], site_ids:
         down = _down_table(report)
         if down is not None:
             out.print(down)
+        selections = _selections(report)
+        if verbose and selections:
+            out.print(selection_table(selections))
+        for line in empty_lines(selections):  # "IF-MIB gave no interfaces" must not pass silently
+            out.print(f"[yellow]empty module[/yellow] {text(line)}")
     if report.results and not any(r.state.up for by in report.results.values() for r in by.values()):
         ctx.exit(1)

@@ -68,7 +68,7 @@ def test_recording_gets_its_profile_and_reports_empty_modules(name: str) -> None
     require(snmprec.recording(name).is_file(), f"{snmprec.recording(name)} is absent")
     profile, empty, kept = PROFILES[name]
     result, _ = _poll(name)
-    info = result.info["snmp"]
+    info = result.info["selection"]
     assert result.state.up
     assert (info["profile"], info["profile_source"]) == (profile, "built-in")
     assert info["why"].startswith(f"sysObjectID {info['sys_object_id']} matches prefix")
@@ -88,7 +88,7 @@ def test_sample_inventory_profiles_do_not_change_the_choice() -> None:
     inv = load_inventory(Path(sample), check_secrets=False)
     for name in ("arubaos", "ruckuswireless", "vrp_5720-32x-ei", "ios_2960x", "unifi_nanohd"):
         result, _ = _poll(name, dict(inv.profiles))
-        assert result.info["snmp"]["profile"] == PROFILES[name][0], name
+        assert result.info["selection"]["profile"] == PROFILES[name][0], name
 
 
 def test_probes_that_did_not_answer_are_not_walked_again_until_their_ttl() -> None:
@@ -99,7 +99,7 @@ def test_probes_that_did_not_answer_are_not_walked_again_until_their_ttl() -> No
     assert set(memory.absent) == {"lldp"}
     result, second = _poll("vrp_5720-32x-ei", memory=memory, now=1060.0)
     assert not any(w.startswith("1.0.8802") for w in second.walks)
-    assert result.info["snmp"]["not_walked"] == ["lldp"]
+    assert result.info["selection"]["not_walked"] == ["lldp"]
     _, later = _poll("vrp_5720-32x-ei", memory=memory, now=1000.0 + PROBE_TTL)
     assert any(w.startswith("1.0.8802") for w in later.walks)
 
@@ -113,7 +113,7 @@ def test_unknown_vendor_keeps_the_standard_mibs_that_answer() -> None:
     engine = snmprec.RecordingEngine(varbinds)
     result = asyncio.run(poll_device(engine, _target("x"), profile=None, profiles={},
                                      modules=modules()))
-    info = result.info["snmp"]
+    info = result.info["selection"]
     assert info["profile"] is None and info["why"].startswith("no profile matches sysObjectID 1.3.6.1.4.1.99999.7")
     assert {m["name"] for m in info["modules"] if m.get("kept")} == {"if_mib", "etherlike", "qbridge"}
     assert not any(s.metric == "thdmon_device_module_empty" for s in result.samples)  # probes are not reported
