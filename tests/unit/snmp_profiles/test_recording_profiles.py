@@ -18,6 +18,7 @@ from collector.snmp.poll import PROBE_TTL, DeviceMemory, poll_device
 from collector.snmp.profile import modules
 from collector.snmp.target import Target
 from inventory import load_inventory
+from lab.snmp.recording import RecordingEngine
 from tests.conftest import ROOT, require
 from tests.unit.snmp_profiles import snmprec
 
@@ -50,8 +51,8 @@ def _target(name: str) -> Target:
 
 
 def _poll(name: str, profiles: dict | None = None, memory: DeviceMemory | None = None,
-          now: float = 1000.0) -> tuple[PollResult, snmprec.RecordingEngine]:
-    engine = snmprec.RecordingEngine(snmprec.read(snmprec.recording(name)))
+          now: float = 1000.0, engine: RecordingEngine | None = None) -> tuple[PollResult, RecordingEngine]:
+    engine = engine or RecordingEngine({name: snmprec.recording(name)})
     result = asyncio.run(poll_device(engine, _target(name), profile=None,
                                      profiles=profiles or {}, modules=modules(), memory=memory,
                                      clock=lambda: now))
@@ -108,11 +109,9 @@ def test_unknown_vendor_keeps_the_standard_mibs_that_answer() -> None:
     # The Huawei capture with an enterprise number nobody knows: every standard MIB is probed and the
     # ones it has are kept (IF-MIB, EtherLike, Q-BRIDGE); the vendor label is "other" for 99999.
     require(snmprec.recording("vrp_5720-32x-ei").is_file(), "vrp_5720-32x-ei recording is absent")
-    varbinds = [vb if vb.oid != "1.3.6.1.2.1.1.2.0" else snmprec.RecVarbind(vb.oid, "1.3.6.1.4.1.99999.7", vb.type)
-                for vb in snmprec.read(snmprec.recording("vrp_5720-32x-ei"))]
-    engine = snmprec.RecordingEngine(varbinds)
-    result = asyncio.run(poll_device(engine, _target("x"), profile=None, profiles={},
-                                     modules=modules()))
+    engine = RecordingEngine({"vrp_5720-32x-ei": snmprec.recording("vrp_5720-32x-ei")})
+    engine.set("vrp_5720-32x-ei", "1.3.6.1.2.1.1.2.0", "1.3.6.1.4.1.99999.7")
+    result, _ = _poll("vrp_5720-32x-ei", engine=engine)
     info = result.info["selection"]
     assert info["profile"] is None and info["why"].startswith("no profile matches sysObjectID 1.3.6.1.4.1.99999.7")
     assert {m["name"] for m in info["modules"] if m.get("kept")} == {"if_mib", "etherlike", "qbridge"}
