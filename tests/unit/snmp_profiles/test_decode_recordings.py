@@ -129,6 +129,10 @@ EXPECTED: dict[str, list[tuple[str, str, dict[str, str], float]]] = {
         ("poe", "thdmon_poe_power_budget_watts", {"group": "1"}, 370),
         ("poe", "thdmon_poe_power_consumption_watts", {"group": "1"}, 115),
         ("etherlike", "thdmon_interface_duplex_info", {"ifname": "Gi1/0/1", "duplex": "full"}, 1),
+        # VLAN interfaces give only ifHC{In,Out}UcastPkts (no multicast/broadcast, no 32-bit NUcast):
+        # the packets series is their unicast count rather than nothing (if_mib partial_sum)
+        ("if_mib", "thdmon_interface_receive_packets_total", {"ifname": "Vl99"}, 109708446),
+        ("if_mib", "thdmon_interface_transmit_packets_total", {"ifname": "Vl99"}, 109699497),
         ("system", "thdmon_device_info", {"vendor": "cisco"}, 1),
     ],
     # CT5760 IOS-XE controller (more/iosxe_ct5760): its per-WLAN client counts are empty OCTET STRINGs,
@@ -253,3 +257,14 @@ def test_vendor_of_every_fleet_enterprise_number() -> None:
         oid = f"1.3.6.1.4.1.{number}.1.2"
         got = run(modules()["system"], [RecVarbind("1.3.6.1.2.1.1.2.0", oid, "object_identifier")], 1.0).samples
         assert dict(got[0].labels)["vendor"] == vendor, number
+
+
+def test_packets_sum_every_counter_an_interface_has(walked: dict[str, Walked]) -> None:
+    rec = {vb.oid: vb.value for vb in snmprec.read(snmprec.recording("ios_2960x"))}
+    index = next(o.rsplit(".", 1)[1] for o, v in rec.items()
+                 if o.startswith("1.3.6.1.2.1.31.1.1.1.1.") and v == b"Gi1/0/1")         # ifName
+    full = sum(rec[f"1.3.6.1.2.1.31.1.1.1.{c}.{index}"] for c in (7, 8, 9))
+    samples = decode(modules()["if_mib"], walked["ios_2960x"], 1.0).samples
+    got = next(s.value for s in samples
+               if s.metric == "thdmon_interface_receive_packets_total" and dict(s.labels)["ifname"] == "Gi1/0/1")
+    assert got == full                                   # unicast + multicast + broadcast
