@@ -1,7 +1,7 @@
 """Which SNMP modules to poll on a device, and why.
 
-Profiles are the built-in vendor profiles (`collector/snmp/builtin_profiles.yaml`) merged with the
-inventory's (`collector.snmp.builtin.merged`). The profile is the device's own `profile:` (why:
+Profiles are the built-in vendor profiles (`inventory/builtin_profiles.yaml`) merged with the
+inventory's (`inventory.builtin.merged`). The profile is the device's own `profile:` (why:
 "inventory"), else the one whose `sys_object_ids` prefix matches the sysObjectID best (longest prefix;
 why: "sysObjectID prefix P"). Its `snmp_modules` are *expected*: one that answers nothing is reported
 (thdmon_device_module_empty). Its `probe_modules`, and the modules that declare a matching
@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from collector.errors import CollectorError
-from collector.snmp.builtin import ProfileEntry, merged
 from collector.snmp.profile import Module
+from inventory.builtin import ProfileEntry, merged
 from inventory.model import Profile
 
 # The standard MIBs probed on a device of a vendor no profile knows.
@@ -91,7 +91,7 @@ def select(profile_name: str | None, sys_object_id: str | None, profiles: Mappin
     if name is not None:
         entry = entries[name]
         expected = list(entry.profile.snmp_modules)
-        probes = [m for m in entry.probe_modules if m not in expected]
+        probes = [m for m in entry.profile.probe_modules if m not in expected]
         _known(expected + probes, modules, name)
         reasons |= {m: f"profile {name}" for m in expected}
         reasons |= {m: f"probe of profile {name}" for m in probes}

@@ -4,13 +4,16 @@ own prefix, every standard MIB for an unknown vendor)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from collector.errors import CollectorError
-from collector.snmp.builtin import builtin, merged
 from collector.snmp.poller import check_profiles
 from collector.snmp.profile import modules
 from collector.snmp.select import STANDARD_MODULES, profile_for, select, select_modules
+from inventory import InventoryError, load_inventory
+from inventory.builtin import builtin, merged
 from inventory.model import Inventory, Location, Profile
 
 INVENTORY = {
@@ -92,5 +95,19 @@ def test_unknown_module_in_profile_is_an_error() -> None:
 def test_builtin_profiles_name_existing_modules() -> None:
     known = set(modules())
     for name, entry in builtin().items():
-        assert set(entry.profile.snmp_modules) | set(entry.probe_modules) <= known, name
+        assert set(entry.profile.snmp_modules) | set(entry.profile.probe_modules) <= known, name
         assert entry.profile.sys_object_ids, f"{name}: a built-in profile is chosen by its prefixes"
+
+
+def test_a_device_may_name_a_builtin_profile(tmp_path: Path) -> None:
+    (tmp_path / "inv.yaml").write_text(
+        "sites:\n- id: col-a\n  name: Collège A\n  kind: college\n  commune: Bondy\n"
+        "devices:\n- hostname: sw-a\n  address: 10.0.0.1\n  site: col-a\n  role: access_switch\n"
+        "  profile: cisco-ios\n- hostname: sw-b\n  address: 10.0.0.2\n  site: col-a\n  role: access_switch\n"
+        "  profile: cisco-iso\n")
+    with pytest.raises(InventoryError, match=r"unknown profile 'cisco-iso' \(did you mean 'cisco-ios'"):
+        load_inventory(tmp_path, check_secrets=False)
+    (tmp_path / "inv.yaml").write_text((tmp_path / "inv.yaml").read_text().replace("cisco-iso\n", "cisco-ios\n"))
+    inv = load_inventory(tmp_path, check_secrets=False)
+    assert inv.profiles == {}  # the inventory's own; selection merges the built-in ones
+    assert select("cisco-ios", None, inv.profiles, modules()).source == "built-in"
