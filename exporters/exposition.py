@@ -133,13 +133,13 @@ class DeviceRenderer:
         new_spans = array("I")
         span = new_spans.extend
         fmt = go_float
-        metric = ""
+        metric: str = ""
         bucket: list[bytes] = []
         old: bytes | None = None
         is_info = False
         size = 0
         for i, s in enumerate(samples):
-            if s.metric != metric:
+            if s.metric is not metric:
                 if metric:
                     sizes[metric] = size
                 metric = s.metric
@@ -147,23 +147,19 @@ class DeviceRenderer:
                 size = sizes.get(metric, 0)
                 old = old_chunks.get(metric)
                 is_info = FAMILIES[metric].is_info
-            if i < known and old is not None:
-                p = previous[i]
-                if p.metric == metric and p.labels == s.labels:
-                    prefix = old[spans[2 * i]:spans[2 * i + 1]]
-                else:
-                    prefix = self._prefix(metric, s.labels)
+            if i < known and old is not None and (p := previous[i]).metric is metric and p.labels == s.labels:
+                prefix = old[spans[2 * i]:spans[2 * i + 1]]
             else:
                 prefix = self._prefix(metric, s.labels)
+            end = size + len(prefix)
+            span((size, end))
+            bucket.append(prefix)
             if is_info:  # the prefix is the whole line (value 1)
-                span((size, size + len(prefix)))
-                bucket.append(prefix)
-                size += len(prefix)
+                size = end
             else:
-                value = fmt(s.value).encode()
-                span((size, size + len(prefix)))
-                bucket += (prefix, value, b"\n")
-                size += len(prefix) + len(value) + 1
+                value = f"{fmt(s.value)}\n".encode()
+                bucket.append(value)
+                size = end + len(value)
         chunks = {m: b"".join(lines) for m, lines in parts.items()}
         self._samples, self._chunks, self._spans = samples, chunks, new_spans
         return chunks

@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "collect": "thdmon.commands.collect",
     "logs": "thdmon.commands.logs",
     "serve": "thdmon.commands.serve",
+    "portal": "thdmon.commands.portal",
 }
 
 # Exceptions whose message is meant for people (module:Class), imported lazily.
@@ -32,6 +33,7 @@ USER_ERRORS: tuple[str, ...] = (
     "inventory.errors:InventoryError",
     "collector.errors:CollectorError",
     "connlog.errors:ConnlogError",
+    "portal.errors:PortalError",
 )
 
 
