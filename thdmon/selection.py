@@ -39,3 +39,15 @@ def empty_lines(selections: Mapping[str, Mapping[str, Any]]) -> list[str]:
     """'DEVICE: profile P expects MODULE, which answered nothing' for every expected empty module."""
     return [f"{device}: profile {sel.get('profile')} expects {name}, which answered nothing"
             for device, sel in sorted(selections.items()) for name in sel.get("empty", ())]
+
+
+def unmatched_lines(selections: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """'DEVICE: no profile matches sysObjectID S; standard MIBs kept: ...' for every device of a vendor no
+    profile knows (its standard MIBs were probed)."""
+    out = []
+    for device, sel in sorted(selections.items()):
+        if sel.get("profile") is None:
+            kept = [r["name"] for r in sel.get("modules", ()) if r.get("kept")]
+            out.append(f"{device}: no profile matches sysObjectID {sel.get('sys_object_id')}; "
+                       f"standard MIBs kept: {', '.join(kept) or 'none'}")
+    return out

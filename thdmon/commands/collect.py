@@ -21,7 +21,7 @@ from inventory import Inventory, load_inventory
 from inventory.model import Device
 from thdmon import settings as settings_mod
 from thdmon.commands.serve import poller_options
-from thdmon.selection import empty_lines, selection_table
+from thdmon.selection import empty_lines, selection_table, unmatched_lines
 from thdmon.terminal import text
 
 
@@ -141,5 +141,7 @@ def cli(ctx: click.Context, once: bool, device_names: tuple[str, ...], site_ids:
             out.print(selection_table(selections))
         for line in empty_lines(selections):  # "IF-MIB gave no interfaces" must not pass silently
             out.print(f"[yellow]empty module[/yellow] {text(line)}")
+        for line in unmatched_lines(selections):  # a vendor to give a profile (inventory or built in)
+            out.print(f"[yellow]no profile[/yellow] {text(line)}")
     if report.results and not any(r.state.up for by in report.results.values() for r in by.values()):
         ctx.exit(1)

@@ -97,6 +97,11 @@ def check(ctx: click.Context, directory: Path | None, as_json: bool) -> None:
     table.add_row("credentials", str(info["credentials"]["total"]))
     table.add_row("profiles", str(info["profiles"]["total"]))
     console.print(table)
+    unprofiled = sum(1 for d in inv.devices.values() if d.profile is None and d.snmp is not None)
+    if unprofiled:  # not an error: the built-in profiles choose by sysObjectID, which only a poll tells
+        console.print(f"[yellow]note[/yellow] {unprofiled} device(s) polled over SNMP have no profile: chosen by "
+                      "sysObjectID at the first poll; `thdmon collect --once --verbose` shows the choice and "
+                      "names the devices no profile matches")
 
 
 def _device_selection(inv: Inventory, hostname: str, sys_object_id: str | None) -> dict[str, Any]:

@@ -120,3 +120,31 @@ def test_unknown_vendor_keeps_the_standard_mibs_that_answer() -> None:
     assert "GigabitEthernet0/0/1" in ifaces
     vendor = next(dict(s.labels)["vendor"] for s in result.samples if s.metric == "thdmon_device_info")
     assert vendor == "other"
+
+
+def test_module_empty_and_wifi_reach_metrics(tmp_path: Path) -> None:
+    # What Prometheus scrapes from `thdmon serve` after a poll of the ZoneDirector: its Wi-Fi values and
+    # the IF-MIB it does not give, through the real store and exposition.
+    from collector.store import Store
+    from exporters.exposition import TEXT, DeviceExposition
+
+    result, _ = _poll("ruckuswireless")
+    store = Store(clock=lambda: 1000.0)
+    store.update("wlc-zd", result)
+    text = DeviceExposition(store, {"wlc-zd": (("device", "wlc-zd"),)}).text(TEXT)
+    assert 'thdmon_device_module_empty{device="wlc-zd",module="if_mib"} 1.0' in text
+    assert 'thdmon_device_module_empty{device="wlc-zd",module="wifi_ruckus_zd"} 0.0' in text
+    assert 'thdmon_wifi_controller_aps{device="wlc-zd"} 36.0' in text
+
+
+def test_collect_lines_for_empty_modules_and_unknown_vendors() -> None:
+    from thdmon.selection import empty_lines, unmatched_lines
+
+    zd, _ = _poll("ruckuswireless")
+    engine = RecordingEngine({"vrp_5720-32x-ei": snmprec.recording("vrp_5720-32x-ei")})
+    engine.set("vrp_5720-32x-ei", "1.3.6.1.2.1.1.2.0", "1.3.6.1.4.1.99999.7")
+    unknown, _ = _poll("vrp_5720-32x-ei", engine=engine)
+    selections = {"wlc-zd": zd.info["selection"], "sw-x": unknown.info["selection"]}
+    assert empty_lines(selections) == ["wlc-zd: profile ruckus-zonedirector expects if_mib, which answered nothing"]
+    assert unmatched_lines(selections) == [
+        "sw-x: no profile matches sysObjectID 1.3.6.1.4.1.99999.7; standard MIBs kept: if_mib, etherlike, qbridge"]
