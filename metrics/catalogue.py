@@ -115,6 +115,11 @@ METRICS: tuple[Metric, ...] = (
     _m("thdmon_poe_power_budget_watts", "gauge", "PoE power budget of a PSE group", ("group",), "watts"),
     _m("thdmon_poe_power_consumption_watts", "gauge", "PoE power drawn from a PSE group", ("group",), "watts"),
     _m("thdmon_poe_port_delivering", "gauge", "1 if the port delivers power", ("group", "port")),
+    # Stacks (CISCO-STACKWISE-MIB)
+    _m("thdmon_stack_member_ready", "gauge", "1 if the stack member is ready (cswSwitchState ready)", ("member",)),
+    _m("thdmon_stack_member_info", "info", "A stack member and its role (master, member, standby)",
+       ("member", "role")),
+    _m("thdmon_stack_port_up", "gauge", "1 if the stack port (cable between members) is up", ("ifname",)),
     # LLDP-MIB
     _m("thdmon_lldp_neighbor_info", "info", "LLDP neighbour seen on a local port",
        ("ifname", "remote_sys_name", "remote_port")),

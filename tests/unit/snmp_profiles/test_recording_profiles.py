@@ -31,14 +31,14 @@ PROFILES: dict[str, tuple[str, set[str], set[str]]] = {
     "fortigate_fwf60d": ("fortigate", set(), {"wifi_fortinet"}),
     "ios_ie32008t2s-ios17-12": ("cisco-iosxe", set(), {"lldp"}),
     # this capture has neither IF-MIB nor CISCO-PROCESS: exactly what module_empty is for
-    "iosxe_c9200l": ("cisco-iosxe", {"if_mib", "cisco_cpu_memory"}, {"poe"}),
+    "iosxe_c9200l": ("cisco-iosxe", {"if_mib", "cisco_cpu_memory"}, {"poe", "cisco_stack"}),
     "junos_ex": ("juniper-junos", {"if_mib"}, set()),           # the 2019 capture has no IF-MIB
     "linux_xcp-ng": ("linux-host", set(), set()),
     "procurve_2520": ("hp-procurve", set(), set()),
     "ruckuswireless-sz": ("ruckus-smartzone", set(), {"host_resources"}),
     "unifi_nanohd": ("linux-host", set(), {"wifi_unifi"}),     # net-snmp's sysObjectID, UniFi by probing
     "arubaos": ("arubaos-controller", set(), set()),
-    "ios_2960x": ("cisco-ios", set(), {"poe", "etherlike"}),
+    "ios_2960x": ("cisco-ios", set(), {"poe", "etherlike", "cisco_stack"}),
     "iosxe_ct5760": ("cisco-wlc", set(), {"cisco_entity_sensor", "cisco_cpu_memory"}),
     "vrp_5720-32x-ei": ("huawei-vrp", set(), {"etherlike", "qbridge"}),
     "ruckuswireless": ("ruckus-zonedirector", {"if_mib"}, set()),           # ZD1200 capture: no IF-MIB

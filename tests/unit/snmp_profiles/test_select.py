@@ -48,7 +48,7 @@ def test_expected_then_probed_with_reasons() -> None:
     assert sel.profile == "cisco-ios" and sel.source == "built-in"
     assert sel.why == "sysObjectID 1.3.6.1.4.1.9.1.1208 matches prefix 1.3.6.1.4.1.9.1.1208"
     assert _names(list(sel.expected)) == ["system", "if_mib", "cisco_cpu_memory", "cisco_entity_sensor"]
-    assert _names(list(sel.probed)) == ["lldp", "poe", "etherlike"]
+    assert _names(list(sel.probed)) == ["lldp", "poe", "etherlike", "cisco_stack"]
     assert sel.reasons["if_mib"] == "profile cisco-ios" and sel.reasons["lldp"] == "probe of profile cisco-ios"
 
 
