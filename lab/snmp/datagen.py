@@ -83,7 +83,7 @@ MODELS: dict[str, Vendor] = {
                          "http://www.cisco.com/techsupport", "1.3.6.1.4.1.9.1.2441", "Cisco Systems, Inc.",
                          "3c41a0"),
     # UniFi firmwares answer net-snmp's Linux sysObjectID: found by probing wifi_unifi (collector.snmp.select)
-    "U6-Pro": Vendor("Linux U6-Pro 4.4.153 #1 SMP PREEMPT UAP-U6-Pro 6.6.55.15189", "1.3.6.1.4.1.8072.3.2.10",
+    "U6-Pro": Vendor("U6-Pro 6.6.55.15189", "1.3.6.1.4.1.8072.3.2.10",
                      "Ubiquiti Inc.", "245a4c"),
     "AP-505": Vendor("ArubaOS (MODEL: 505), Version 8.10.0.6-8.10.0.6", "1.3.6.1.4.1.14823.1.2.104",
                      "Aruba Networks", "204c03"),

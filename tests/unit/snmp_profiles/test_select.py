@@ -41,6 +41,9 @@ def test_product_lines_of_one_vendor_land_apart() -> None:
     assert profile_for("1.3.6.1.4.1.25053.3.1.5.15", {}) == "ruckus-zonedirector"
     assert profile_for("1.3.6.1.4.1.25053.3.1.11.1", {}) == "ruckus-smartzone"
     assert profile_for("1.3.6.1.4.1.2011.2.23.294", {}) == "huawei-vrp"
+    assert profile_for("1.3.6.1.4.1.4413", {}) == "unifi"          # UniFi switches / EdgeSwitch
+    sel = select(None, "1.3.6.1.4.1.41112.1.6", {}, modules())       # APs and switches share 41112:
+    assert "wifi_unifi" in _names(list(sel.probed))                 # Wi-Fi probed, never reported empty
 
 
 def test_expected_then_probed_with_reasons() -> None:
