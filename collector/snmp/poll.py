@@ -149,6 +149,9 @@ def _module_report(selection: Selection, chosen: list[Module], counts: dict[str,
     samples: list[Sample] = []
     rows = []
     expected = {m.name for m in selection.expected}
+    walked = {m.name for m in chosen}
+    # memory is per interval class: its absent probes are this class's, skipped until PROBE_TTL
+    not_walked = sorted(m.name for m in selection.probed if m.name not in walked and m.name in memory.absent)
     for module in chosen:
         n = counts.get(module.name, 0)
         row: dict[str, Any] = {"name": module.name, "why": selection.reasons.get(module.name, ""), "samples": n}
@@ -166,7 +169,7 @@ def _module_report(selection: Selection, chosen: list[Module], counts: dict[str,
     info = {"profile": selection.profile, "profile_source": selection.source, "why": selection.why,
             "sys_object_id": selection.sys_object_id, "modules": rows,
             "empty": [r["name"] for r in rows if r.get("empty")],
-            "not_walked": sorted(m.name for m in selection.modules if m not in chosen)}
+            "not_walked": not_walked}
     return samples, info
 
 
