@@ -103,10 +103,10 @@ PROFILES: dict[str, dict[str, Any]] = {
                       "ssh_platform": "juniper_junos", "sys_object_ids": ["1.3.6.1.4.1.2636"]},
     "aruba-instant": {"description": "Aruba Instant access points",
                       "snmp_modules": ["system", "if_mib", "wifi_aruba_instant"],
-                      "sys_object_ids": ["1.3.6.1.4.1.14823"]},
+                      "sys_object_ids": ["1.3.6.1.4.1.14823.1.2"]},   # Instant APs, not the controllers
     "ruckus-smartzone": {"description": "Ruckus SmartZone controllers",
                          "snmp_modules": ["system", "host_resources", "wifi_ruckus"],
-                         "sys_object_ids": ["1.3.6.1.4.1.25053"]},
+                         "sys_object_ids": ["1.3.6.1.4.1.25053.3.1.11"]},   # not ZoneDirector/Unleashed
     "unifi-ap": {"description": "Ubiquiti UniFi access points",
                  "snmp_modules": ["system", "if_mib", "host_resources", "wifi_unifi"]},
     "linux-host": {"description": "Linux hosts running net-snmp",

@@ -81,8 +81,8 @@ def test_recording_gets_its_profile_and_reports_empty_modules(name: str) -> None
 
 
 def test_sample_inventory_profiles_do_not_change_the_choice() -> None:
-    # The demo inventory still declares broad prefixes (aruba-instant: 14823, ruckus-smartzone: 25053);
-    # longer built-in prefixes win, so its controllers land on their own profiles.
+    # The demo inventory overrides several built-in profiles (its own module lists, and it names
+    # generic-wifi-controller for 9.6.1.37): every recording still lands on its product line's profile.
     require(snmprec.SNMPREC.is_dir(), f"{snmprec.SNMPREC} is absent: recordings unavailable")
     sample = next(p for p in (ROOT / "lab" / "sample" / "data", ROOT / "inventory" / "sample" / "data")
                   if p.is_dir())
