@@ -47,15 +47,17 @@ class Selection:
 
 
 def best_prefix(sys_object_id: str | None, entries: Mapping[str, ProfileEntry]) -> tuple[str, str] | None:
-    """(profile name, prefix) of the longest matching `sys_object_ids` prefix, if any (ties: name order)."""
+    """(profile name, prefix) of the longest matching `sys_object_ids` prefix, if any. On a tie, an
+    inventory's profile wins over a built-in one (the inventory adds or overrides), then name order."""
     if not sys_object_id:
         return None
-    best: tuple[int, str, str] | None = None
+    best: tuple[int, int, str, str] | None = None
     for name, entry in sorted(entries.items()):
+        mine = int(entry.source != "built-in")
         for prefix in entry.profile.sys_object_ids:
-            if _matches(sys_object_id, prefix) and (best is None or len(prefix) > best[0]):
-                best = (len(prefix), name, prefix)
-    return (best[1], best[2]) if best else None
+            if _matches(sys_object_id, prefix) and (best is None or (len(prefix), mine) > best[:2]):
+                best = (len(prefix), mine, name, prefix)
+    return (best[2], best[3]) if best else None
 
 
 def profile_for(sys_object_id: str | None, profiles: Mapping[str, Profile]) -> str | None:

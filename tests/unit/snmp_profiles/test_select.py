@@ -32,6 +32,8 @@ def test_longest_prefix_wins_across_builtin_and_inventory() -> None:
     assert profile_for("1.3.6.1.4.1.9.1.2683", INVENTORY) == "cisco-iosxe"          # 9.1 beats 9
     assert profile_for("1.3.6.1.4.1.9.5.12", INVENTORY) == "cisco-lab"              # only the inventory's 9
     assert profile_for("1.3.6.1.4.1.90", INVENTORY) is None                         # 90 is not under 9
+    tie = {"my-wlc": Profile(snmp_modules=("system",), sys_object_ids=("1.3.6.1.4.1.9.6.1.37",))}
+    assert profile_for("1.3.6.1.4.1.9.6.1.37.240.1", tie) == "my-wlc"               # a tie: the inventory's
     assert profile_for(None, INVENTORY) is None
 
 
