@@ -117,8 +117,8 @@ METRICS: tuple[Metric, ...] = (
     _m("thdmon_poe_port_delivering", "gauge", "1 if the port delivers power", ("group", "port")),
     # Stacks (CISCO-STACKWISE-MIB)
     _m("thdmon_stack_member_ready", "gauge", "1 if the stack member is ready (cswSwitchState ready)", ("member",)),
-    _m("thdmon_stack_member_info", "info", "A stack member and its role (master, member, standby)",
-       ("member", "role")),
+    _m("thdmon_stack_member_info", "info", "A stack member and its stack role (master, member, standby)",
+       ("member", "stack_role")),   # not `role`: that is the device's identity label
     _m("thdmon_stack_port_up", "gauge", "1 if the stack port (cable between members) is up", ("ifname",)),
     # LLDP-MIB
     _m("thdmon_lldp_neighbor_info", "info", "LLDP neighbour seen on a local port",
@@ -152,7 +152,18 @@ METRICS: tuple[Metric, ...] = (
     _m("thdmon_collector_inventory_reloads_total", "counter",
        "Inventory reloads (SIGHUP or file change), by result; a failed one keeps the previous inventory",
        ("result",), per_device=False),
+    _m("thdmon_collector_concurrency_limit", "gauge",
+       "Polls allowed at once now (AIMD: +1 after a limit's worth of successes, halved by a burst of failures)",
+       per_device=False),
+    _m("thdmon_collector_polls_in_flight", "gauge", "Polls running now, every protocol", per_device=False),
+    _m("thdmon_collector_samples_rejected_total", "counter",
+       "Samples a collector produced that the vocabulary refuses (logged once per device and metric)",
+       per_device=False),
     _m("thdmon_collector_traps_total", "counter", "SNMP traps received", ("trap",), per_device=False),
+    _m("thdmon_exporter_http_rejections_total", "counter",
+       "Connections and requests the /metrics server refused: connections_total, connections_per_source "
+       "(bounds), auth_failed, auth_rate_limited (too many failures from one source)", ("reason",),
+       per_device=False),
     _m("thdmon_collector_triggered_polls_total", "counter",
        "Polls asked for out of schedule (a trap), run or throttled (one per device and protocol per 10 s)",
        ("protocol", "result"), per_device=False),

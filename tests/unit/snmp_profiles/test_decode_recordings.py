@@ -39,8 +39,8 @@ EXPECTED: dict[str, list[tuple[str, str, dict[str, str], float]]] = {
         ("cisco_entity_sensor", "thdmon_temperature_celsius", {"sensor": "Switch 1 - Inlet Temp Sensor"}, 25),
         # CISCO-STACKWISE: three members ready, Switch 2 master, Switch 3 standby; stack port ifIndex 445 down
         ("cisco_stack", "thdmon_stack_member_ready", {"member": "Switch 3"}, 1),
-        ("cisco_stack", "thdmon_stack_member_info", {"member": "Switch 2", "role": "master"}, 1),
-        ("cisco_stack", "thdmon_stack_member_info", {"member": "Switch 3", "role": "standby"}, 1),
+        ("cisco_stack", "thdmon_stack_member_info", {"member": "Switch 2", "stack_role": "master"}, 1),
+        ("cisco_stack", "thdmon_stack_member_info", {"member": "Switch 3", "stack_role": "standby"}, 1),
         ("cisco_stack", "thdmon_stack_port_up", {"ifname": "62"}, 1),      # no IF-MIB here: the ifIndex
         ("cisco_stack", "thdmon_stack_port_up", {"ifname": "445"}, 0),
     ],
@@ -135,7 +135,7 @@ EXPECTED: dict[str, list[tuple[str, str, dict[str, str], float]]] = {
         ("poe", "thdmon_poe_power_budget_watts", {"group": "1"}, 370),
         ("poe", "thdmon_poe_power_consumption_watts", {"group": "1"}, 115),
         ("etherlike", "thdmon_interface_duplex_info", {"ifname": "Gi1/0/1", "duplex": "full"}, 1),
-        ("cisco_stack", "thdmon_stack_member_info", {"member": "1", "role": "master"}, 1),   # 3-switch stack
+        ("cisco_stack", "thdmon_stack_member_info", {"member": "1", "stack_role": "master"}, 1),   # 3-switch stack
         ("cisco_stack", "thdmon_stack_member_ready", {"member": "3"}, 1),
         ("cisco_stack", "thdmon_stack_port_up", {"ifname": "StackSub-St1-1"}, 1),
         # VLAN interfaces give only ifHC{In,Out}UcastPkts (no multicast/broadcast, no 32-bit NUcast):
