@@ -80,11 +80,11 @@ class _ColumnSet:
     def value(self, index: str, walked: Walked) -> tuple[float | None, Any, bool] | None:
         """(summed number, raw value of the first column, any Counter32), or None if a column lacks the row
         (with `partial`: only if the first column lacks it; the others are summed when present)."""
-        found = []
-        for i, prefix in enumerate(self.prefixes):
-            vb = walked.by_oid.get(prefix + index)
+        by_oid, found = walked.by_oid, []
+        for prefix in self.prefixes:
+            vb = by_oid.get(prefix + index)
             if vb is None:
-                if self.partial and i:
+                if found and self.partial:  # `partial_sum`: the first column is required, not the others
                     continue
                 return None
             found.append(vb)
