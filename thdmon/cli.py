@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from thdmon import logfmt
 from thdmon import settings as settings_mod
 
 # name -> module holding a click command or group named `cli`. Packages outside production (the lab)
@@ -25,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "logs": "thdmon.commands.logs",
     "serve": "thdmon.commands.serve",
     "portal": "thdmon.commands.portal",
+    "settings": "thdmon.commands.settings",
 }
 
 # Exceptions whose message is meant for people (module:Class), imported lazily.
@@ -63,17 +65,26 @@ class _LazyGroup(click.Group):
               help="inventory directory (default: $THDMON_INVENTORY, else /etc/thdmon/inventory)")
 @click.option("--secrets", "secrets_file", type=click.Path(path_type=Path), default=None,
               help="secrets file for file:NAME references (must be 0600)")
+@click.option("--log-format", type=click.Choice(logfmt.FORMATS), default=None,
+              help="log lines as key=value text or JSON objects, UTC timestamps (default: log_format, text)")
 @click.option("--debug", is_flag=True, help="show tracebacks and debug logs")
+@click.version_option(metadata.version("thdmon"), "-V", "--version", prog_name="thdmon",
+                      message="%(prog)s %(version)s")
 @click.pass_context
 def cli(ctx: click.Context, config: Path | None, inventory: Path | None, secrets_file: Path | None,
-        debug: bool) -> None:
+        log_format: str | None, debug: bool) -> None:
     """thdmon: network and Wi-Fi operations monitor of THD-SSD (Seine-Saint-Denis)."""
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
-                        format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s")
+    level = logging.DEBUG if debug else logging.WARNING
+    logfmt.configure(log_format or "text", level)  # settings errors below are logged in the asked format
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
-    ctx.obj["settings"] = settings_mod.load(
-        config, overrides={("inventory",): inventory, ("secrets_file",): secrets_file})
+    loaded = settings_mod.resolve(config, overrides={
+        ("inventory",): inventory, ("secrets_file",): secrets_file, ("log_format",): log_format})
+    logfmt.configure(loaded.settings.log_format, level)
+    for warning in loaded.warnings:  # a typo in a variable name would otherwise be silently ignored
+        logging.getLogger("thdmon.settings").warning("event=settings_warning message=%r", warning)
+    ctx.obj["settings"] = loaded.settings
+    ctx.obj["loaded"] = loaded
 
 
 def _user_error_types() -> tuple[type[BaseException], ...]:
