@@ -84,14 +84,15 @@ def report(plans: list[ClassPlan], concurrency: int, stage: str) -> bool:
     for p in plans:
         varbinds = f"{p.varbinds_per_second:.0f}" if p.varbinds_per_second is not None else "unknown"
         log.info("event=polling_load stage=%s protocol=%s class=%s jobs=%d interval_seconds=%g "
-                 "polls_per_second=%.2f seconds_per_poll=%.2f%s varbinds_per_second=%s busy=%.1f", stage,
+                 "polls_per_second=%.2f seconds_per_poll=%.2f measured=%s varbinds_per_second=%s busy=%.1f", stage,
                  p.protocol, p.cls, p.jobs, p.interval, p.polls_per_second, p.seconds_per_poll,
-                 "" if p.measured else " (assumed)", varbinds, p.busy)
+                 "yes" if p.measured else "no", varbinds, p.busy)
     advice = suggestion(plans, concurrency)
     busy = sum(p.busy for p in plans)
     if advice:
-        log.warning("event=polling_over_capacity stage=%s busy=%.1f concurrency=%d: polls will start late and be "
-                    "skipped as misfires; suggested: %s", stage, busy, concurrency, advice)
+        # Polls would queue behind the bound, start late and be skipped as misfires.
+        log.warning("event=polling_over_capacity stage=%s busy=%.1f concurrency=%d effect=misfires suggested=%r",
+                    stage, busy, concurrency, advice)
         return False
     log.info("event=polling_capacity_ok stage=%s busy=%.1f concurrency=%d", stage, busy, concurrency)
     return True

@@ -169,6 +169,7 @@ _FLAT_ENV = {
     "THDMON_SECRETS": ("secrets_file",),
     "THDMON_STATE_DIR": ("state_dir",),
     "THDMON_DB_URL": ("connlog", "db_url"),
+    "THDMON_LOG_FORMAT": ("log_format",),
 }
 
 
