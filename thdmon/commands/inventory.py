@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -15,7 +17,7 @@ from rich.table import Table
 
 from inventory import InventoryError, load_inventory
 from inventory.exports import FORMATS, render
-from inventory.import_csv import ColumnMapping, import_csv, mapping_from_file, mapping_from_options
+from inventory.import_csv import ENCODINGS, ColumnMapping, import_csv, mapping_from_file, mapping_from_options
 from inventory.model import Inventory, Role, SiteKind
 from inventory.shard import Shard
 from inventory.shard import parse as parse_shard
@@ -34,9 +36,18 @@ def _load(ctx: click.Context, directory: Path | None, check_secrets: bool = True
 
 
 def _write(path: Path, text: str) -> None:
+    """Atomically, creating the missing directories; a path that cannot be written is a clear error."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        error = click.ClickException(f"cannot write {path}: {exc.strerror or exc}")
+        error.exit_code = 2
+        raise error from None
 
 
 def summary(inv: Inventory) -> dict[str, Any]:
@@ -180,23 +191,25 @@ def export(ctx: click.Context, directory: Path | None, fmt: str, output: Path | 
 @click.option("--const", "consts", multiple=True, metavar="FIELD=VALUE", help="constant value; repeatable")
 @click.option("--mapping", "mapping_file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help="YAML mapping file (columns, constants, values, delimiter)")
-@click.option("--delimiter", default=None, help="CSV delimiter (default: sniffed among , ; tab |)")
+@click.option("--delimiter", default=None, help="CSV delimiter (default: the one the header line uses, ; , tab |)")
+@click.option("--encoding", default=None, metavar="|".join(ENCODINGS),
+              help="of the CSV (default auto: a BOM's, else UTF-8, else cp1252 as French Excel writes)")
 @click.option("--against", type=click.Path(path_type=Path), default=None,
               help="check references and clashes against this inventory directory")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True,
               help="YAML file to write")
 def import_csv_cmd(csv_file: Path, maps: tuple[str, ...], consts: tuple[str, ...], mapping_file: Path | None,
-                   delimiter: str | None, against: Path | None, output: Path) -> None:
+                   delimiter: str | None, encoding: str | None, against: Path | None, output: Path) -> None:
     """Import devices and/or sites from a CSV spreadsheet into inventory YAML."""
     if mapping_file is not None and (maps or consts):
         raise click.UsageError("give either --mapping FILE or --map/--const options, not both")
     mapping: ColumnMapping
     if mapping_file is not None:
         mapping = mapping_from_file(mapping_file)
-        if delimiter:
-            mapping = ColumnMapping(mapping.columns, mapping.constants, mapping.values, delimiter)
+        mapping = dataclasses.replace(mapping, delimiter=delimiter or mapping.delimiter,
+                                      encoding=encoding or mapping.encoding)
     else:
-        mapping = mapping_from_options(maps, consts, delimiter)
+        mapping = mapping_from_options(maps, consts, delimiter, encoding or "auto")
     result = import_csv(csv_file, mapping, against=against, replacing=output)
     _write(output, result.to_yaml())
     click.echo(f"wrote {output}: {len(result.sites)} sites, {len(result.devices)} devices", err=True)
