@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+import traceback
 from importlib import metadata
 from pathlib import Path
 
@@ -40,6 +41,11 @@ USER_ERRORS: tuple[str, ...] = (
 
 
 PLUGIN_GROUP = "thdmon.commands"
+
+# Exit statuses of every command (README "Exit codes"): 0 done; 1 done, and what was checked is not
+# fine (a device down, a seal that does not verify); 2 nothing done: a bad argument, setting, inventory
+# or file (click's usage errors are 2 too); 3 an internal error (a traceback to report); 130 interrupted.
+EXIT_OK, EXIT_PROBLEM, EXIT_INVALID, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 def _plugins() -> dict[str, metadata.EntryPoint]:
@@ -104,17 +110,22 @@ def main(argv: list[str] | None = None) -> int:
         rc = cli.main(args=argv, prog_name="thdmon", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
-        return 130
+        return EXIT_INTERRUPTED
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except Exception as exc:
-        if not debug and isinstance(exc, _user_error_types()):
+        if isinstance(exc, _user_error_types()):
+            if debug:
+                traceback.print_exc()
             click.echo(f"error: {exc}", err=True)
-            return 2
-        raise
+            return EXIT_INVALID
+        # A bug, not a bad input: the traceback is what a report needs; 3 tells scripts it is neither.
+        traceback.print_exc()
+        click.echo("thdmon: internal error (a bug: please report the traceback above)", err=True)
+        return EXIT_INTERNAL
     # Commands signal failure with ctx.exit(code); click returns that code here.
     return rc if isinstance(rc, int) else 0
 

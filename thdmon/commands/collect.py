@@ -90,14 +90,17 @@ def select_devices(inv: Inventory, names: tuple[str, ...], sites: tuple[str, ...
 @click.option("--protocol", "protocols", multiple=True, type=click.Choice(["snmp", "icmp"]),
               help="poll over this protocol (repeat; default: collector.protocols in the settings)")
 @click.option("--json", "as_json", is_flag=True, help="print samples and states as JSON")
+@click.option("--fail-on-down", is_flag=True, help="exit 1 when any selected device is down (for scripts and CI)")
 @click.option("--engine", type=click.Choice(["gufo", "pysnmp"]), default=None,
               help="SNMP engine (default: collector.engine in the settings)")
 @click.pass_context
 def cli(ctx: click.Context, once: bool, device_names: tuple[str, ...], site_ids: tuple[str, ...],
-        protocols: tuple[str, ...], as_json: bool, engine: str | None) -> None:
+        protocols: tuple[str, ...], as_json: bool, fail_on_down: bool, engine: str | None) -> None:
     """Poll devices once: SNMP with their profiles' modules (collector/profiles/*.yaml), ICMP echo.
 
-    Exit status: 0 when at least one device answered, 1 when none did.
+    Exit status: 0 when at least one device answered (with --fail-on-down: when every device did), 1
+    otherwise, 2 for a bad argument, setting or inventory. A device is down when none of its protocols
+    answered (the device-level rule of `thdmon serve`).
     """
     if not once:
         raise click.UsageError("only --once is available here; continuous polling runs in `thdmon serve`")
@@ -128,5 +131,6 @@ def cli(ctx: click.Context, once: bool, device_names: tuple[str, ...], site_ids:
         down = _down_table(report)
         if down is not None:
             out.print(down)
-    if report.results and not any(r.state.up for by in report.results.values() for r in by.values()):
+    up = {name: any(r.state.up for r in by.values()) for name, by in report.results.items()}
+    if up and (not any(up.values()) or (fail_on_down and not all(up.values()))):
         ctx.exit(1)
