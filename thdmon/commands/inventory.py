@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import click
+from pydantic import TypeAdapter, ValidationError
 from rich.console import Console
 from rich.table import Table
 
 from inventory import InventoryError, load_inventory
-from inventory.exports import FORMATS, render
+from inventory.exports import FORMATS, collectors_file_sd, render
 from inventory.import_csv import ENCODINGS, ColumnMapping, import_csv, mapping_from_file, mapping_from_options
 from inventory.model import Inventory, Role, SiteKind
 from inventory.shard import Shard
@@ -157,16 +158,39 @@ def show(ctx: click.Context, directory: Path | None, as_json: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="what to produce")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="write here (default: standard output)")
-@click.option("--group-by", type=click.Choice(["device", "site"]), default="device", show_default=True,
-              help="file_sd: one target group per device or per site")
+@click.option("--group-by", type=click.Choice(["device", "site", "collector"]), default="device",
+              show_default=True, help="file_sd: one target group per device or per site (device addresses, "
+              "for probes), or per collector (what Prometheus scrapes: docs/exporter.md)")
+@click.option("--collector", "collectors", multiple=True, metavar="HOST:PORT",
+              help="--group-by collector: the /metrics of the collector of shard K, in order K=1..N "
+                   "(default: collector.listen, one collector)")
 @click.option("--no-secrets", is_flag=True,
               help="do not resolve secret references (export on a host that lacks the secrets)")
 @click.option("--shard", "shard_text", default=None, metavar="K/N",
               help="file_sd: only the devices of shard K among N, as `thdmon serve --shard K/N` polls them")
 @click.pass_context
 def export(ctx: click.Context, directory: Path | None, fmt: str, output: Path | None, group_by: str,
-           no_secrets: bool, shard_text: str | None) -> None:
+           collectors: tuple[str, ...], no_secrets: bool, shard_text: str | None) -> None:
     """Export to Prometheus file_sd JSON, an Ansible YAML inventory or CSV (never with secrets)."""
+    if collectors and group_by != "collector":
+        raise click.UsageError("--collector goes with --format file_sd --group-by collector")
+    if group_by == "collector":
+        if fmt != "file_sd" or shard_text is not None:
+            raise click.UsageError("--group-by collector is a file_sd export of every collector: no --shard, "
+                                   "give the collectors in shard order with --collector")
+        for address in collectors:
+            try:
+                TypeAdapter(settings_mod.Listen).validate_python(address)
+            except ValidationError as exc:
+                raise click.BadParameter(exc.errors()[0]["msg"].removeprefix("Value error, "),
+                                         param_hint="--collector") from None
+        text = json.dumps(collectors_file_sd(collectors or (_settings(ctx).collector.listen,)), indent=2) + "\n"
+        if output is None:
+            click.echo(text, nl=False)
+        else:
+            _write(output, text)
+            click.echo(f"wrote {output} (file_sd, {len(collectors) or 1} collectors)", err=True)
+        return
     shard: Shard | None = None
     if shard_text is not None:
         if fmt != "file_sd":
