@@ -71,6 +71,8 @@ METRICS: tuple[Metric, ...] = (
     _m("thdmon_device_reboots_total", "counter", "Reboots seen by thdmon (uptime went backwards)"),
     # CPU, memory, temperature
     _m("thdmon_cpu_utilisation_ratio", "gauge", "CPU utilisation, 0 to 1", ("cpu",), "ratio"),
+    _m("thdmon_cpu_info", "info", "A CPU of the device: its name (the label of the CPU metrics) and SNMP index",
+       ("cpu", "cpu_index")),
     _m("thdmon_memory_used_bytes", "gauge", "Memory in use", ("pool",), "bytes"),
     _m("thdmon_memory_total_bytes", "gauge", "Memory size", ("pool",), "bytes"),
     _m("thdmon_temperature_celsius", "gauge", "Temperature sensor", ("sensor",), "celsius"),
@@ -88,7 +90,8 @@ METRICS: tuple[Metric, ...] = (
     _m("thdmon_interface_oper_up", "gauge", "1 if ifOperStatus is up", _IF),
     _m("thdmon_interface_admin_up", "gauge", "1 if ifAdminStatus is up", _IF),
     _m("thdmon_interface_speed_bits_per_second", "gauge", "Interface speed (ifHighSpeed x 1e6)", _IF),
-    _m("thdmon_interface_last_change_seconds", "gauge", "Device uptime at the last oper status change", _IF,
+    _m("thdmon_interface_last_change_timestamp_seconds", "gauge",
+       "When the interface's oper status last changed (Unix time; the agent's start if never since)", _IF,
        "seconds"),
     # Optics (ENTITY-SENSOR-MIB, CISCO-ENTITY-SENSOR-MIB, vendor MIBs), with the device's own thresholds
     _m("thdmon_optical_rx_power_dbm", "gauge", "Optical receive power", _SENSOR, "dbm"),
