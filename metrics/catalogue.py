@@ -18,6 +18,18 @@ MetricType = Literal["counter", "gauge", "histogram", "info", "stateset"]
 
 DEVICE_LABELS: tuple[str, ...] = ("site", "site_kind", "commune", "device", "role")
 
+# Hygiene (issue 17: series that chart well), asserted over this catalogue by tests/unit/test_metric_hygiene.py
+# and over a poll of the lab by tests/e2e/test_metric_hygiene.py:
+# - labels people edit (DESCRIPTIVE_LABELS) belong on `*_info` series only, joined in PromQL on the
+#   identifying labels (`* on(device, ifname) group_left(ifalias) thdmon_interface_info`): on a counter,
+#   a new port description would start a new series and break rate();
+# - a point in time is a Unix timestamp named `*_timestamp_seconds` (`time() - x` is an age), never a
+#   value relative to the device's uptime;
+# - SNMP indexes (labels ending in `index`) only on info series: series name what they measure (cpu0,
+#   "CPU 0 of module 1", a sensor's entity name), the info series keeps the index beside the name;
+# - no empty label value outside info series (on an info series, an empty description is no description).
+DESCRIPTIVE_LABELS: frozenset[str] = frozenset({"ifalias", "sys_name", "sys_descr", "name", "description"})
+
 
 @dataclass(frozen=True, slots=True)
 class Metric:

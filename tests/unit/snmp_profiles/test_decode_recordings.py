@@ -85,11 +85,12 @@ EXPECTED: dict[str, list[tuple[str, str, dict[str, str], float]]] = {
     "ruckuswireless-sz": [
         ("wifi_ruckus", "thdmon_wifi_controller_aps", {}, 40),
         ("wifi_ruckus", "thdmon_wifi_controller_clients", {}, 146),
-        ("wifi_ruckus", "thdmon_wifi_ssid_clients", {"ssid": "<private>"}, 52 + 16 + 9 + 0 + 67 + 2),
+        ("wifi_ruckus", "thdmon_wifi_ssid_clients", {"ssid": "<private>", "ap": "all", "band": "all"},
+         52 + 16 + 9 + 0 + 67 + 2),
         ("host_resources", "thdmon_cpu_utilisation_ratio", {"cpu": "cpu3"}, 1.0),    # hrDeviceIndex 196611
     ],
     "unifi_nanohd": [
-        ("wifi_unifi", "thdmon_wifi_clients", {"radio": "na", "band": "5GHz"}, 14),
+        ("wifi_unifi", "thdmon_wifi_clients", {"radio": "na", "band": "5GHz", "ap": "<private>"}, 14),  # sysName
         ("wifi_unifi", "thdmon_wifi_ssid_clients", {"ssid": "homewifi_ac", "band": "2.4GHz"}, 4),
         ("wifi_unifi", "thdmon_wifi_channel", {"radio": "na"}, 157),
         ("wifi_unifi", "thdmon_wifi_tx_power_dbm", {"radio": "ng"}, 23),
