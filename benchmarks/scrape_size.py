@@ -1,16 +1,17 @@
 #!/usr/bin/env python3
 """Scrape time and body size of `thdmon serve` for the whole sample département, per the scrape contract.
 
-The full lab (every sample device, free port) -> `thdmon serve` three times at once: the whole
-département (1/1) and its two shards (1/2, 2/2) -> two of Debian's prometheus with the shipped
-`exporters/prometheus.yml` as is (60 s / 45 s), one scraping 1/1, the other both shards, with
-`--enable-feature=extra-scrape-metrics`. Once every device has been polled in both classes (the slow
-interval is shortened to --slow: the page then holds what it holds after 300 s), it waits for
---scrapes scrapes and prints, per collector: Prometheus's scrape_duration_seconds (max over the
-scrapes), samples, body size, and a direct fetch (raw and gzip bytes and seconds, lines).
+The full lab (every sample device, free port) -> `thdmon serve` of the whole département (1/1) ->
+Debian's prometheus with the shipped `exporters/prometheus.yml` as is (60 s / 45 s) and
+`--enable-feature=extra-scrape-metrics`. The page does not depend on the intervals, the load on the lab
+does: both classes poll every --interval s (600: 5 polls/s, what two snmpsim processes serve on a busy
+2-core machine). Once every device has been polled in both classes it waits for --scrapes scrapes and
+prints Prometheus's scrape_duration_seconds (max over the scrapes), samples, body size, and a direct
+fetch (raw and gzip bytes and seconds, lines); then the share of the page of each of N shards
+(--shards, by the devices `thdmon serve --shard K/N` would poll), from the same page.
 
 Starts the full lab: run it under the lab lock.
-  flock /tmp/thdmon-lab.lock .venv/bin/python benchmarks/scrape_size.py [--processes 2] [--slow 120]
+  flock /tmp/thdmon-lab.lock .venv/bin/python benchmarks/scrape_size.py [--processes 2] [--interval 600]
 """
 
 from __future__ import annotations
@@ -29,16 +30,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
+from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 
 from inventory import load_inventory  # noqa: E402
+from inventory.shard import devices_of_shard, parse  # noqa: E402
 from lab.sample import generate  # noqa: E402
 from lab.snmp.snmpd import free_udp_port  # noqa: E402
 from lab.supervisor import lab_running  # noqa: E402
 from tests.e2e.conftest import write_serve_inventory  # noqa: E402
 from tests.peers import free_tcp_port, prometheus_query, until  # noqa: E402
 from thdmon.cli import main as thdmon  # noqa: E402
-
-SHARDS = ("1/1", "1/2", "2/2")
 
 
 def fetch(port: int, gzipped: bool) -> tuple[int, float, bytes]:
@@ -69,7 +70,8 @@ def start_prometheus(work: Path, name: str, collectors: list[int]) -> tuple[subp
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--processes", type=int, default=2, help="lab processes")
-    parser.add_argument("--slow", type=int, default=120, help="slow_interval of serve (s)")
+    parser.add_argument("--interval", type=int, default=600, help="fast and slow interval of serve (s)")
+    parser.add_argument("--shards", type=int, default=2, help="split the page as N shards would")
     parser.add_argument("--scrapes", type=int, default=3, help="Prometheus scrapes to wait for once full")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="thdmon-scrape-"))
@@ -86,44 +88,51 @@ def main() -> None:
         print(f"lab up: {len(devices)} devices in {time.monotonic() - started:.0f} s", flush=True)
         secrets = write_serve_inventory(work / "inventory", inv, devices, port)
         env = {**os.environ, "THDMON_STATE_DIR": str(work / "state"), "PYTHONPATH": str(ROOT),
-               "THDMON_COLLECTOR__SLOW_INTERVAL": str(args.slow), "THDMON_COLLECTOR__PROTOCOLS": "snmp"}
-        serves: dict[str, int] = {}
+               "THDMON_COLLECTOR__FAST_INTERVAL": str(args.interval),
+               "THDMON_COLLECTOR__SLOW_INTERVAL": str(args.interval), "THDMON_COLLECTOR__PROTOCOLS": "snmp"}
+        serve_port = free_tcp_port()
         try:
-            for shard in SHARDS:
-                serves[shard] = free_tcp_port()
-                with (work / f"serve-{shard.replace('/', 'of')}.log").open("wb") as out:
-                    procs.append(subprocess.Popen(
-                        [sys.executable, "-m", "thdmon", "--inventory", str(work / "inventory"), "--secrets",
-                         str(secrets), "serve", "--listen", f"127.0.0.1:{serves[shard]}", "--shard", shard,
-                         "--traps", "off"], stdout=out, stderr=subprocess.STDOUT, env=env, cwd=work))
-            whole, whole_port = start_prometheus(work, "whole", [serves["1/1"]])
-            halves, halves_port = start_prometheus(work, "shards", [serves["1/2"], serves["2/2"]])
-            procs += [whole, halves]
-            full_at = time.monotonic() + args.slow + 30  # every device polled in both classes by then
-            until("every device polled", lambda: all(
-                prometheus_query(p, 'sum(thdmon_collector_devices{state="pending"}) == 0')
-                for p in (whole_port, halves_port)), timeout=args.slow + 600)
+            with (work / "serve.log").open("wb") as out:
+                procs.append(subprocess.Popen(
+                    [sys.executable, "-m", "thdmon", "--inventory", str(work / "inventory"), "--secrets",
+                     str(secrets), "serve", "--listen", f"127.0.0.1:{serve_port}", "--traps", "off"],
+                    stdout=out, stderr=subprocess.STDOUT, env=env, cwd=work))
+            prom, prom_port = start_prometheus(work, "whole", [serve_port])
+            procs.append(prom)
+            full_at = time.monotonic() + args.interval + 30  # every device polled in both classes by then
+            until("every device polled", lambda: prometheus_query(
+                prom_port, 'sum(thdmon_collector_devices{state="pending"}) == 0'), timeout=args.interval + 600)
             time.sleep(max(0.0, full_at - time.monotonic()))
             print(f"pages full after {time.monotonic() - started:.0f} s; waiting {args.scrapes} scrapes", flush=True)
             time.sleep(60 * args.scrapes)
+            inst = f'instance="127.0.0.1:{serve_port}"'
+
+            def one(expr: str) -> str:
+                result = prometheus_query(prom_port, expr)
+                return f"{float(result[0]['value'][1]):,.3f}".rstrip("0").rstrip(".") if result else "-"
+
+            raw_bytes, raw_s, body = fetch(serve_port, gzipped=False)
+            lines = body.count(b"\n")
+            gz_bytes, gz_s, _ = fetch(serve_port, gzipped=True)
             print("\n| collector | devices | Prometheus scrape s (max) | samples | body bytes (Prometheus) | "
                   "fetch raw MB / s | fetch gzip MB / s | lines |")
             print("|---|---|---|---|---|---|---|---|")
-            for shard, prom in (("1/1", whole_port), ("1/2", halves_port), ("2/2", halves_port)):
-                inst = f'instance="127.0.0.1:{serves[shard]}"'
-
-                def one(expr: str, prom: int = prom) -> str:
-                    result = prometheus_query(prom, expr)
-                    return f"{float(result[0]['value'][1]):,.3f}".rstrip("0").rstrip(".") if result else "-"
-
-                raw_bytes, raw_s, body = fetch(serves[shard], gzipped=False)
-                gz_bytes, gz_s, _ = fetch(serves[shard], gzipped=True)
-                lines = body.count(b"\n")
-                print(f"| {shard} | {one(f'sum(thdmon_collector_devices{{{inst}}})')} | "
-                      f"{one(f'max_over_time(scrape_duration_seconds{{{inst}}}[{args.scrapes + 1}m])')} | "
-                      f"{one(f'scrape_samples_scraped{{{inst}}}')} | {one(f'scrape_body_size_bytes{{{inst}}}')} | "
-                      f"{raw_bytes / 1e6:.1f} / {raw_s:.2f} | {gz_bytes / 1e6:.1f} / {gz_s:.2f} | {lines:,} |",
-                      flush=True)
+            print(f"| 1/1 | {one(f'sum(thdmon_collector_devices{{{inst}}})')} | "
+                  f"{one(f'max_over_time(scrape_duration_seconds{{{inst}}}[{args.scrapes + 1}m])')} | "
+                  f"{one(f'scrape_samples_scraped{{{inst}}}')} | {one(f'scrape_body_size_bytes{{{inst}}}')} | "
+                  f"{raw_bytes / 1e6:.1f} / {raw_s:.2f} | {gz_bytes / 1e6:.1f} / {gz_s:.2f} | "
+                  f"{lines:,} |", flush=True)
+            per_device: dict[str, int] = {}
+            for family in text_string_to_metric_families(body.decode()):
+                for sample in family.samples:
+                    if "device" in sample.labels:
+                        per_device[sample.labels["device"]] = per_device.get(sample.labels["device"], 0) + 1
+            total = sum(per_device.values())
+            for k in range(1, args.shards + 1):
+                mine = devices_of_shard(inv, parse(f"{k}/{args.shards}"))
+                series = sum(n for d, n in per_device.items() if d in mine)
+                print(f"shard {k}/{args.shards}: {len([d for d in per_device if d in mine])} devices, {series:,} "
+                      f"device series ({series / total:.0%} of the page)", flush=True)
         finally:
             for proc in procs:
                 proc.kill()
