@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "serve": "thdmon.commands.serve",
     "portal": "thdmon.commands.portal",
     "settings": "thdmon.commands.settings",
+    "config": "thdmon.commands.config",
     "alerts": "thdmon.commands.alerts",
     "status": "thdmon.commands.status",
     "topology": "thdmon.commands.topology",
