@@ -11,7 +11,7 @@ from thdmon.cli import cli
 
 # The commands that print a rich table; a module drawing a table must host one of them.
 TABLES = {"collect", "inventory check", "inventory show", "logs seal", "logs search", "logs journal",
-          "settings show", "lab status"}
+          "settings show", "lab status", "status"}
 
 
 def _leaves(group: click.Group, ctx: click.Context, prefix: str = "") -> dict[str, click.Command]:
