@@ -191,7 +191,9 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
                "THDMON_COLLECTOR__FAST_INTERVAL": poll, "THDMON_COLLECTOR__SLOW_INTERVAL": slow,
                "THDMON_COLLECTOR__ICMP_INTERVAL": icmp, "THDMON_COLLECTOR__TIMEOUT": "2",
                "THDMON_COLLECTOR__RETRIES": "1", "THDMON_COLLECTOR__BACKOFF_BASE": "1",
-               "THDMON_COLLECTOR__BACKOFF_CAP": "2"}
+               "THDMON_COLLECTOR__BACKOFF_CAP": "2",
+               # the roll-up of SNMP and ICMP health is what pages; the lab's SSH runs on ports of its own
+               "THDMON_COLLECTOR__PROTOCOLS": "snmp,icmp"}
         with (work / "serve.log").open("wb") as out:
             serve = subprocess.Popen([sys.executable, "-m", "thdmon", "--inventory", str(inventory_dir),
                                       "--secrets", str(secrets), "serve", "--listen", f"127.0.0.1:{serve_port}",
