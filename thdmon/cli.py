@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "inventory": "thdmon.commands.inventory",
     "lab": "thdmon.commands.lab",
     "collect": "thdmon.commands.collect",
+    "dashboards": "thdmon.commands.dashboards",
     "logs": "thdmon.commands.logs",
     "serve": "thdmon.commands.serve",
 }
