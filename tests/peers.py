@@ -31,18 +31,15 @@ def until(what: str, probe: Callable[[], Any], timeout: float = 30.0) -> Any:
         time.sleep(0.25)
 
 
-def start_prometheus(workdir: Path, target_port: int) -> tuple[subprocess.Popen[bytes], int]:
-    """Debian's prometheus on a free loopback port, scraping 127.0.0.1:target_port every second."""
+def start_prometheus(workdir: Path, target_port: int,
+                     more_jobs: dict[str, int] | None = None) -> tuple[subprocess.Popen[bytes], int]:
+    """Debian's prometheus on a free loopback port, scraping 127.0.0.1:target_port (job `thdmon`) and
+    each of `more_jobs` (job name -> port) every second."""
     port = free_tcp_port()
     config = workdir / "prometheus.yml"
-    config.write_text(f"""global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-scrape_configs:
-- job_name: thdmon
-  static_configs:
-  - targets: ['127.0.0.1:{target_port}']
-""")
+    jobs = {"thdmon": target_port, **(more_jobs or {})}
+    config.write_text("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n" + "".join(
+        f"- job_name: {job}\n  static_configs:\n  - targets: ['127.0.0.1:{p}']\n" for job, p in jobs.items()))
     with (workdir / "prometheus.log").open("wb") as out:
         proc = subprocess.Popen(["prometheus", f"--config.file={config}", f"--storage.tsdb.path={workdir / 'tsdb'}",
                                  f"--web.listen-address=127.0.0.1:{port}"], stdout=out, stderr=subprocess.STDOUT)

@@ -110,6 +110,25 @@ def write_serve_inventory(root: Path, inv: Inventory, devices: list[str], port: 
     return secrets
 
 
+def serve_env(work: Path) -> dict[str, str]:
+    """`thdmon serve` settings for a small lab: fast polls, quick retries, state in `work`."""
+    return {**os.environ, "THDMON_STATE_DIR": str(work / "state"), "PYTHONPATH": str(ROOT),
+            "THDMON_COLLECTOR__FAST_INTERVAL": "5", "THDMON_COLLECTOR__SLOW_INTERVAL": "10",
+            # one retry: a loaded machine must not make a healthy core look silent
+            "THDMON_COLLECTOR__TIMEOUT": "1", "THDMON_COLLECTOR__RETRIES": "1",
+            # a healed device is polled again within seconds, not after the 30 s default backoff
+            "THDMON_COLLECTOR__BACKOFF_BASE": "1", "THDMON_COLLECTOR__BACKOFF_CAP": "2"}
+
+
+def start_serve(work: Path, secrets: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+    """`thdmon serve` (subprocess) over the inventory `write_serve_inventory` wrote in `work`."""
+    with log.open("wb") as out:
+        return subprocess.Popen([sys.executable, "-m", "thdmon", "--inventory", str(work / "inventory"),
+                                 "--secrets", str(secrets), "serve", "--listen", f"127.0.0.1:{port}",
+                                 "--traps", "off"], stdout=out, stderr=subprocess.STDOUT, env=serve_env(work),
+                                cwd=work)
+
+
 @pytest.fixture(scope="module")
 def departement(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Departement]:
     require(shutil.which("prometheus") is not None, "prometheus not installed (apt-get install prometheus)")
@@ -122,17 +141,8 @@ def departement(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Departemen
                      timeout=120) as (lab, _state):
         secrets = write_serve_inventory(work / "inventory", inv, devices, lab_port)
         serve_port = free_tcp_port()
-        env = {**os.environ, "THDMON_STATE_DIR": str(work / "state"), "PYTHONPATH": str(ROOT),
-               "THDMON_COLLECTOR__FAST_INTERVAL": "5", "THDMON_COLLECTOR__SLOW_INTERVAL": "10",
-               # one retry: a loaded machine must not make a healthy core look silent
-               "THDMON_COLLECTOR__TIMEOUT": "1", "THDMON_COLLECTOR__RETRIES": "1",
-               # a healed device is polled again within seconds, not after the 30 s default backoff
-               "THDMON_COLLECTOR__BACKOFF_BASE": "1", "THDMON_COLLECTOR__BACKOFF_CAP": "2"}
         serve_log = work / "serve.log"
-        with serve_log.open("wb") as out:
-            serve = subprocess.Popen([sys.executable, "-m", "thdmon", "--inventory", str(work / "inventory"),
-                                      "--secrets", str(secrets), "serve", "--listen", f"127.0.0.1:{serve_port}",
-                                      "--traps", "off"], stdout=out, stderr=subprocess.STDOUT, env=env, cwd=work)
+        serve = start_serve(work, secrets, serve_port, serve_log)
         prom, prom_port = start_prometheus(work, serve_port)
         try:
             yield Departement(lab, inv, devices, serve_port, prom_port, serve_log)
