@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/inventory_load.py [DIR] [--runs N]
 
-DIR defaults to the shipped sample (inventory/sample/data); without it, a 1,500-device tree is
+DIR defaults to the shipped sample (lab/sample/data); without it, a 1,500-device tree is
 generated in a temporary directory. Prints medians of N runs and the ratio to two references
 measured in the same run: `yaml.safe_load` (pure-Python loader, what most code calls) and
 `yaml.load(..., CSafeLoader)` (libyaml, what the inventory loader builds on).
@@ -23,7 +23,8 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from inventory import load_inventory
-from inventory.loader import SAMPLE_DATA, find_files
+from inventory.loader import find_files
+from lab.sample import DATA as SAMPLE_DATA
 
 
 def generate(root: Path, n_sites: int = 500, per_site: int = 3) -> None:
@@ -71,13 +72,12 @@ def main() -> None:
                 generate(root)
         files = find_files(root)
         texts = [f.read_text() for f in files]
-        state = Path(tmp) / "state"
-        inv = load_inventory(root, state_dir=state, check_secrets=False)
+        inv = load_inventory(root, check_secrets=False)
         print(f"inventory {root}: {len(files)} files, {len(inv.sites)} sites, {len(inv.devices)} devices, "
               f"{sum(len(t) for t in texts) / 1024:.0f} KiB; median of {args.runs} runs")
         safe = median_ms(lambda: [yaml.safe_load(t) for t in texts], args.runs)
         csafe = median_ms(lambda: [yaml.load(t, Loader=yaml.CSafeLoader) for t in texts], args.runs)
-        ours = median_ms(lambda: load_inventory(root, state_dir=state, check_secrets=False), args.runs)
+        ours = median_ms(lambda: load_inventory(root, check_secrets=False), args.runs)
         print(f"  yaml.safe_load (reference)          {safe:8.1f} ms   1.00")
         print(f"  yaml.load CSafeLoader               {csafe:8.1f} ms   {csafe / safe:.2f}")
         print(f"  load_inventory (parse + validate)   {ours:8.1f} ms   {ours / safe:.2f}"

@@ -41,9 +41,10 @@ from gufo.snmp.utils import format_sock_addr  # noqa: E402
 from benchmarks.serve_vs_snmp_exporter import write_inventory  # noqa: E402
 from benchmarks.snmp_poll import run_in_netns  # noqa: E402
 from collector import loop  # noqa: E402
-from collector.collect import CollectOptions, SnmpPoller  # noqa: E402
 from collector.model import PollResult  # noqa: E402
+from collector.poller import PollerOptions  # noqa: E402
 from collector.snmp.poll import walk_roots  # noqa: E402
+from collector.snmp.poller import SnmpPoller  # noqa: E402
 from collector.store import Store  # noqa: E402
 from exporters.exposition import DeviceExposition, device_identities  # noqa: E402
 from inventory.loader import load_inventory  # noqa: E402
@@ -74,7 +75,7 @@ async def measure(args: argparse.Namespace, agents: list[SnmpdAgent], work: Path
     os.environ["THDMON_BENCH_COMMUNITY"] = agents[0].community
     inventory = load_inventory(work / "inventory")
     devices = list(inventory.devices.values())
-    poller = SnmpPoller(inventory, CollectOptions())
+    poller = SnmpPoller(inventory, PollerOptions())
     store = Store()
     DeviceExposition(store, device_identities(inventory, devices))
     roots = walk_roots([poller.modules["system"], poller.modules["if_mib"]])
@@ -82,7 +83,7 @@ async def measure(args: argparse.Namespace, agents: list[SnmpdAgent], work: Path
     engine = poller.engine_for(targets[0])
     socks = [SnmpV2cClientSocket(format_sock_addr(a.address, a.port), a.community, 0, 0, 0, 0) for a in agents]
     for device in devices:  # warm-up: sessions, compiled plans, first store entries
-        store.update(device.hostname, await poller(device, "fast"))
+        store.update(device.hostname, await poller.poll(device, "fast"))
     if args.gc == "serve":
         loop.settle_heap()
     elif args.gc == "off":
@@ -103,7 +104,7 @@ async def measure(args: argparse.Namespace, agents: list[SnmpdAgent], work: Path
     async def poll() -> None:
         polled.clear()
         for device in devices:
-            polled.append((device.hostname, await poller(device, "fast")))
+            polled.append((device.hostname, await poller.poll(device, "fast")))
 
     async def update() -> None:
         for hostname, result in polled:

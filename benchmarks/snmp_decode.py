@@ -102,7 +102,7 @@ def main() -> None:
     args = parser.parse_args()
     if not snmprec.SNMPREC.is_dir():
         sys.exit(f"{snmprec.SNMPREC}: recordings not found")
-    profiles = load_inventory(Path("inventory/sample/data"), check_secrets=False).profiles
+    profiles = load_inventory(Path("lab/sample/data"), check_secrets=False).profiles
     mods = modules()
     print(f"{'recording':34} {'varbinds':>8} {'modules':>7} {'samples':>7} {'CPU ms':>9} {'us/vb':>9} "
           f"{'varbinds/s':>12} {'x floor':>8}")

@@ -1,199 +1,77 @@
-"""SNMP polling of inventory devices: `SnmpPoller` (one device, one interval class; the scheduler's
-poller) and `collect_once` (one pass over many devices, concurrently).
+"""One collection pass (`thdmon collect --once`): every selected device, by every registered protocol
+that applies to it, concurrently, each device-poll in one slot of the concurrency bound.
 
-A dead or slow device costs its own timeout in one slot of the limiter and never holds up the others.
-SNMPv3 targets with a context go to pysnmp (gufo_snmp has no context), everything else to the chosen
-engine. Engines are created once per poller and shared by all devices (one socket pool, one pysnmp
-engine per process).
+A dead or slow device costs its own timeout in one slot and never holds up the others.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from pydantic import SecretStr
-
-from collector.errors import CollectorError
+from collector.limits import ConcurrencyLimiter
 from collector.model import DeviceState, DownReason, PollResult
-from collector.snmp.engine import SnmpEngine, choose_engine
-from collector.snmp.limits import ConcurrencyLimiter
-from collector.snmp.poll import DeviceMemory, IntervalClass, poll_device
-from collector.snmp.profile import Module
-from collector.snmp.profile import modules as load_modules
-from collector.snmp.target import Target
-from inventory.model import Device, Inventory, SnmpV2cCredential, SnmpV3Credential
-
-SNMP_ENGINE_ID = "1.3.6.1.6.3.10.2.1.1.0"  # SNMP-FRAMEWORK-MIB snmpEngineID.0
-
-
-@dataclass(slots=True)
-class CollectOptions:
-    engine: str = "gufo"  # gufo | pysnmp
-    timeout: float = 2.0
-    retries: int = 1
-    concurrency: int = 64
-    max_repetitions: int = 25
+from collector.poller import Poller
+from inventory.model import Device
 
 
 @dataclass(slots=True)
 class CollectReport:
-    results: dict[str, PollResult] = field(default_factory=dict)
+    results: dict[str, dict[str, PollResult]] = field(default_factory=dict)  # hostname -> protocol -> result
     duration: float = 0.0
 
-    @property
-    def up(self) -> list[str]:
-        return [name for name, r in self.results.items() if r.state.up]
+    def protocols(self) -> list[str]:
+        return sorted({p for r in self.results.values() for p in r})
 
-    def down_by_reason(self) -> dict[str, int]:
+    def up(self, protocol: str) -> list[str]:
+        return [name for name, r in self.results.items() if protocol in r and r[protocol].state.up]
+
+    def down_by_reason(self, protocol: str) -> dict[str, int]:
         counts: dict[str, int] = {}
         for r in self.results.values():
-            if not r.state.up and r.state.reason is not None:
-                counts[r.state.reason.value] = counts.get(r.state.reason.value, 0) + 1
+            result = r.get(protocol)
+            if result is not None and not result.state.up and result.state.reason is not None:
+                counts[result.state.reason.value] = counts.get(result.state.reason.value, 0) + 1
         return dict(sorted(counts.items()))
 
     @property
     def varbinds(self) -> int:
-        return sum(r.state.varbinds for r in self.results.values())
+        return sum(res.state.varbinds for r in self.results.values() for res in r.values())
 
 
-def new_engine(name: str) -> SnmpEngine:
-    """A fresh engine by name (gufo or pysnmp), imported only when first used."""
-    if name == "gufo":
-        from collector.snmp.gufo_engine import GufoEngine
-        return GufoEngine()
-    if name == "pysnmp":
-        from collector.snmp.pysnmp_engine import PysnmpEngine
-        return PysnmpEngine()
-    raise CollectorError(f"unknown SNMP engine {name!r} (gufo or pysnmp)")
+async def collect_once(devices: Iterable[Device], pollers: list[Poller], *, concurrency: int = 64,
+                       deadline: float | None = None,
+                       on_done: Callable[[str, str, PollResult], None] | None = None) -> CollectReport:
+    """Poll every device once by each poller that wants it (all its classes at once); close the pollers.
 
-
-def check_profiles(inventory: Inventory, modules: Mapping[str, Module]) -> None:
-    """Every inventory profile names known SNMP modules: checked once, before any poll."""
-    problems = []
-    for name, profile in sorted(inventory.profiles.items()):
-        unknown = [m for m in profile.snmp_modules if m not in modules]
-        if unknown:
-            where = inventory.locations.get(("profiles", name))
-            problems.append(f"{where or inventory.root}: profile {name}: unknown SNMP module(s) "
-                            f"{', '.join(unknown)}")
-    if problems:
-        raise CollectorError("inventory profiles name SNMP modules that do not exist "
-                             f"(known: {', '.join(sorted(modules))}):\n  " + "\n  ".join(problems))
-
-
-def target_for(device: Device, inventory: Inventory, options: CollectOptions) -> Target:
-    if device.snmp is None:
-        raise CollectorError(f"{device.hostname}: no SNMP credential in the inventory")
-    credential = inventory.credentials.get(device.snmp)
-    if not isinstance(credential, SnmpV2cCredential | SnmpV3Credential):
-        raise CollectorError(f"{device.hostname}: credential {device.snmp!r} is not an SNMP credential")
-
-    def resolve(ref: str) -> SecretStr:
-        try:
-            return inventory.secret(ref)
-        except KeyError:
-            raise CollectorError(f"{device.hostname}: secret reference {ref} is not resolved") from None
-
-    return Target.from_inventory(device, credential, resolve, timeout=options.timeout, retries=options.retries)
-
-
-class SnmpPoller:
-    """Polls one device for one interval class; keeps each device's memory between polls."""
-
-    def __init__(self, inventory: Inventory, options: CollectOptions,
-                 modules: Mapping[str, Module] | None = None) -> None:
-        self.modules = modules if modules is not None else load_modules()
-        self.options = options
-        self.inventory = inventory
-        check_profiles(inventory, self.modules)
-        self._limiter = ConcurrencyLimiter(options.concurrency)
-        self._engines: dict[str, SnmpEngine] = {}
-        self._memories: dict[tuple[str, str], DeviceMemory] = {}
-        # hostname -> (device, inventory, target): secrets are resolved at inventory load, so a target
-        # changes only with its Device or the inventory (a reload builds new ones); not built at every poll.
-        self._targets: dict[str, tuple[Device, Inventory, Target]] = {}
-
-    def set_inventory(self, inventory: Inventory) -> None:
-        """A reloaded inventory: new credentials and profiles apply from the next poll."""
-        check_profiles(inventory, self.modules)
-        self.inventory = inventory
-        self._targets.clear()
-        for key in [k for k in self._memories if k[0] not in inventory.devices]:
-            del self._memories[key]
-
-    def forget(self, hostname: str) -> None:
-        """A device left the schedule: drop its memory of every interval class."""
-        for key in [k for k in self._memories if k[0] == hostname]:
-            del self._memories[key]
-        self._targets.pop(hostname, None)
-
-    def target(self, device: Device) -> Target:
-        """The device's target, reused while the same Device of the same inventory is polled."""
-        cached = self._targets.get(device.hostname)
-        if cached is not None and cached[0] is device and cached[1] is self.inventory:
-            return cached[2]
-        target = target_for(device, self.inventory, self.options)
-        self._targets[device.hostname] = (device, self.inventory, target)
-        return target
-
-    def engine_for(self, target: Target) -> SnmpEngine:
-        name = "pysnmp" if choose_engine(target) == "pysnmp" else self.options.engine
-        if name not in self._engines:
-            self._engines[name] = new_engine(name)
-        return self._engines[name]
-
-    async def __call__(self, device: Device, interval: IntervalClass | None = None) -> PollResult:
-        try:
-            target = self.target(device)
-        except CollectorError as exc:
-            now = time.time()
-            return PollResult(samples=[], state=DeviceState(device=device.hostname, up=False,
-                                                            reason=DownReason.error, detail=str(exc),
-                                                            since=now, last_poll=now))
-        memory = self._memories.setdefault((device.hostname, interval or "all"), DeviceMemory())
-        async with self._limiter.slot():
-            return await poll_device(self.engine_for(target), target, profile=device.profile,
-                                     profiles=self.inventory.profiles, modules=self.modules, memory=memory,
-                                     interval=interval, max_repetitions=self.options.max_repetitions)
-
-    async def engine_id(self, device: Device) -> str | None:
-        """The device's snmpEngineID in hex (what its SNMPv3 traps are keyed with); None if unknown."""
-        try:
-            target = target_for(device, self.inventory, self.options)
-            async with self._limiter.slot():
-                varbinds = await self.engine_for(target).get(target, [SNMP_ENGINE_ID])
-        except CollectorError:  # SnmpError included: the device is down, the poll says why
-            return None
-        value = varbinds[0].value if varbinds else None
-        return value.hex() if isinstance(value, bytes) and value else None
-
-    async def close(self) -> None:
-        for engine in self._engines.values():
-            await engine.close()
-        self._engines.clear()
-
-
-async def collect_once(inventory: Inventory, devices: Iterable[Device], options: CollectOptions, *,
-                       modules: Mapping[str, Module] | None = None,
-                       on_done: Callable[[PollResult], None] | None = None) -> CollectReport:
-    """Poll every device once with all its modules, concurrently."""
-    poller = SnmpPoller(inventory, options, modules)
+    `deadline` (seconds) bounds each device-poll, whatever the device does: a poll cut short reports the
+    device down with reason timeout.
+    """
+    limiter = ConcurrencyLimiter(concurrency)
     report = CollectReport()
     t0 = time.monotonic()
 
-    async def one(device: Device) -> None:
-        result = await poller(device)
-        report.results[device.hostname] = result
+    async def one(device: Device, poller: Poller) -> None:
+        async with limiter.slot():
+            try:
+                async with asyncio.timeout(deadline):
+                    result = await poller.poll(device, None)
+            except TimeoutError:
+                now = time.time()
+                result = PollResult([], DeviceState(device=device.hostname, up=False, reason=DownReason.timeout,
+                                                    detail=f"poll exceeded the {deadline:g} s deadline",
+                                                    last_poll=now))
+        report.results.setdefault(device.hostname, {})[poller.protocol] = result
         if on_done is not None:
-            on_done(result)
+            on_done(device.hostname, poller.protocol, result)
 
     try:
-        await asyncio.gather(*(one(d) for d in devices))
+        await asyncio.gather(*(one(d, p) for d in devices for p in pollers if p.wants(d)))
     finally:
-        await poller.close()
+        for poller in pollers:
+            await poller.close()
     report.duration = time.monotonic() - t0
-    report.results = dict(sorted(report.results.items()))
+    report.results = {h: dict(sorted(r.items())) for h, r in sorted(report.results.items())}
     return report

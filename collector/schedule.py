@@ -1,4 +1,4 @@
-"""The polling schedule: one APScheduler job per device and interval class, reconciled on reload.
+"""The polling schedule: one APScheduler job per (device, protocol, interval class), reconciled on reload.
 
 Design decisions:
 - Phase, not random jitter: a device's polls fall at `t = offset (mod interval)` in epoch seconds, the
@@ -11,10 +11,17 @@ Design decisions:
   reason timeout instead of silently freezing its job.
 - The job reads the device from `self._devices` at run time, so a reload that changes an address or a
   credential takes effect at the next poll without touching the job or the stored state.
-- A device whose poll fails goes into jittered exponential backoff (`collector.snmp.limits.DeviceBackoff`,
-  per device, all classes): its scheduled polls are skipped (counted as `backed_off`, not as failures)
-  until the backoff expires, while the store keeps reporting it down with its reason. The first success
-  ends it. A triggered poll (a trap: the device is talking) is never held back by the backoff.
+- Every protocol is a registered `collector.poller.Poller`; a device gets the jobs of the protocols that
+  want it (SNMP needs an SNMP credential; ICMP takes every device), on each protocol's classes.
+- One concurrency bound for every poll of every protocol (`collector.limits.ConcurrencyLimiter`, AIMD): it
+  sees each poll's result, so a burst of failures halves it.
+- A device whose poll fails over a protocol goes into jittered exponential backoff for that protocol
+  (`collector.limits.DeviceBackoff`, keyed (device, protocol), all classes): its scheduled polls are
+  skipped (counted as `backed_off`, not as failures) until the backoff expires, while the store keeps
+  reporting it down with its reason. The first success ends it.
+- A triggered poll (a trap: the device is talking) is never held back by the backoff, but at most one per
+  device and protocol every `trigger_interval` seconds runs: forged or flapping traps cannot turn into a
+  flood of polls (the others are counted as throttled).
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ import datetime as dt
 import hashlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -32,17 +39,15 @@ from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEve
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from collector.limits import ConcurrencyLimiter, DeviceBackoff
 from collector.model import DeviceState, DownReason, PollResult
-from collector.snmp.limits import DeviceBackoff
+from collector.poller import Poller
 from collector.store import Store
 from inventory.model import Device, Profile
 
 log = logging.getLogger(__name__)
 
-IntervalClass = Literal["fast", "slow"]
-# The collector's poll of one device for one interval class; it should report failures in its
-# DeviceState rather than raise (an exception is still caught and reported as reason `error`).
-Poller = Callable[[Device, IntervalClass], Awaitable[PollResult]]
+IntervalClass = Literal["fast", "slow", "icmp"]
 
 
 class PollObserver(Protocol):
@@ -52,6 +57,8 @@ class PollObserver(Protocol):
 
     def backed_off(self, protocol: str) -> None: ...
 
+    def triggered(self, protocol: str, ran: bool) -> None: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Defaults:
@@ -59,6 +66,7 @@ class Defaults:
 
     fast: float = 60.0
     slow: float = 300.0
+    icmp: float = 30.0
 
 
 @dataclass(slots=True)
@@ -69,7 +77,7 @@ class SyncReport:
     rescheduled: list[str] = field(default_factory=list)  # job ids whose interval changed
 
 
-def interval_of(device: Device, cls: IntervalClass, profiles: Mapping[str, Profile], defaults: Defaults) -> float:
+def interval_of(device: Device, cls: str, profiles: Mapping[str, Profile], defaults: Defaults) -> float:
     """Device override, else its profile's, else the default."""
     own = getattr(device.intervals, cls)
     if own is not None:
@@ -94,22 +102,20 @@ def first_run(hostname: str, cls: str, interval: float, now: float) -> float:
 
 
 class Scheduler:
-    """Polls devices on their intervals and records every result in the store."""
+    """Polls devices on their intervals, by every protocol, and records every result in the store."""
 
-    def __init__(self, poller: Poller, store: Store, *, defaults: Defaults = Defaults(),
-                 classes: tuple[IntervalClass, ...] = ("fast", "slow"), observer: PollObserver | None = None,
-                 watchdog_ratio: float = 0.8, concurrency: int = 64, protocol: str = "snmp",
-                 backoff: DeviceBackoff | None = None,
+    def __init__(self, pollers: Sequence[Poller], store: Store, *, defaults: Defaults = Defaults(),
+                 observer: PollObserver | None = None, watchdog_ratio: float = 0.8, concurrency: int = 64,
+                 backoff: DeviceBackoff | None = None, trigger_interval: float = 10.0,
                  today: Callable[[], dt.date] = lambda: dt.datetime.now(dt.UTC).date(),
                  clock: Callable[[], float] = time.time) -> None:
-        self._poller = poller
+        self._pollers = {p.protocol: p for p in pollers}
         self._store = store
         self._defaults = defaults
-        self._classes = classes
         self._observer = observer
         self._watchdog_ratio = watchdog_ratio
-        self._concurrency = concurrency
-        self._protocol = protocol
+        self.limiter = ConcurrencyLimiter(concurrency)
+        self._trigger_interval = trigger_interval
         self._today = today
         self._clock = clock
         self.backoff = backoff if backoff is not None else DeviceBackoff()
@@ -119,13 +125,12 @@ class Scheduler:
         self._running: set[asyncio.Task[None]] = set()
         self._stopping = False
         self._inflight: set[str] = set()  # job ids being polled (scheduled or triggered)
-        self._semaphore: asyncio.Semaphore | None = None
+        self._last_trigger: dict[tuple[str, str], float] = {}
         self._aps: AsyncIOScheduler | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def start(self) -> None:
         """Start on the running event loop (call from a coroutine)."""
-        self._semaphore = asyncio.Semaphore(self._concurrency)
         self._aps = AsyncIOScheduler(timezone=dt.UTC, event_loop=asyncio.get_running_loop())
         self._aps.add_listener(self._on_misfire, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
         self._aps.start()
@@ -155,6 +160,10 @@ class Scheduler:
     def devices(self) -> Mapping[str, Device]:
         return self._devices
 
+    @property
+    def protocols(self) -> tuple[str, ...]:
+        return tuple(self._pollers)
+
     def job_ids(self) -> list[str]:
         return sorted(self._intervals)
 
@@ -171,117 +180,142 @@ class Scheduler:
         report.added = sorted(h for h in wanted if h not in old)
         report.changed = sorted(h for h in wanted if h in old and old[h] != wanted[h])
         self._devices = dict(wanted)
-        intervals = {f"{h}/{cls}": interval_of(d, cls, self._profiles, self._defaults)
-                     for h, d in wanted.items() for cls in self._classes}
-        for job_id in [j for j in self._intervals if j not in intervals]:
-            self._remove_job(job_id)
-        for job_id, seconds in intervals.items():
-            if job_id not in self._intervals:
-                self._add_job(job_id, seconds)
-            elif self._intervals[job_id] != seconds:
-                self._remove_job(job_id)
-                self._add_job(job_id, seconds)
-                report.rescheduled.append(job_id)
+        intervals = {job_id(h, poller.protocol, cls): interval_of(d, cls, self._profiles, self._defaults)
+                     for poller in self._pollers.values() for h, d in wanted.items() if poller.wants(d)
+                     for cls in poller.classes}
+        for job in [j for j in self._intervals if j not in intervals]:
+            self._remove_job(job)
+        for job, seconds in intervals.items():
+            if job not in self._intervals:
+                self._add_job(job, seconds)
+            elif self._intervals[job] != seconds:
+                self._remove_job(job)
+                self._add_job(job, seconds)
+                report.rescheduled.append(job)
         self._intervals = intervals
         for hostname in report.removed:
             self._store.remove(hostname)
-            self.backoff.success(hostname)  # forget it: a device added back later starts afresh
+            self._forget_backoff(hostname)  # a device added back later starts afresh
         today = self._today()
         for hostname in report.changed:
+            kept = {p.protocol for p in self._pollers.values() if p.wants(wanted[hostname])}
+            self._store.retain_protocols(hostname, kept)  # e.g. its SNMP credential was removed
             self._store.set_maintenance(hostname, wanted[hostname].in_maintenance(today))
-            self.backoff.success(hostname)  # a fixed address or credential is tried at the next poll
+            self._forget_backoff(hostname)  # a fixed address or credential is tried at the next poll
         return report
 
-    def trigger(self, hostname: str) -> bool:
-        """Poll a device's first class now (e.g. after a linkDown trap), from the event loop's thread.
+    def _forget_backoff(self, hostname: str) -> None:
+        for protocol in self._pollers:
+            self.backoff.success((hostname, protocol))
+
+    def trigger(self, hostname: str, protocol: str = "snmp") -> bool:
+        """Poll a device's first class of `protocol` now (e.g. after a linkDown trap), from the loop's thread.
 
         A one-off task rather than moving the job's next run: the job keeps its phase. If the device is
-        being polled already, nothing more happens. False if the device is not scheduled.
+        being polled already, or was triggered less than `trigger_interval` seconds ago, nothing more
+        happens. False if nothing was started.
         """
-        cls = self._classes[0]
-        if self._aps is None or f"{hostname}/{cls}" not in self._intervals:
+        poller = self._pollers.get(protocol)
+        if self._aps is None or poller is None:
             return False
-        task = asyncio.get_running_loop().create_task(self.run_job(hostname, cls, scheduled=False))
+        cls = poller.classes[0]
+        if job_id(hostname, protocol, cls) not in self._intervals:
+            return False
+        now = time.monotonic()
+        last = self._last_trigger.get((hostname, protocol))
+        ran = last is None or now - last >= self._trigger_interval
+        if self._observer is not None:
+            self._observer.triggered(protocol, ran)
+        if not ran:
+            return False
+        self._last_trigger[(hostname, protocol)] = now
+        task = asyncio.get_running_loop().create_task(self.run_job(hostname, protocol, cls, scheduled=False))
         self._running.add(task)
         task.add_done_callback(self._running.discard)
         return True
 
     # -- jobs --------------------------------------------------------------------------------------
-    def _add_job(self, job_id: str, interval: float) -> None:
-        self._intervals[job_id] = interval
+    def _add_job(self, job: str, interval: float) -> None:
+        self._intervals[job] = interval
         if self._aps is None:
             return  # added at start()
-        hostname, _, cls = job_id.rpartition("/")
-        start = first_run(hostname, cls, interval, self._clock())
+        hostname, protocol, cls = split_job_id(job)
+        start = first_run(hostname, f"{protocol}/{cls}", interval, self._clock())
         trigger = IntervalTrigger(seconds=interval, start_date=dt.datetime.fromtimestamp(start, dt.UTC),
                                   timezone=dt.UTC)
         # A run more than half an interval late is better skipped (and counted) than run in a burst.
-        self._aps.add_job(self.run_job, trigger, args=(hostname, cls), id=job_id, name=job_id, max_instances=1,
-                          coalesce=True, misfire_grace_time=max(1, int(interval / 2)), replace_existing=True)
+        self._aps.add_job(self.run_job, trigger, args=(hostname, protocol, cls), id=job, name=job,
+                          max_instances=1, coalesce=True, misfire_grace_time=max(1, int(interval / 2)),
+                          replace_existing=True)
 
-    def _remove_job(self, job_id: str) -> None:
-        self._intervals.pop(job_id, None)
-        if self._aps is not None and self._aps.get_job(job_id) is not None:
-            self._aps.remove_job(job_id)
+    def _remove_job(self, job: str) -> None:
+        self._intervals.pop(job, None)
+        if self._aps is not None and self._aps.get_job(job) is not None:
+            self._aps.remove_job(job)
 
     def _on_misfire(self, event: JobEvent) -> None:
         log.info("event=misfire job=%s kind=%s", event.job_id,
                  "missed" if event.code == EVENT_JOB_MISSED else "still_running")
         if self._observer is not None:
-            self._observer.misfired(self._protocol)
+            self._observer.misfired(split_job_id(event.job_id)[1])
 
-    async def run_job(self, hostname: str, cls: IntervalClass, scheduled: bool = True) -> None:
+    async def run_job(self, hostname: str, protocol: str, cls: str, scheduled: bool = True) -> None:
         """One run of a device's job (what APScheduler calls), or a triggered poll (`scheduled=False`)."""
-        job_id = f"{hostname}/{cls}"
-        if job_id in self._inflight:  # a triggered poll and the scheduled one met: one is enough
+        job = job_id(hostname, protocol, cls)
+        if job in self._inflight:  # a triggered poll and the scheduled one met: one is enough
             if scheduled and self._observer is not None:
-                self._observer.misfired(self._protocol)
+                self._observer.misfired(protocol)
             return
-        if scheduled and not self.backoff.allowed(hostname):
-            log.debug("event=backoff_skip device=%s class=%s failures=%d", hostname, cls,
-                      self.backoff.failures(hostname))
+        if scheduled and not self.backoff.allowed((hostname, protocol)):
+            log.debug("event=backoff_skip device=%s protocol=%s class=%s failures=%d", hostname, protocol, cls,
+                      self.backoff.failures((hostname, protocol)))
             if self._observer is not None:
-                self._observer.backed_off(self._protocol)
+                self._observer.backed_off(protocol)
             return
         task = asyncio.current_task()
         assert task is not None
         self._running.add(task)
-        self._inflight.add(job_id)
+        self._inflight.add(job)
         try:
-            await self.poll(hostname, cls)
+            await self.poll(hostname, protocol, cls)
         except asyncio.CancelledError:
             if not self._stopping:
                 raise
             # Cut short by shutdown() after its grace period, which says how many in one warning: not
             # an error of the job (APScheduler would log a traceback per poll). The task ends here.
-            log.debug("event=poll_cancelled_at_shutdown device=%s class=%s", hostname, cls)
+            log.debug("event=poll_cancelled_at_shutdown device=%s protocol=%s class=%s", hostname, protocol, cls)
         finally:
-            self._inflight.discard(job_id)
+            self._inflight.discard(job)
             self._running.discard(task)
 
-    async def poll(self, hostname: str, cls: IntervalClass) -> PollResult | None:
+    async def poll(self, hostname: str, protocol: str, cls: str) -> PollResult | None:
         """One guarded poll: bounded in time, never raising; None if the device left meanwhile."""
         device = self._devices.get(hostname)
+        poller = self._pollers[protocol]
         if device is None:
             return None
-        interval = self._intervals.get(f"{hostname}/{cls}", getattr(self._defaults, cls))
+        interval = self._intervals.get(job_id(hostname, protocol, cls), getattr(self._defaults, cls, 60.0))
         watchdog = max(1.0, interval * self._watchdog_ratio)
-        assert self._semaphore is not None, "start() first"
-        async with self._semaphore:
-            started = time.monotonic()
-            expired = False
-            try:
-                # asyncio.timeout, not wait_for: the poll runs in this task, not in one more per poll.
-                async with asyncio.timeout(watchdog):
-                    result = await self._poller(device, cls)
-            except TimeoutError:
-                expired = True
-                result = self._failure(hostname, DownReason.timeout, f"poll exceeded the {watchdog:g} s watchdog")
-                log.warning("event=watchdog device=%s class=%s seconds=%g", hostname, cls, watchdog)
-            except Exception as exc:
-                result = self._failure(hostname, DownReason.error, type(exc).__name__)
-                log.exception("event=poll_crashed device=%s class=%s", hostname, cls)
-            duration = time.monotonic() - started
+        await self.limiter.acquire()
+        started = time.monotonic()
+        expired = False
+        result: PollResult | None = None
+        try:
+            # asyncio.timeout, not wait_for: the poll runs in this task, not in one more per poll.
+            async with asyncio.timeout(watchdog):
+                result = await poller.poll(device, cls)
+        except TimeoutError:
+            expired = True
+            result = self._failure(hostname, DownReason.timeout, f"poll exceeded the {watchdog:g} s watchdog")
+            log.warning("event=watchdog device=%s protocol=%s class=%s seconds=%g", hostname, protocol, cls,
+                        watchdog)
+        except Exception as exc:
+            result = self._failure(hostname, DownReason.error, type(exc).__name__)
+            log.exception("event=poll_crashed device=%s protocol=%s class=%s", hostname, protocol, cls)
+        finally:
+            # The bound sees every result: failures (and a cancelled poll) count against it.
+            self.limiter.release(result is not None and result.state.up)
+        duration = time.monotonic() - started
         if not result.state.poll_duration:
             result.state.poll_duration = duration
         if not result.state.last_poll:
@@ -289,17 +323,29 @@ class Scheduler:
         current = self._devices.get(hostname)
         if current is None:
             return None  # removed while polling: do not resurrect it in the store
-        self._store.update(hostname, result, part=cls, maintenance=current.in_maintenance(self._today()))
+        self._store.update(hostname, result, protocol=protocol, part=cls,
+                           maintenance=current.in_maintenance(self._today()))
+        key = (hostname, protocol)
         if result.state.up:
-            self.backoff.success(hostname)
+            self.backoff.success(key)
         else:
-            delay = self.backoff.failure(hostname)
-            log.info("event=backoff device=%s failures=%d retry_in=%.1f", hostname,
-                     self.backoff.failures(hostname), delay)
+            delay = self.backoff.failure(key)
+            log.info("event=backoff device=%s protocol=%s failures=%d retry_in=%.1f", hostname, protocol,
+                     self.backoff.failures(key), delay)
         if self._observer is not None:
-            self._observer.polled(self._protocol, result, duration, expired)
+            self._observer.polled(protocol, result, duration, expired)
         return result
 
     def _failure(self, hostname: str, reason: DownReason, detail: str) -> PollResult:
         return PollResult([], DeviceState(device=hostname, up=False, reason=reason, detail=detail,
                                           last_poll=self._clock()))
+
+
+def job_id(hostname: str, protocol: str, cls: str) -> str:
+    return f"{hostname}/{protocol}/{cls}"
+
+
+def split_job_id(job: str) -> tuple[str, str, str]:
+    """(hostname, protocol, class); hostnames never hold a slash (inventory pattern)."""
+    hostname, protocol, cls = job.split("/")
+    return hostname, protocol, cls

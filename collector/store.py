@@ -1,10 +1,25 @@
-"""The latest samples and state of every polled device, read by the exporter at each scrape.
+"""The latest samples and state of every polled device, per protocol, read by the exporter at each scrape.
 
-A device's entry is replaced whole (one assignment under a lock), so a scrape sees either the previous
-poll or the new one, never half of each. A device that stops answering loses its samples at once: a
-frozen counter or temperature would lie, while `thdmon_device_up 0` and
-`thdmon_device_down_reason{reason}` tell the truth. The store knows nothing of the exporter: listeners
-are told which device changed (the exposition pre-renders it there, off the scrape path).
+A device is polled by several protocols (SNMP, ICMP, later SSH), each on its own interval classes. The
+store keeps, per device, per protocol, per interval class, the latest state and samples; the device's
+entry is rebuilt and replaced whole (one assignment under a lock), so a scrape sees either the previous
+poll or the new one, never half of each.
+
+The rules, in one place:
+- A failed poll replaces the samples of its own (protocol, class) only (with none, or with what the
+  failure itself measured, such as an ICMP loss of 1): an SSH backup failure never
+  blanks the device's SNMP metrics, a failing slow SNMP table never blanks the fast ones. But when the
+  device does not answer at all over a protocol (timeout, unreachable, refused), every sample of that
+  protocol goes: a frozen counter or temperature would lie.
+- A protocol is up when the latest poll of each of its classes succeeded; when one fails, the protocol is
+  down with that class's reason (the first class in poll order) until it succeeds again. So classes that
+  disagree give a stable state, never a flip at every poll.
+- `thdmon_device_up` is 0 only when every protocol the device is polled by is down (it is unreachable);
+  `thdmon_device_protocol_up{protocol}` and `thdmon_device_down_reason{protocol,reason}` say which
+  protocol failed and why.
+
+The store knows nothing of the exporter: listeners are told which device changed (the exposition
+pre-renders it there, off the scrape path).
 """
 
 from __future__ import annotations
@@ -13,16 +28,33 @@ import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 
-from collector.model import DeviceState, PollResult
+from collector.model import DeviceState, DownReason, PollResult
 from metrics.sample import COUNTERS, Labels, Sample, sample_problem
 
 log = logging.getLogger(__name__)
 
 Listener = Callable[[str], None]
 SeriesKey = tuple[str, Labels]
+# A device that does not answer at all over a protocol: none of that protocol's values can be trusted.
+SILENT = frozenset({DownReason.timeout, DownReason.unreachable, DownReason.refused})
+
+
+@dataclass(frozen=True, slots=True)
+class ClassEntry:
+    """One interval class of one protocol: its latest state and valid samples (unique keys, poll order)."""
+
+    state: DeviceState
+    samples: tuple[Sample, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ProtocolEntry:
+    protocol: str
+    state: DeviceState  # the protocol's state: up when every class's latest poll succeeded
+    classes: Mapping[str, ClassEntry]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,29 +62,63 @@ class DeviceEntry:
     """Everything exposed for one device, immutable: replaced whole at each poll."""
 
     device: str
-    state: DeviceState
+    state: DeviceState  # the device-level state (up unless every protocol is down), since when, why
     maintenance: bool
-    samples: tuple[Sample, ...]  # own samples (every interval class) then health samples; unique keys
-    # interval class -> its own valid samples (unique keys), for merging and validating the next poll
-    parts: dict[str, tuple[Sample, ...]]
+    samples: tuple[Sample, ...]  # every protocol's samples then the health samples; unique keys
+    protocols: Mapping[str, ProtocolEntry]
 
 
-def health_samples(state: DeviceState, maintenance: bool, now: float, protocol: str = "snmp") -> list[Sample]:
+def protocol_state(device: str, classes: Mapping[str, ClassEntry], previous: DeviceState | None,
+                   now: float) -> DeviceState:
+    """The protocol's state from its classes' latest states, carrying `since` and failures over."""
+    down = next((c.state for c in classes.values() if not c.state.up), None)
+    last = max(classes.values(), key=lambda c: c.state.last_poll).state
+    up = down is None
+    base = last if up else down
+    assert base is not None
+    return _carry(device, dataclasses.replace(base, last_poll=last.last_poll), up, previous, now)
+
+
+def device_state(device: str, protocols: Mapping[str, ProtocolEntry], previous: DeviceState | None,
+                 now: float) -> DeviceState:
+    """Up unless every protocol is down; when down, the reason of the first protocol."""
+    states = [p.state for p in protocols.values()]
+    up = any(s.up for s in states)
+    base = next(s for s in states if s.up) if up else states[0]
+    last = max(s.last_poll for s in states)
+    return _carry(device, dataclasses.replace(base, last_poll=last), up, previous, now)
+
+
+def _carry(device: str, new: DeviceState, up: bool, previous: DeviceState | None, now: float) -> DeviceState:
+    # A poller sees one poll; the store sees the history: when the state last flipped, and how many polls
+    # in a row failed.
+    flipped = previous is None or previous.up != up
+    since = (new.last_poll or now) if flipped else previous.since
+    failures = 0 if up else (1 if previous is None or previous.up else previous.consecutive_failures + 1)
+    return dataclasses.replace(new, device=device, up=up, reason=None if up else new.reason,
+                               detail="" if up else new.detail, since=since, consecutive_failures=failures)
+
+
+def health_samples(state: DeviceState, protocols: Mapping[str, ProtocolEntry], maintenance: bool,
+                   now: float) -> list[Sample]:
     """The collector's own view of a device, as catalogue samples."""
-    proto = (("protocol", protocol),)
     out = [
         Sample("thdmon_device_up", (), 1.0 if state.up else 0.0, now),
-        Sample("thdmon_device_protocol_up", proto, 1.0 if state.up else 0.0, now),
         Sample("thdmon_device_maintenance", (), 1.0 if maintenance else 0.0, now),
     ]
-    if not state.up:
-        reason = state.reason.value if state.reason is not None else "error"
-        out.append(Sample("thdmon_device_down_reason", (*proto, ("reason", reason)), 1.0, now))
-    if state.last_poll:
-        out.append(Sample("thdmon_device_last_poll_timestamp_seconds", proto, state.last_poll, now))
-        out.append(Sample("thdmon_device_poll_duration_seconds", proto, state.poll_duration, now))
-    if state.up:
-        out.append(Sample("thdmon_device_poll_varbinds", (), float(state.varbinds), now))
+    for name, entry in protocols.items():
+        proto = (("protocol", name),)
+        ps = entry.state
+        out.append(Sample("thdmon_device_protocol_up", proto, 1.0 if ps.up else 0.0, now))
+        if not ps.up:
+            reason = ps.reason.value if ps.reason is not None else "error"
+            out.append(Sample("thdmon_device_down_reason", (*proto, ("reason", reason)), 1.0, now))
+        if ps.last_poll:
+            out.append(Sample("thdmon_device_last_poll_timestamp_seconds", proto, ps.last_poll, now))
+            out.append(Sample("thdmon_device_poll_duration_seconds", proto, ps.poll_duration, now))
+    varbinds = sum(c.state.varbinds for p in protocols.values() for c in p.classes.values() if c.state.up)
+    if varbinds:
+        out.append(Sample("thdmon_device_poll_varbinds", (), float(varbinds), now))
     return out
 
 
@@ -70,33 +136,42 @@ class Store:
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
 
-    def update(self, device: str, result: PollResult, *, part: str = "fast",
+    def update(self, device: str, result: PollResult, *, protocol: str = "snmp", part: str = "fast",
                maintenance: bool = False) -> DeviceEntry:
-        """Record one poll of `device` (for interval class `part`) and return the new entry."""
+        """Record one poll of `device` over `protocol` for interval class `part`; return the new entry."""
         now = self._clock()
         previous = self._entries.get(device)
-        state = self._carry_over(previous.state if previous else None, result.state, device)
-        if state.up:
-            parts = dict(previous.parts) if previous else {}
-            fresh = self._valid(device, result.samples, parts.get(part) or ())
-            parts[part] = tuple(fresh.values())
-        else:
-            parts, fresh = {}, {}  # a silent device shows no stale value of any interval class
-        # Keyed by series: a duplicate series would make Prometheus drop the scrape.
-        merged: dict[SeriesKey, Sample] = {}
-        for name, samples in parts.items():
-            if name == part:
-                merged.update(fresh)
-                continue
-            for s in samples:
-                merged[(s.metric, s.labels)] = s
-        for s in health_samples(state, maintenance, now):
-            merged[(s.metric, s.labels)] = s
-        entry = DeviceEntry(device, state, maintenance, tuple(merged.values()), parts)
+        protocols = dict(previous.protocols) if previous else {}
+        old = protocols.get(protocol)
+        classes = dict(old.classes) if old else {}
+        poll = dataclasses.replace(result.state, device=device)
+        if not poll.up and poll.reason in SILENT:  # no answer over this protocol: none of its values stand
+            classes = {name: ClassEntry(c.state, ()) for name, c in classes.items()}
+        before = classes.get(part)
+        # A failed poll usually brings no samples; those it brings are facts of the failure (ICMP loss 1).
+        fresh = self._valid(device, result.samples, before.samples if before else ())
+        classes[part] = ClassEntry(poll, tuple(fresh.values()))
+        protocols[protocol] = ProtocolEntry(protocol, protocol_state(device, classes, old.state if old else None,
+                                                                     now), classes)
+        state = device_state(device, protocols, previous.state if previous else None, now)
+        entry = DeviceEntry(device, state, maintenance, self._merge(protocols, state, maintenance, now), protocols)
         with self._lock:
             self._entries[device] = entry
         self._notify(device)
         return entry
+
+    @staticmethod
+    def _merge(protocols: Mapping[str, ProtocolEntry], state: DeviceState, maintenance: bool,
+               now: float) -> tuple[Sample, ...]:
+        # Keyed by series: a duplicate series would make Prometheus drop the scrape.
+        merged: dict[SeriesKey, Sample] = {}
+        for entry in protocols.values():
+            for cls in entry.classes.values():
+                for s in cls.samples:
+                    merged[(s.metric, s.labels)] = s
+        for s in health_samples(state, protocols, maintenance, now):
+            merged[(s.metric, s.labels)] = s
+        return tuple(merged.values())
 
     def set_maintenance(self, device: str, maintenance: bool) -> None:
         """Re-flag a device after an inventory reload without waiting for its next poll."""
@@ -110,22 +185,28 @@ class Store:
             self._entries[device] = dataclasses.replace(previous, maintenance=maintenance, samples=samples)
         self._notify(device)
 
+    def retain_protocols(self, device: str, protocols: Collection[str]) -> None:
+        """Forget a device's protocols not in `protocols` (a reload removed the credential they need)."""
+        previous = self._entries.get(device)
+        if previous is None or set(previous.protocols) <= set(protocols):
+            return
+        kept = {name: e for name, e in previous.protocols.items() if name in protocols}
+        if not kept:
+            self.remove(device)
+            return
+        now = self._clock()
+        state = device_state(device, kept, previous.state, now)
+        entry = DeviceEntry(device, state, previous.maintenance, self._merge(kept, state, previous.maintenance, now),
+                            kept)
+        with self._lock:
+            self._entries[device] = entry
+        self._notify(device)
+
     def remove(self, device: str) -> None:
         with self._lock:
             gone = self._entries.pop(device, None)
         if gone is not None:
             self._notify(device)
-
-    def retain(self, devices: Iterable[str]) -> list[str]:
-        """Drop every device not in `devices` (removed from the inventory or out of this shard)."""
-        keep = set(devices)
-        with self._lock:
-            dropped = [d for d in self._entries if d not in keep]
-            for d in dropped:
-                del self._entries[d]
-        for d in dropped:
-            self._notify(d)
-        return dropped
 
     def get(self, device: str) -> DeviceEntry | None:
         return self._entries.get(device)
@@ -137,14 +218,6 @@ class Store:
 
     def __len__(self) -> int:
         return len(self._entries)
-
-    def _carry_over(self, previous: DeviceState | None, new: DeviceState, device: str) -> DeviceState:
-        # The poller sees one poll; the store sees the history: when the state last flipped, and how many
-        # polls in a row failed.
-        flipped = previous is None or previous.up != new.up
-        since = (new.last_poll or self._clock()) if flipped else previous.since
-        failures = 0 if new.up else (1 if previous is None or previous.up else previous.consecutive_failures + 1)
-        return dataclasses.replace(new, device=device, since=since, consecutive_failures=failures)
 
     def _valid(self, device: str, samples: Iterable[Sample],
                previous: tuple[Sample, ...]) -> dict[SeriesKey, Sample]:

@@ -28,8 +28,8 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class MaintenanceConfig:
     key_path: Path
-    technical_days: int = 365
-    identity_days: int = 5 * 365
+    technical_days: int  # from the settings, where the defaults are declared (thdmon.settings)
+    identity_days: int
     check_every: float = 60.0
 
 

@@ -75,6 +75,7 @@ class SelfMetrics:
         self.duration = Histogram(name, help_, labels, registry=r, buckets=POLL_DURATION_BUCKETS)
         self.misfires = Counter(*_spec("thdmon_collector_misfires_total"), registry=r)
         self.reloads = Counter(*_spec("thdmon_collector_inventory_reloads_total"), registry=r)
+        self.triggers = Counter(*_spec("thdmon_collector_triggered_polls_total"), registry=r)
 
     def watch_devices(self, store: Store, scheduled: Callable[[], Collection[str]]) -> None:
         self.registry.register(DevicesByState(store, scheduled))
@@ -97,6 +98,9 @@ class SelfMetrics:
     def backed_off(self, protocol: str) -> None:
         """A scheduled poll skipped because the device is in backoff: neither ok nor failed."""
         self.polls.labels(protocol, "backoff").inc()
+
+    def triggered(self, protocol: str, ran: bool) -> None:
+        self.triggers.labels(protocol, "run" if ran else "throttled").inc()
 
     # ReloadObserver
     def reloaded(self, ok: bool) -> None:

@@ -5,8 +5,7 @@ lists every problem found (file:line: field: reason). See docs/inventory.md.
 """
 
 from inventory.errors import InventoryError, Problem
-from inventory.loader import SAMPLE_DATA, is_sample, load_inventory
+from inventory.loader import load_inventory
 from inventory.model import Device, Inventory, Profile, Site
 
-__all__ = ["SAMPLE_DATA", "Device", "Inventory", "InventoryError", "Problem", "Profile", "Site", "is_sample",
-           "load_inventory"]
+__all__ = ["Device", "Inventory", "InventoryError", "Problem", "Profile", "Site", "load_inventory"]

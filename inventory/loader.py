@@ -16,14 +16,10 @@ from typing import Any
 
 from inventory.errors import InventoryError, Problem
 from inventory.model import Inventory, Location
-from inventory.secrets import SecretsFile, ensure_lab_secrets, load_secrets_file
+from inventory.secrets import SecretsFile, load_secrets_file
 from inventory.validate import KEY_FIELD, SECTIONS, SINGULAR, Checked, Entry, Origin, check_all, suggest
 from inventory.yamlsrc import parse_file
 
-SAMPLE_DATA = Path(__file__).resolve().parent / "sample" / "data"
-# Where thdmon keeps its state unless THDMON_STATE_DIR or the settings say otherwise (thdmon.settings
-# reads it from here: inventory is the lower layer).
-DEFAULT_STATE_DIR = "~/.local/state/thdmon"
 log = logging.getLogger(__name__)
 
 
@@ -113,23 +109,8 @@ def read_entries(root: Path) -> tuple[list[Entry], list[Problem]]:
     return entries, problems
 
 
-def is_sample(path: Path) -> bool:
-    try:
-        return path.resolve() == SAMPLE_DATA
-    except OSError:
-        return False
-
-
-def default_secrets_file(path: Path, secrets_file: Path | None, state_dir: Path | None) -> Path | None:
-    """The configured secrets file; for the shipped sample without one, the lab secrets (created 0600)."""
-    if secrets_file is not None or not is_sample(path):
-        return secrets_file
-    state = state_dir or Path(os.environ.get("THDMON_STATE_DIR") or DEFAULT_STATE_DIR).expanduser()
-    return ensure_lab_secrets(state)
-
-
 def load_inventory(path: str | os.PathLike[str], secrets_file: str | os.PathLike[str] | None = None, *,
-                   state_dir: str | os.PathLike[str] | None = None, check_secrets: bool = True,
+                   check_secrets: bool = True,
                    env: Mapping[str, str] | None = None) -> Inventory:
     """Load, validate and return the inventory at `path` (a directory, or one file).
 
@@ -141,8 +122,7 @@ def load_inventory(path: str | os.PathLike[str], secrets_file: str | os.PathLike
     if not root.exists():
         raise InventoryError(f"inventory {root}: no such file or directory",
                              [Problem(str(root), None, "", "no such file or directory")])
-    secrets_path = default_secrets_file(root, Path(secrets_file).expanduser() if secrets_file else None,
-                                        Path(state_dir).expanduser() if state_dir else None)
+    secrets_path = Path(secrets_file).expanduser() if secrets_file else None
     started = time.perf_counter()
     entries, problems = read_entries(root)
     sfile: SecretsFile | None = None

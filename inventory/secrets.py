@@ -18,7 +18,6 @@ from pydantic import SecretStr
 
 from inventory.errors import Problem
 
-LAB_SECRETS_NAME = "lab-secrets.yaml"
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -144,38 +143,6 @@ def resolve_all(refs: Iterable[str], secrets_file: SecretsFile,
         else:
             failed[ref] = result
     return Secrets(ok), failed
-
-
-def ensure_lab_secrets(state_dir: Path) -> Path:
-    """`<state_dir>/lab-secrets.yaml` with the lab-only values of the sample inventory, created 0600.
-
-    An existing file is kept as is, except that names it lacks are added (a newer sample may use
-    more). Its permissions are left for the loader to judge.
-    """
-    from inventory.sample.lab_secrets import LAB_SECRETS
-
-    state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = state_dir / LAB_SECRETS_NAME
-    existing: dict[str, object] = {}
-    if path.exists():
-        try:
-            loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (safe loader)
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            return path  # the loader reports what is wrong with it
-        existing = loaded if isinstance(loaded, dict) else {}
-        missing = {k: v for k, v in LAB_SECRETS.items() if k not in existing}
-        if not missing:
-            return path
-        with path.open("a", encoding="utf-8") as fh:
-            fh.write(yaml.safe_dump(missing, default_flow_style=False, sort_keys=True))
-        return path
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write("# Lab-only secrets of the sample inventory (created by thdmon). Not for production.\n")
-        fh.write(yaml.safe_dump(dict(LAB_SECRETS), default_flow_style=False, sort_keys=True))
-    os.replace(tmp, path)
-    return path
 
 
 def _is_within(path: Path, root: Path) -> bool:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from inventory.model import Inventory, SnmpV2cCredential, SnmpV3Credential
+from lab import icmp
 from lab.errors import LabError
 from lab.snmp import control, layout, probe
 from lab.snmp.layout import LabDevice
@@ -30,12 +31,12 @@ from lab.snmp.layout import LabDevice
 REPO_ROOT = Path(__file__).resolve().parent.parent
 VARIATION_DIR = Path(__file__).resolve().parent / "snmp" / "variation"
 ENGINE_ID_PREFIX = "80001f888074686d6f6e"  # enterprise 8072 (net-snmp), format 128, then "thdmon"
-FAILURE_MODES = ("silent", "slow", "garbage", "reboot")
+FAILURE_MODES = ("silent", "slow", "garbage", "reboot", "unreachable")
 
 
 def lab_value(ref: str) -> str:
     """The lab value of a secret reference of the sample inventory (lab-only, protects nothing)."""
-    from inventory.sample.lab_secrets import LAB_SECRETS
+    from lab.sample.lab_secrets import LAB_SECRETS
 
     scheme, _, name = ref.partition(":")
     if scheme == "file" and name in LAB_SECRETS:
@@ -43,7 +44,7 @@ def lab_value(ref: str) -> str:
     if scheme == "env" and name in os.environ:
         return os.environ[name]
     raise LabError(f"the lab cannot resolve secret reference {ref!r}: only the sample's lab secrets "
-                   "(inventory/sample/lab_secrets.py) and env: references are supported")
+                   "(lab/sample/lab_secrets.py) and env: references are supported")
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +241,7 @@ class Lab:
                 while self.alive(proc):
                     time.sleep(0.05)
         self.state_file.unlink(missing_ok=True)
+        icmp.clear(self.runtime)
         return len(running)
 
     def status(self, probe_devices: bool = True) -> dict[str, Any]:
@@ -287,19 +289,24 @@ class Lab:
 
     # -- failures --------------------------------------------------------------------------------
     def fail(self, hostname: str, mode: str, delay: float = 3.0, downtime: float = 0.0) -> dict[str, Any]:
-        """silent: no answer; slow: answers after `delay` s; garbage: malformed BER; reboot: silent for
-        `downtime` s, then uptime and counters restart from zero."""
+        """silent: no SNMP answer; slow: answers after `delay` s; garbage: malformed BER; reboot: silent for
+        `downtime` s, then uptime and counters restart from zero; unreachable: ICMP echo dropped (SNMP still
+        answers; with silent too, the device is cut off)."""
         if mode not in FAILURE_MODES:
             raise LabError(f"unknown failure mode {mode!r}: choose one of {', '.join(FAILURE_MODES)}")
         device = self.device(hostname)
+        if mode == "unreachable":
+            icmp.block(self.runtime, device.address)
+            return {"icmp": "blocked", "address": device.address}
         if mode == "reboot":
             return control.update(self.control_file, device.index, boot=time.time() + downtime)
         return control.update(self.control_file, device.index, mode=mode,
                               delay=delay if mode == "slow" else None)
 
     def heal(self, hostname: str) -> dict[str, Any]:
-        """Answer normally again (a rebooted device keeps its new, shorter uptime)."""
+        """Answer normally again, SNMP and ICMP (a rebooted device keeps its new, shorter uptime)."""
         device = self.device(hostname)
+        icmp.unblock(self.runtime, device.address)
         return control.update(self.control_file, device.index, mode=None, delay=None)
 
 

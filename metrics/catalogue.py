@@ -132,6 +132,9 @@ METRICS: tuple[Metric, ...] = (
        "Inventory reloads (SIGHUP or file change), by result; a failed one keeps the previous inventory",
        ("result",), per_device=False),
     _m("thdmon_collector_traps_total", "counter", "SNMP traps received", ("trap",), per_device=False),
+    _m("thdmon_collector_triggered_polls_total", "counter",
+       "Polls asked for out of schedule (a trap), run or throttled (one per device and protocol per 10 s)",
+       ("protocol", "result"), per_device=False),
     # connlog health: a stalled source is a legal risk
     _m("thdmon_connlog_records_total", "counter", "Connection records ingested", ("source_kind", "nas"),
        per_device=False),

@@ -13,6 +13,8 @@ export THDMON_STATE_DIR="${THDMON_STATE_DIR:-$PWD/var/demo}"
 export THDMON_COLLECTOR__FAST_INTERVAL="${THDMON_COLLECTOR__FAST_INTERVAL:-300}"
 export THDMON_COLLECTOR__SLOW_INTERVAL="${THDMON_COLLECTOR__SLOW_INTERVAL:-900}"
 mkdir -p "$THDMON_STATE_DIR"
+# The sample département and the lab's own secrets (created 0600 in the state directory).
+eval "$(.venv/bin/thdmon lab env)"
 thdmon() { .venv/bin/thdmon "$@"; }
 pids=()
 cleanup() {
@@ -47,7 +49,7 @@ for _ in $(seq 50); do
   sleep 0.2
 done
 yesterday=$(date -u -d yesterday +%F)
-.venv/bin/python -m lab.wifi --inventory inventory/sample/data --site parc-du-sausset --date "$yesterday" \
+.venv/bin/python -m lab.wifi --inventory "$THDMON_INVENTORY" --site parc-du-sausset --date "$yesterday" \
   --clients 150 --truth "$THDMON_STATE_DIR/wifi-truth.json"
 sleep 2
 echo "(records are chained in order of arrival and sealed per UTC day once the day is closed)"

@@ -12,6 +12,7 @@ DEBIAN_PACKAGES=(
   postgresql                      # production store of the connection logs
   bsdutils                        # util-linux logger (syslog in every framing)
   iproute2                        # network namespaces for benchmarks
+  nftables                        # the lab makes a device ICMP-unreachable with a drop rule
 )
 
 missing=()

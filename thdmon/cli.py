@@ -10,16 +10,17 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import click
 
 from thdmon import settings as settings_mod
 
-# name -> module holding a click command or group named `cli`.
+# name -> module holding a click command or group named `cli`. Packages outside production (the lab)
+# add theirs as entry points of the group `thdmon.commands`, so that nothing here imports them.
 COMMANDS: dict[str, str] = {
     "inventory": "thdmon.commands.inventory",
-    "lab": "thdmon.commands.lab",
     "collect": "thdmon.commands.collect",
     "dashboards": "thdmon.commands.dashboards",
     "logs": "thdmon.commands.logs",
@@ -31,27 +32,34 @@ USER_ERRORS: tuple[str, ...] = (
     "thdmon.settings:SettingsError",
     "inventory.errors:InventoryError",
     "collector.errors:CollectorError",
-    "lab.errors:LabError",
     "connlog.errors:ConnlogError",
 )
 
 
+PLUGIN_GROUP = "thdmon.commands"
+
+
+def _plugins() -> dict[str, metadata.EntryPoint]:
+    return {ep.name: ep for ep in metadata.entry_points(group=PLUGIN_GROUP) if ep.name not in COMMANDS}
+
+
 class _LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
+        return sorted({*COMMANDS, *_plugins()})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         module = COMMANDS.get(cmd_name)
-        if module is None:
-            return None
-        return importlib.import_module(module).cli
+        if module is not None:
+            return importlib.import_module(module).cli
+        plugin = _plugins().get(cmd_name)
+        return plugin.load() if plugin is not None else None
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="thdmon.toml (default: $THDMON_CONFIG or ./thdmon.toml)")
+              help="thdmon.toml (default: $THDMON_CONFIG, else /etc/thdmon/thdmon.toml if present)")
 @click.option("--inventory", "inventory", type=click.Path(path_type=Path), default=None,
-              help="inventory directory (default: $THDMON_INVENTORY or the sample département)")
+              help="inventory directory (default: $THDMON_INVENTORY, else /etc/thdmon/inventory)")
 @click.option("--secrets", "secrets_file", type=click.Path(path_type=Path), default=None,
               help="secrets file for file:NAME references (must be 0600)")
 @click.option("--debug", is_flag=True, help="show tracebacks and debug logs")

@@ -1,8 +1,13 @@
 """Settings: `thdmon.toml` + `THDMON_*` environment variables, validated once; CLI flags override.
 
 Precedence (highest first): command-line flags, environment (`THDMON_COLLECTOR__LISTEN=...`, nested
-with a double underscore; a few flat aliases such as `THDMON_INVENTORY`), `thdmon.toml` (path from
-`--config`, `THDMON_CONFIG`, or `./thdmon.toml`), defaults. Every service binds to loopback by default.
+with a double underscore; a few flat aliases such as `THDMON_INVENTORY`), the settings file, defaults.
+The settings file is the one named by `--config`, else `$THDMON_CONFIG`, else `/etc/thdmon/thdmon.toml`
+if it exists: never a file of the working directory, which anyone who can write there could plant.
+Every value is checked here, once (an engine that exists, a shard `K/N` with 1 <= K <= N, listen
+addresses `HOST:PORT`, retention identity >= technical); a bad one fails at start-up naming its key and
+where it came from (file, environment variable, flag). Each default is declared here only. Every
+service binds to loopback by default.
 """
 
 from __future__ import annotations
@@ -10,13 +15,40 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
-from inventory.loader import DEFAULT_STATE_DIR
+from inventory.shard import parse as parse_shard
 
-SAMPLE_INVENTORY = Path(__file__).resolve().parent.parent / "inventory" / "sample" / "data"
+SYSTEM_CONFIG = Path("/etc/thdmon/thdmon.toml")
+DEFAULT_INVENTORY = Path("/etc/thdmon/inventory")
+DEFAULT_STATE_DIR = "~/.local/state/thdmon"  # where thdmon keeps its state unless THDMON_STATE_DIR says
+
+
+def _listen(value: str) -> str:
+    """HOST:PORT with a port 1-65535 (a literal address or a name; [v6]:port)."""
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError(f"{value!r} is not HOST:PORT with a port 1-65535, e.g. 127.0.0.1:9810")
+    return value
+
+
+def _listen_or_off(value: str) -> str:
+    return "off" if value.strip().lower() == "off" else _listen(value)
+
+
+def _comma_list(value: Any) -> Any:
+    return tuple(v.strip() for v in value.split(",") if v.strip()) if isinstance(value, str) else value
+
+
+def _shard(value: str) -> str:
+    return str(parse_shard(value))  # ValueError with a human message
+
+
+Listen = Annotated[str, AfterValidator(_listen)]
+ListenOrOff = Annotated[str, AfterValidator(_listen_or_off)]
+ShardText = Annotated[str, AfterValidator(_shard)]
 
 
 class SettingsError(Exception):
@@ -28,15 +60,19 @@ class _Section(BaseModel):
 
 
 class CollectorSettings(_Section):
-    listen: str = "127.0.0.1:9810"  # /metrics
+    listen: Listen = "127.0.0.1:9810"  # /metrics
     fast_interval: int = Field(60, ge=5)  # seconds: interfaces, status
     slow_interval: int = Field(300, ge=5)  # seconds: slow tables
+    icmp_interval: int = Field(30, ge=1)  # seconds between ICMP probes of a device
+    icmp_count: int = Field(3, ge=1, le=20)  # echo requests per probe
+    # Pollers run by `thdmon serve` (a list, or "snmp,icmp" in an environment variable)
+    protocols: Annotated[tuple[Literal["snmp", "icmp"], ...], BeforeValidator(_comma_list)] = ("snmp", "icmp")
     timeout: float = Field(2.0, gt=0)
     retries: int = Field(1, ge=0, le=5)
     concurrency: int = Field(64, ge=1)
-    engine: str = "gufo"  # gufo | pysnmp
-    shard: str = "1/1"  # K/N
-    trap_listen: str = "127.0.0.1:10162"  # HOST:PORT of the SNMP trap receiver, or "off"
+    engine: Literal["gufo", "pysnmp"] = "gufo"
+    shard: ShardText = "1/1"  # K/N
+    trap_listen: ListenOrOff = "127.0.0.1:10162"  # HOST:PORT of the SNMP trap receiver, or "off"
     backoff_base: float = Field(30.0, gt=0)  # seconds: first delay after a failed poll, doubled up to the cap
     backoff_cap: float = Field(900.0, gt=0)
     # HTTP of /metrics. Beyond loopback, basic auth is required: the password as a bcrypt/sha256 hash,
@@ -55,17 +91,25 @@ class CollectorSettings(_Section):
 
 class ConnlogSettings(_Section):
     db_url: str = ""  # empty: SQLite file in the state directory
-    radius_listen: str = "127.0.0.1:1813"
-    syslog_listen: str = "127.0.0.1:5514"
-    metrics_listen: str = "127.0.0.1:9812"  # ingest health /metrics of `thdmon logs serve`
+    radius_listen: ListenOrOff = "127.0.0.1:1813"
+    syslog_listen: ListenOrOff = "127.0.0.1:5514"
+    metrics_listen: ListenOrOff = "127.0.0.1:9812"  # ingest health /metrics of `thdmon logs serve`
     spool_dir: str = ""  # empty: <state_dir>/connlog-spool
     signing_key: str = ""  # empty: <state_dir>/connlog-seal.key (Ed25519, created 0600 on first use)
     technical_retention_days: int = Field(365, ge=1)
     identity_retention_days: int = Field(5 * 365, ge=1)
 
+    @model_validator(mode="after")
+    def _identity_outlives_technical(self) -> ConnlogSettings:
+        # Identity is part of the technical records it came with: erasing it first would break them.
+        if self.identity_retention_days < self.technical_retention_days:
+            raise ValueError(f"identity_retention_days ({self.identity_retention_days}) must be >= "
+                             f"technical_retention_days ({self.technical_retention_days})")
+        return self
+
 
 class Settings(_Section):
-    inventory: Path = SAMPLE_INVENTORY
+    inventory: Path = DEFAULT_INVENTORY
     secrets_file: Path | None = None
     state_dir: Path = Path(os.path.expanduser(DEFAULT_STATE_DIR))
     collector: CollectorSettings = CollectorSettings()
@@ -86,33 +130,78 @@ _FLAT_ENV = {
 
 def _set(d: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
     for key in path[:-1]:
-        d = d.setdefault(key, {})
+        nested = d.get(key)
+        if not isinstance(nested, dict):  # a scalar where a section belongs: validation names it
+            nested = d[key] = {}
+        d = nested
     d[path[-1]] = value
+
+
+def _flatten(data: dict[str, Any], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    out: list[tuple[str, ...]] = []
+    for key, value in data.items():
+        path = (*prefix, str(key))
+        out.extend(_flatten(value, path) if isinstance(value, dict) else [path])
+    return out
+
+
+def config_path(config: Path | None, env: dict[str, str]) -> Path | None:
+    """The settings file: `--config`, else `$THDMON_CONFIG`, else the system file if it exists."""
+    if config is not None:
+        return config
+    if env.get("THDMON_CONFIG"):
+        return Path(env["THDMON_CONFIG"])
+    return SYSTEM_CONFIG if SYSTEM_CONFIG.is_file() else None
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise SettingsError(f"settings file {path}: not UTF-8 text (is it a TOML file?)") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"settings file {path}: {exc}") from None
+    except OSError as exc:
+        raise SettingsError(f"settings file {path}: {exc.strerror or exc}") from None
+
+
+def _source_of(loc: tuple[str, ...], sources: dict[tuple[str, ...], str]) -> str:
+    """Where the value at `loc` came from: its own source, its section's, or those of the keys under it
+    (a rule between two keys of a section names both)."""
+    for n in range(len(loc), 0, -1):
+        if loc[:n] in sources:
+            return sources[loc[:n]]
+    below = sorted({src for key, src in sources.items() if key[:len(loc)] == loc})
+    return ", ".join(below) if below else "defaults"
 
 
 def load(config: Path | None = None, env: dict[str, str] | None = None,
          overrides: dict[tuple[str, ...], Any] | None = None) -> Settings:
+    """The effective settings; SettingsError naming every bad key and where its value came from."""
     env = dict(os.environ if env is None else env)
-    data: dict[str, Any] = {}
-    path = config or (Path(env["THDMON_CONFIG"]) if env.get("THDMON_CONFIG") else None)
-    if path is None and Path("thdmon.toml").is_file():
-        path = Path("thdmon.toml")
-    if path is not None:
-        try:
-            data = tomllib.loads(path.read_text())
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise SettingsError(f"{path}: {exc}") from None
-    for name, value in env.items():
+    path = config_path(config, env)
+    data: dict[str, Any] = _read_file(path) if path is not None else {}
+    sources: dict[tuple[str, ...], str] = dict.fromkeys(_flatten(data), f"file {path}")
+    for name, value in sorted(env.items()):
         if name in _FLAT_ENV:
-            _set(data, _FLAT_ENV[name], value)
+            key_path = _FLAT_ENV[name]
         elif name.startswith("THDMON_") and "__" in name:
-            _set(data, tuple(p.lower() for p in name[len("THDMON_"):].split("__")), value)
+            key_path = tuple(p.lower() for p in name[len("THDMON_"):].split("__"))
+        else:
+            continue
+        _set(data, key_path, value)
+        sources[key_path] = f"environment {name}"
     for key_path, value in (overrides or {}).items():
         if value is not None:
             _set(data, key_path, value)
+            sources[key_path] = "command line"
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
-        where = str(path) if path else "environment"
-        lines = [f"{where}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        lines = []
+        for e in exc.errors():
+            loc = tuple(str(part) for part in e["loc"])
+            where = _source_of(loc, sources)
+            msg = e["msg"].removeprefix("Value error, ")
+            lines.append(f"{'.'.join(loc) or '(settings)'} (from {where}): {msg}")
         raise SettingsError("invalid settings:\n  " + "\n  ".join(lines)) from None

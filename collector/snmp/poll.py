@@ -38,9 +38,6 @@ class DeviceMemory:
     uptime: float | None = None
     reboots: int = 0
     counters32: dict[tuple[str, Labels], tuple[float, float]] = field(default_factory=dict)  # raw, offset
-    up: bool | None = None
-    since: float = 0.0
-    consecutive_failures: int = 0
 
 
 def walk_roots(modules: list[Module], done: set[str] | None = None) -> list[str]:
@@ -152,9 +149,4 @@ async def poll_device(engine: SnmpEngine, target: Target, *, profile: str | None
         samples = apply_memory(decoded.samples, decoded.counter32, memory)
         state.extra["decode_skipped"] = float(decoded.skipped)
         state.extra["modules"] = float(len(chosen))
-    memory.consecutive_failures = 0 if state.up else memory.consecutive_failures + 1
-    if memory.up is not state.up:
-        memory.up, memory.since = state.up, state.last_poll
-    state.since = memory.since
-    state.consecutive_failures = memory.consecutive_failures
     return PollResult(samples=samples, state=state)

@@ -18,8 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from inventory import load_inventory
-from inventory.sample import generate
-from inventory.sample.lab_secrets import LAB_SECRETS
+from lab.sample import generate
+from lab.sample.lab_secrets import LAB_SECRETS
 from lab.snmp import probe
 from lab.snmp.snmpd import free_udp_port
 from lab.supervisor import Lab

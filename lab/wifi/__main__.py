@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     # The RADIUS secret comes from the environment, never from the command line (visible in ps).
     secret = os.environ.get("THDMON_LAB_RADIUS_SECRET")
     if not secret:
-        from inventory.sample.lab_secrets import LAB_SECRETS
+        from lab.sample.lab_secrets import LAB_SECRETS
 
         secret = LAB_SECRETS["lab_radius_secret"]
     park = Park(site=args.site, controller=args.controller, firewall=args.firewall, dhcp_server=args.dhcp_server,

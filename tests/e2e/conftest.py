@@ -25,8 +25,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from inventory import load_inventory
 from inventory.model import Inventory, Role
-from inventory.sample import generate
-from inventory.sample.lab_secrets import LAB_SECRETS
+from lab.sample import generate
+from lab.sample.lab_secrets import LAB_SECRETS
 from lab.snmp.snmpd import free_udp_port
 from lab.supervisor import Lab, lab_running
 from tests.conftest import ROOT, require

@@ -1,4 +1,5 @@
-"""`thdmon collect --once`: poll devices of the inventory once over SNMP (thin wiring over `collector`)."""
+"""`thdmon collect --once`: poll devices of the inventory once, by every protocol (thin wiring over
+`collector`)."""
 
 from __future__ import annotations
 
@@ -12,92 +13,112 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from collector import loop
-from collector.collect import CollectOptions, CollectReport, collect_once
+from collector.collect import CollectReport, collect_once
 from collector.errors import CollectorError
 from collector.model import PollResult
-from inventory import load_inventory
+from collector.poller import build_pollers
+from inventory import Inventory, load_inventory
+from inventory.model import Device
 from thdmon import settings as settings_mod
+from thdmon.commands.serve import poller_options
+from thdmon.terminal import text
 
 
-def _report_json(report: CollectReport) -> dict[str, Any]:
-    devices = {}
-    for name, r in report.results.items():
-        devices[name] = {
-            "up": r.state.up, "reason": r.state.reason.value if r.state.reason else None,
+def _result_json(r: PollResult) -> dict[str, Any]:
+    return {"up": r.state.up, "reason": r.state.reason.value if r.state.reason else None,
             "detail": r.state.detail, "varbinds": r.state.varbinds,
             "poll_duration_seconds": round(r.state.poll_duration, 4),
             "samples": [{"metric": s.metric, "labels": dict(s.labels), "value": s.value,
-                         "timestamp": s.timestamp} for s in r.samples],
-        }
-    return {"devices": devices, "summary": {"devices": len(report.results), "up": len(report.up),
-                                            "down_by_reason": report.down_by_reason(),
+                         "timestamp": s.timestamp} for s in r.samples]}
+
+
+def _report_json(report: CollectReport) -> dict[str, Any]:
+    devices = {name: {"up": any(r.state.up for r in by_protocol.values()),
+                      "protocols": {p: _result_json(r) for p, r in by_protocol.items()}}
+               for name, by_protocol in report.results.items()}
+    summary = {p: {"up": len(report.up(p)), "down_by_reason": report.down_by_reason(p)}
+               for p in report.protocols()}
+    return {"devices": devices, "summary": {"devices": len(report.results), "by_protocol": summary,
                                             "varbinds": report.varbinds,
                                             "duration_seconds": round(report.duration, 3)}}
 
 
 def _summary_table(report: CollectReport) -> Table:
-    table = Table(title="SNMP collection")
-    table.add_column("devices", justify="right")
-    table.add_column("ok", justify="right")
-    table.add_column("down (by reason)")
-    table.add_column("varbinds", justify="right")
-    table.add_column("samples", justify="right")
-    table.add_column("time", justify="right")
-    down = ", ".join(f"{reason} {n}" for reason, n in report.down_by_reason().items()) or "-"
-    samples = sum(len(r.samples) for r in report.results.values())
-    table.add_row(str(len(report.results)), str(len(report.up)), down, str(report.varbinds), str(samples),
-                  f"{report.duration:.2f} s")
+    table = Table(title="Collection (SNMP, ICMP)")
+    for col, justify in (("protocol", "left"), ("devices", "right"), ("ok", "right"), ("down (by reason)", "left"),
+                         ("samples", "right")):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for protocol in report.protocols():
+        polled = [r[protocol] for r in report.results.values() if protocol in r]
+        down = ", ".join(f"{reason} {n}" for reason, n in report.down_by_reason(protocol).items()) or "-"
+        table.add_row(protocol, str(len(polled)), str(len(report.up(protocol))), down,
+                      str(sum(len(r.samples) for r in polled)))
+    table.caption = f"{report.varbinds} SNMP varbinds in {report.duration:.2f} s"
     return table
 
 
 def _down_table(report: CollectReport) -> Table | None:
-    rows = [r for r in report.results.values() if not r.state.up]
+    rows = [(name, protocol, r) for name, by_protocol in report.results.items()
+            for protocol, r in by_protocol.items() if not r.state.up]
     if not rows:
         return None
-    table = Table(title="Devices down")
-    for col in ("device", "reason", "detail"):
+    table = Table(title="Down")
+    for col in ("device", "protocol", "reason", "detail"):
         table.add_column(col)
-    for r in rows:
-        table.add_row(r.state.device, r.state.reason.value if r.state.reason else "?", r.state.detail)
+    for name, protocol, r in rows:
+        table.add_row(text(name), protocol, r.state.reason.value if r.state.reason else "?", text(r.state.detail))
     return table
+
+
+def select_devices(inv: Inventory, names: tuple[str, ...], sites: tuple[str, ...]) -> list[Device]:
+    """Enabled devices, narrowed to the named devices and/or the devices of the named sites."""
+    unknown = [f"device {n!r}" for n in names if n not in inv.devices]
+    unknown += [f"site {s!r}" for s in sites if s not in inv.sites]
+    if unknown:
+        raise CollectorError(f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not in the inventory "
+                             f"{inv.root}")
+    devices = [d for d in inv.devices.values() if d.enabled]
+    if names or sites:
+        devices = [d for d in devices if d.hostname in names or d.site in sites]
+    return devices
 
 
 @click.command(name="collect")
 @click.option("--once", is_flag=True, help="poll every selected device once, print, and exit")
-@click.option("--device", "device_name", default=None, help="only this device (hostname)")
-@click.option("--site", "site_id", default=None, help="only the devices of this site (id)")
+@click.option("--device", "device_names", multiple=True, help="this device (hostname; repeat for more)")
+@click.option("--site", "site_ids", multiple=True, help="the devices of this site (id; repeat for more)")
+@click.option("--protocol", "protocols", multiple=True, type=click.Choice(["snmp", "icmp"]),
+              help="poll over this protocol (repeat; default: collector.protocols in the settings)")
 @click.option("--json", "as_json", is_flag=True, help="print samples and states as JSON")
 @click.option("--engine", type=click.Choice(["gufo", "pysnmp"]), default=None,
               help="SNMP engine (default: collector.engine in the settings)")
 @click.pass_context
-def cli(ctx: click.Context, once: bool, device_name: str | None, site_id: str | None, as_json: bool,
-        engine: str | None) -> None:
-    """Poll devices over SNMP with their profiles' modules (collector/profiles/*.yaml)."""
+def cli(ctx: click.Context, once: bool, device_names: tuple[str, ...], site_ids: tuple[str, ...],
+        protocols: tuple[str, ...], as_json: bool, engine: str | None) -> None:
+    """Poll devices once: SNMP with their profiles' modules (collector/profiles/*.yaml), ICMP echo.
+
+    Exit status: 0 when at least one device answered, 1 when none did.
+    """
     if not once:
-        raise click.UsageError("only --once is available here; continuous polling runs in the scheduler")
+        raise click.UsageError("only --once is available here; continuous polling runs in `thdmon serve`")
     obj = ctx.find_root().obj or {}
     s: settings_mod.Settings = obj.get("settings") or settings_mod.load()
-    inv = load_inventory(s.inventory, s.secrets_file, state_dir=s.state_dir)
-    devices = [d for d in inv.devices.values() if d.enabled and d.snmp is not None]
-    if device_name is not None:
-        if device_name not in inv.devices:
-            raise CollectorError(f"device {device_name!r} is not in the inventory {inv.root}")
-        devices = [inv.devices[device_name]]
-    if site_id is not None:
-        if site_id not in inv.sites:
-            raise CollectorError(f"site {site_id!r} is not in the inventory {inv.root}")
-        devices = [d for d in devices if d.site == site_id]
-    options = CollectOptions(engine=engine or s.collector.engine, timeout=s.collector.timeout,
-                             retries=s.collector.retries, concurrency=s.collector.concurrency)
+    inv = load_inventory(s.inventory, s.secrets_file)
+    devices = select_devices(inv, device_names, site_ids)
+    pollers = build_pollers(protocols or s.collector.protocols, inv, poller_options(s, engine))
+    jobs = sum(1 for d in devices for p in pollers if p.wants(d))
     err = Console(stderr=True)
+    # Each device-poll is bounded whatever the agent does (one that sends OIDs forever, say).
+    deadline = max(10.0, s.collector.timeout * (s.collector.retries + 1) * 20)
     with Progress(TextColumn("polling"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=True, disable=not err.is_terminal) as progress:
-        task = progress.add_task("poll", total=len(devices))
+        task = progress.add_task("poll", total=jobs)
 
-        def done(_: PollResult) -> None:
+        def done(_hostname: str, _protocol: str, _result: PollResult) -> None:
             progress.advance(task)
 
-        report = loop.run(collect_once(inv, devices, options, on_done=done))
+        report = loop.run(collect_once(devices, pollers, concurrency=s.collector.concurrency, deadline=deadline,
+                                       on_done=done))
     if as_json:
         json.dump(_report_json(report), sys.stdout, indent=1, ensure_ascii=False)
         sys.stdout.write("\n")
@@ -107,5 +128,5 @@ def cli(ctx: click.Context, once: bool, device_name: str | None, site_id: str | 
         down = _down_table(report)
         if down is not None:
             out.print(down)
-    if devices and not report.up:
+    if report.results and not any(r.state.up for by in report.results.values() for r in by.values()):
         ctx.exit(1)

@@ -29,7 +29,7 @@ def _settings(ctx: click.Context) -> settings_mod.Settings:
 
 def _load(ctx: click.Context, directory: Path | None, check_secrets: bool = True) -> Inventory:
     s = _settings(ctx)
-    return load_inventory(directory or s.inventory, s.secrets_file, state_dir=s.state_dir,
+    return load_inventory(directory or s.inventory, s.secrets_file,
                           check_secrets=check_secrets)
 
 

@@ -22,7 +22,7 @@ def _sources(settings: Settings) -> Sources:
     from inventory import InventoryError, load_inventory
 
     try:
-        inv = load_inventory(settings.inventory, settings.secrets_file, state_dir=settings.state_dir)
+        inv = load_inventory(settings.inventory, settings.secrets_file)
     except InventoryError as exc:
         raise ConnlogError(f"cannot load the inventory for the RADIUS NAS list: {exc}") from None
     return from_inventory(inv, inv.secret)

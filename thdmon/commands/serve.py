@@ -14,12 +14,14 @@ import prometheus_client
 from pydantic import SecretStr
 
 from collector import loop
-from collector.collect import CollectOptions, SnmpPoller
 from collector.errors import CollectorError
+from collector.limits import DeviceBackoff
+from collector.poller import PollerOptions, build_pollers
 from collector.schedule import Defaults
 from collector.service import PollingService, ServiceOptions, default_watch_paths
 from collector.shard import parse_shard
-from collector.snmp.limits import DeviceBackoff
+from collector.snmp.poller import SnmpPoller
+from collector.snmp.trapwatch import TrapWatch
 from exporters import exposition
 from exporters.exposition import DeviceExposition
 from exporters.http import BasicAuth, MetricsServer, Tls, is_loopback, parse_listen
@@ -82,6 +84,11 @@ def check_listen(listen: str, security: HttpSecurity) -> None:
             "THDMON_COLLECTOR__AUTH_PASSWORD_HASH) or --auth-user/--auth-password-hash, or listen on 127.0.0.1")
 
 
+def poller_options(settings: Settings, engine: str | None = None) -> PollerOptions:
+    c = settings.collector
+    return PollerOptions(engine=engine or c.engine, timeout=c.timeout, retries=c.retries, icmp_count=c.icmp_count)
+
+
 def trap_listen(text: str) -> tuple[str, int] | None:
     """'HOST:PORT' or 'off'."""
     if text.strip().lower() == "off":
@@ -119,19 +126,24 @@ def cli(ctx: click.Context, listen: str | None, shard: str | None, engine: str |
     prometheus_client.disable_created_metrics()  # `_created` series of self-metrics: noise for Prometheus
 
     def load() -> Inventory:
-        return load_inventory(settings.inventory, settings.secrets_file, state_dir=settings.state_dir)
+        return load_inventory(settings.inventory, settings.secrets_file)
 
     inventory = load()  # a broken inventory at start is an error, not a silent empty service
     metrics = SelfMetrics()
-    poller = SnmpPoller(inventory, CollectOptions(engine=engine or collector.engine, timeout=collector.timeout,
-                                                  retries=collector.retries, concurrency=collector.concurrency))
+    # A protocol that cannot run here (ICMP without the privilege) fails now, saying what to grant.
+    pollers = build_pollers(collector.protocols, inventory, poller_options(settings, engine))
     options = ServiceOptions(
         shard=parse_shard(shard or collector.shard),
-        defaults=Defaults(fast=collector.fast_interval, slow=collector.slow_interval),
-        classes=("fast", "slow"), concurrency=collector.concurrency, reload_interval=reload_interval,
-        watch_paths=default_watch_paths(settings.inventory, settings.secrets_file), backoff=backoff,
-        trap_listen=trap_listen(traps or collector.trap_listen))
-    service = PollingService(load, poller, options, observer=metrics, reload_observer=metrics)
+        defaults=Defaults(fast=collector.fast_interval, slow=collector.slow_interval, icmp=collector.icmp_interval),
+        concurrency=collector.concurrency, reload_interval=reload_interval,
+        watch_paths=default_watch_paths(settings.inventory, settings.secrets_file), backoff=backoff)
+    service = PollingService(load, pollers, options, observer=metrics, reload_observer=metrics)
+    traps_at = trap_listen(traps or collector.trap_listen)
+    snmp = next((p for p in pollers if isinstance(p, SnmpPoller)), None)
+    if traps_at is not None and snmp is not None:
+        watch = TrapWatch(traps_at, lambda hostname: service.scheduler.trigger(hostname, "snmp"), snmp.engine_id)
+        service.companions.append(watch)
+        metrics.watch_traps(watch.counts)
     devices = DeviceExposition(service.store)
 
     def on_inventory(inventory: Inventory, enabled: Mapping[str, Device]) -> None:
@@ -139,7 +151,6 @@ def cli(ctx: click.Context, listen: str | None, shard: str | None, engine: str |
 
     options.on_inventory.append(on_inventory)
     metrics.watch_devices(service.store, lambda: service.scheduler.devices.keys())
-    metrics.watch_traps(service.trap_counts)
     server = MetricsServer(listen, lambda accept: exposition.render(devices, metrics.registry, accept),
                            service.health, auth=security.auth, tls=security.tls)
     host, port = server.address
@@ -149,9 +160,10 @@ def cli(ctx: click.Context, listen: str | None, shard: str | None, engine: str |
         service.apply(inventory)
         loop.settle_heap()
         server.start()
-        trap_note = "traps off" if options.trap_listen is None else "traps on {}:{}".format(*options.trap_listen)
+        trap_note = "traps off" if not service.companions else "traps on {}:{}".format(*traps_at)
         click.echo(f"thdmon serve: {scheme}://{host}:{port}/metrics, shard {options.shard}, "
-                   f"{len(service.scheduler.devices)} devices, {trap_note}", err=True)
+                   f"{len(service.scheduler.devices)} devices, {'+'.join(service.scheduler.protocols)}, "
+                   f"{trap_note}", err=True)
         try:
             await service.run(asyncio.Event())
         finally:

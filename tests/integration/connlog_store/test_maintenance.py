@@ -34,7 +34,8 @@ def test_the_daily_job_runs_once_a_day_and_purges_what_is_past_its_period(db_url
     store.close()
     now = [DAY0 + YEAR + 86400 + 3600]  # 01:00 UTC the day 2026-11-20 turns one year old
     metrics = IngestMetrics()
-    duty = Maintenance(MaintenanceConfig(key_path=tmp_path / "seal.key"), lambda: Store.open(db_url), metrics,
+    duty = Maintenance(MaintenanceConfig(key_path=tmp_path / "seal.key", technical_days=365, identity_days=5 * 365),
+                       lambda: Store.open(db_url), metrics,
                        clock=lambda: now[0])
 
     duty.check()
@@ -67,7 +68,8 @@ def test_a_database_that_cannot_be_opened_is_retried_without_stopping(tmp_path: 
         attempts.append(1)
         raise OSError("database down")
 
-    duty = Maintenance(MaintenanceConfig(key_path=tmp_path / "k", check_every=0.01), broken, IngestMetrics())
+    duty = Maintenance(MaintenanceConfig(key_path=tmp_path / "k", technical_days=365, identity_days=5 * 365,
+                                         check_every=0.01), broken, IngestMetrics())
 
     async def scenario() -> None:
         stop = asyncio.Event()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from inventory import load_inventory
 from inventory.exports import ansible_yaml
-from inventory.loader import SAMPLE_DATA
+from lab.sample import DATA as SAMPLE_DATA
 from tests.conftest import require
 from tests.unit.inventory.conftest import ALL_SECRETS
 

@@ -9,13 +9,12 @@ from dataclasses import dataclass
 
 import pytest
 
-from inventory import load_inventory
 from inventory.model import Inventory
-from inventory.sample import generate
-from inventory.sample.lab_secrets import LAB_SECRETS
+from lab.sample import generate
+from lab.sample.lab_secrets import LAB_SECRETS
 from lab.snmp.snmpd import free_udp_port
 from lab.supervisor import Lab
-from tests.conftest import SHARED, require
+from tests.conftest import SHARED, load_sample, require
 
 COMMUNE = "Bagnolet"
 COMMUNITY = LAB_SECRETS["lab_snmp_community"]
@@ -42,7 +41,7 @@ def subset(inv: Inventory, commune: str) -> set[str]:
 
 @pytest.fixture(scope="session")
 def sample_inventory() -> Inventory:
-    return load_inventory(generate.DATA_DIR)
+    return load_sample()
 
 
 @pytest.fixture(scope="package")

@@ -64,7 +64,7 @@ def test_full_departement_starts_and_every_device_answers(tmp_path):
     """The whole sample (~1,500 devices): cold start with data generation, then one GET per device."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from inventory.sample.lab_secrets import LAB_SECRETS
+    from lab.sample.lab_secrets import LAB_SECRETS
     from lab.snmp import probe
 
     port = free_udp_port()

@@ -56,7 +56,9 @@ class Agent:
 
 
 def snmpd_config(port: int, host: str = "127.0.0.1") -> str:
-    lines = [f"agentAddress udp:{host}:{port}", f"rocommunity public {host}", "dontLogTCPWrappersConnects yes"]
+    # On 127.x other than 127.0.0.1 the kernel sends from 127.0.0.1: the loopback net may read.
+    source = "127.0.0.0/8" if host.startswith("127.") else host
+    lines = [f"agentAddress udp:{host}:{port}", f"rocommunity public {source}", "dontLogTCPWrappersConnects yes"]
     for user, (protocols, level) in V3_USERS.items():
         lines.append(f"createUser {user} {protocols}".rstrip())
         lines.append(f"rouser {user} {level}")

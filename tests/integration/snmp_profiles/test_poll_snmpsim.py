@@ -132,12 +132,15 @@ def test_collect_once_json(recordings_agent: Agent, tmp_path: Path, shared_dir: 
         linux.stop()
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    devices = data["devices"]
+    devices = {name: d["protocols"]["snmp"] for name, d in data["devices"].items()}
     assert devices["sw-dead"]["up"] is False and devices["sw-dead"]["reason"] == "timeout"
     assert devices["sw-ie"]["up"] and devices["srv-linux"]["up"]
+    # Every device also answered ICMP (127.0.0.1): the silent one is down over SNMP only.
+    assert all(d["protocols"]["icmp"]["up"] for d in data["devices"].values())
+    assert data["devices"]["sw-dead"]["up"] is True
     ie = {(s["metric"], s["labels"].get("ifname")): s["value"] for s in devices["sw-ie"]["samples"]}
     assert ie[("thdmon_optical_rx_power_dbm", "Gi1/1")] == pytest.approx(-6.2)
     linux = devices["srv-linux"]["samples"]
     assert any(s["metric"] == "thdmon_interface_info" and s["labels"]["ifname"] == "eth0" for s in linux)
-    assert data["summary"]["down_by_reason"] == {"timeout": 1}
+    assert data["summary"]["by_protocol"]["snmp"]["down_by_reason"] == {"timeout": 1}
     assert "ios_ie32008t2s" not in json.dumps(devices["sw-dead"])  # no community leaks into output

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from collector.traps import Trap, TrapReceiver, V3TrapUser
+from collector.snmp.traps import Trap, TrapReceiver, V3TrapUser
 from lab.snmp.snmpd import free_udp_port
 from tests.conftest import require
 

@@ -10,9 +10,10 @@ import pytest
 
 from inventory import InventoryError, load_inventory
 from inventory.exports import FORMATS, render
-from inventory.loader import default_secrets_file
-from inventory.sample.lab_secrets import LAB_SECRETS
-from inventory.secrets import Secrets, ensure_lab_secrets, load_secrets_file
+from inventory.secrets import Secrets, load_secrets_file
+from lab.sample import DATA as SAMPLE_DATA
+from lab.sample.lab_secrets import LAB_SECRETS
+from lab.secrets import provision
 from thdmon.cli import main
 
 from .conftest import ALL_SECRETS, SSH_PASSWORD
@@ -91,7 +92,7 @@ def test_cli_output_never_shows_a_secret(write_inventory, secrets_file, capsys):
 
 def test_lab_secrets_are_created_0600_and_completed(tmp_path):
     state = tmp_path / "state"
-    path = ensure_lab_secrets(state)
+    path = provision(state)
     assert path == state / "lab-secrets.yaml"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     sf, problems = load_secrets_file(path, None)
@@ -99,22 +100,19 @@ def test_lab_secrets_are_created_0600_and_completed(tmp_path):
     assert {k: v.get_secret_value() for k, v in sf.values.items()} == dict(LAB_SECRETS)
     # A file missing a name (an older sample) gets it appended; existing values are kept.
     path.write_text('lab_snmp_community: "changed-here"\n')
-    ensure_lab_secrets(state)
+    provision(state)
     sf, _ = load_secrets_file(path, None)
     assert sf.values["lab_snmp_community"].get_secret_value() == "changed-here"
     assert set(sf.values) == set(LAB_SECRETS)
 
 
-def test_sample_inventory_uses_lab_secrets_only_without_a_secrets_file(tmp_path, monkeypatch):
-    from inventory.loader import SAMPLE_DATA
-    from thdmon.settings import SAMPLE_INVENTORY
-    assert SAMPLE_DATA == SAMPLE_INVENTORY.resolve()
-    assert default_secrets_file(SAMPLE_DATA, None, tmp_path) == tmp_path / "lab-secrets.yaml"
-    assert (tmp_path / "lab-secrets.yaml").exists()
-    given = tmp_path / "mine.yaml"
-    assert default_secrets_file(SAMPLE_DATA, given, tmp_path) == given
-    assert default_secrets_file(tmp_path, None, tmp_path / "other") is None
-    assert not (tmp_path / "other").exists()
+def test_loading_the_sample_writes_nothing_and_names_the_missing_secrets_file(tmp_path, monkeypatch):
+    """Production code provisions nothing: without a secrets file the sample's file: references fail."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with pytest.raises(InventoryError) as err:
+        load_inventory(SAMPLE_DATA)
+    assert "file:lab_snmp_community" in str(err.value) or "secrets file" in str(err.value)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_secrets_repr_counts_only():
@@ -124,13 +122,19 @@ def test_secrets_repr_counts_only():
     assert s["env:A"].get_secret_value() == "v4lue-A"
 
 
-def test_sample_check_exits_0_on_a_fresh_state_dir(tmp_path):
-    from inventory.loader import SAMPLE_DATA
+def test_sample_check_exits_0_on_a_fresh_state_dir_with_the_lab_env(tmp_path):
+    """What the demo does: `eval "$(thdmon lab env)"`, then `thdmon inventory check`."""
     from tests.conftest import require
     require(SAMPLE_DATA.is_dir() and any(SAMPLE_DATA.rglob("*.yaml")),
-            "the sample inventory (inventory/sample/data) is not generated yet")
+            "the sample inventory (lab/sample/data) is not generated yet")
     env = {k: v for k, v in os.environ.items() if not k.startswith("THDMON_")}
     env["THDMON_STATE_DIR"] = str(tmp_path / "state")
+    lines = subprocess.run([sys.executable, "-m", "thdmon", "lab", "env"], capture_output=True, text=True,
+                           env=env, cwd=tmp_path, check=True).stdout.splitlines()
+    for line in lines:
+        name, _, value = line.removeprefix("export ").partition("=")
+        env[name] = value.strip("'")
+    assert env["THDMON_INVENTORY"] == str(SAMPLE_DATA)
     proc = subprocess.run([sys.executable, "-m", "thdmon", "inventory", "check", "--json"],
                           capture_output=True, text=True, env=env, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr

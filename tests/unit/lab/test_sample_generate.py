@@ -7,14 +7,14 @@ import ipaddress
 
 import pytest
 
-from inventory import load_inventory
-from inventory.sample import generate
-from inventory.sample.places import COMMUNES, PARKS
+from lab.sample import generate
+from lab.sample.places import COMMUNES, PARKS
+from tests.conftest import load_sample
 
 
 @pytest.fixture(scope="module")
 def inv():
-    return load_inventory(generate.DATA_DIR)
+    return load_sample()
 
 
 def test_generator_is_deterministic_and_matches_committed_data(tmp_path):
@@ -24,7 +24,7 @@ def test_generator_is_deterministic_and_matches_committed_data(tmp_path):
                  for p in generate.DATA_DIR.rglob("*.yaml")}
     assert sorted(fresh) == sorted(committed)
     stale = [name for name in fresh if fresh[name] != committed[name]]
-    assert stale == [], "run `python -m inventory.sample.generate` and commit inventory/sample/data"
+    assert stale == [], "run `python -m lab.sample.generate` and commit lab/sample/data"
 
 
 def test_site_counts_match_the_departement(inv):

@@ -6,9 +6,8 @@ import collections
 
 import pytest
 
-from inventory import load_inventory
-from inventory.sample import generate
 from lab.snmp import datagen, topology, values
+from tests.conftest import load_sample
 
 SYSNAME = (1, 3, 6, 1, 2, 1, 1, 5, 0)
 LLDP_REM_SYSNAME = (1, 0, 8802, 1, 1, 2, 1, 4, 1, 1, 9)
@@ -16,7 +15,7 @@ LLDP_REM_SYSNAME = (1, 0, 8802, 1, 1, 2, 1, 4, 1, 1, 9)
 
 @pytest.fixture(scope="module")
 def inv():
-    return load_inventory(generate.DATA_DIR)
+    return load_sample()
 
 
 @pytest.fixture(scope="module")

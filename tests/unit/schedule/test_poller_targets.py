@@ -7,8 +7,9 @@ import ipaddress
 import pytest
 from pydantic import SecretStr
 
-from collector.collect import CollectOptions, SnmpPoller
 from collector.errors import CollectorError
+from collector.poller import PollerOptions
+from collector.snmp.poller import SnmpPoller
 from inventory.model import Device, Inventory, Role, Site, SiteKind, SnmpV2cCredential
 from inventory.secrets import Secrets
 
@@ -29,7 +30,7 @@ def _inventory(community: str, port: int = 1161) -> Inventory:
 
 def test_a_target_is_reused_until_a_reload_or_a_changed_device():
     first = _inventory("comm-1")
-    poller = SnmpPoller(first, CollectOptions(timeout=0.5, retries=0), modules={})
+    poller = SnmpPoller(first, PollerOptions(timeout=0.5, retries=0), modules={})
     target = poller.target(first.devices["sw"])
     assert (target.address, target.port, target.timeout, target.retries) == ("127.0.0.1", 1161, 0.5, 0)
     assert target.community is not None and target.community.get_secret_value() == "comm-1"
@@ -49,7 +50,7 @@ def test_a_target_is_reused_until_a_reload_or_a_changed_device():
 
 def test_a_device_without_a_usable_credential_fails_at_every_poll():
     inventory = _inventory("comm-1")
-    poller = SnmpPoller(inventory, CollectOptions(), modules={})
+    poller = SnmpPoller(inventory, PollerOptions(), modules={})
     for _ in range(2):
         with pytest.raises(CollectorError, match="orphan: credential 'missing' is not an SNMP credential"):
             poller.target(inventory.devices["orphan"])

@@ -24,7 +24,24 @@ def device(name: str, **kw) -> Device:
 
 
 class FakePoller:
-    """Answers with the poll count as uptime; records starts and the peak concurrency per device."""
+    """Answers with the poll count as uptime; records starts and the peak concurrency per device.
+
+    An in-process poller of our own (the scheduler's Poller protocol), standing for a protocol."""
+
+    protocol = "snmp"
+    classes: tuple[str, ...] = ("fast",)
+
+    def wants(self, dev: Device) -> bool:
+        return True
+
+    def set_inventory(self, inventory) -> None:
+        self.inventory = inventory
+
+    def forget(self, hostname: str) -> None:
+        pass
+
+    async def close(self) -> None:
+        pass
 
     def __init__(self, delay: float = 0.0, hang: frozenset[str] = frozenset(), crash: frozenset[str] = frozenset()):
         self.delay = delay
@@ -35,7 +52,7 @@ class FakePoller:
         self.peak: Counter[str] = Counter()
         self.cancelled = 0
 
-    async def __call__(self, dev: Device, cls: str) -> PollResult:
+    async def poll(self, dev: Device, cls: str) -> PollResult:
         loop = asyncio.get_running_loop()
         self.starts[dev.hostname].append(loop.time())
         self.active[dev.hostname] += 1
@@ -59,6 +76,7 @@ class Observer:
         self.polls: list[tuple[str, bool, bool]] = []
         self.misfires = 0
         self.backoffs = 0
+        self.triggers: list[bool] = []
 
     def polled(self, protocol: str, result: PollResult, duration: float, watchdog: bool) -> None:
         self.polls.append((result.state.device, result.state.up, watchdog))
@@ -68,6 +86,9 @@ class Observer:
 
     def backed_off(self, protocol: str) -> None:
         self.backoffs += 1
+
+    def triggered(self, protocol: str, ran: bool) -> None:
+        self.triggers.append(ran)
 
 
 async def _until(cond, timeout: float = 15.0) -> None:
@@ -80,7 +101,7 @@ async def _until(cond, timeout: float = 15.0) -> None:
 
 
 def _scheduler(poller, store, observer=None, **kw) -> Scheduler:
-    return Scheduler(poller, store, defaults=Defaults(fast=FAST, slow=10 * FAST), classes=("fast",),
+    return Scheduler([poller], store, defaults=Defaults(fast=FAST, slow=10 * FAST),
                      observer=observer, **kw)
 
 
@@ -176,8 +197,8 @@ def test_reload_adds_removes_and_changes_devices_keeping_the_others_state():
         report = sched.sync({"keep": device("keep"), "move": device("move", intervals=Intervals(fast=3600)),
                              "new": device("new"), "off": device("off", enabled=False)}, {})
         assert report.added == ["new"] and report.removed == ["drop"] and report.changed == ["move"]
-        assert report.rescheduled == ["move/fast"] and sched.interval("move/fast") == 3600
-        assert sched.job_ids() == ["keep/fast", "move/fast", "new/fast"]
+        assert report.rescheduled == ["move/snmp/fast"] and sched.interval("move/snmp/fast") == 3600
+        assert sched.job_ids() == ["keep/snmp/fast", "move/snmp/fast", "new/snmp/fast"]
         assert store.get("drop") is None  # gone entirely, not just down
         await _until(lambda: store.get("new") is not None)
         polls_of_keep = len(poller.starts["keep"])
@@ -209,7 +230,7 @@ def test_maintenance_devices_are_polled_and_flagged():
 def test_shutdown_cancels_polls_that_outlive_the_grace_period(caplog: pytest.LogCaptureFixture):
     async def main() -> FakePoller:
         poller = FakePoller(hang=frozenset({"h"}))
-        sched = Scheduler(poller, Store(), defaults=Defaults(fast=FAST), classes=("fast",), watchdog_ratio=1000)
+        sched = Scheduler([poller], Store(), defaults=Defaults(fast=FAST), watchdog_ratio=1000)
         sched.sync({"h": device("h")}, {})
         sched.start()
         await _until(lambda: poller.active["h"] == 1)
@@ -227,7 +248,7 @@ def test_shutdown_cancels_polls_that_outlive_the_grace_period(caplog: pytest.Log
 def test_shutdown_lets_a_running_poll_finish_within_the_grace_period(caplog: pytest.LogCaptureFixture):
     async def main() -> tuple[FakePoller, Store]:
         poller, store = FakePoller(delay=0.5), Store()
-        sched = Scheduler(poller, store, defaults=Defaults(fast=FAST), classes=("fast",), watchdog_ratio=1000)
+        sched = Scheduler([poller], store, defaults=Defaults(fast=FAST), watchdog_ratio=1000)
         sched.sync({"s": device("s")}, {})
         sched.start()
         await _until(lambda: poller.active["s"] == 1)
@@ -245,12 +266,15 @@ def test_shutdown_lets_a_running_poll_finish_within_the_grace_period(caplog: pyt
 def test_trigger_polls_a_device_now_once_and_keeps_its_phase():
     async def main() -> tuple[FakePoller, float, float]:
         poller = FakePoller(delay=0.2)
-        sched = Scheduler(poller, Store(), defaults=Defaults(fast=3600), classes=("fast",))
+        observer = Observer()
+        sched = Scheduler([poller], Store(), defaults=Defaults(fast=3600), observer=observer)
         sched.sync({"t": device("t")}, {})
         sched.start()
-        job = sched._aps.get_job("t/fast")
+        job = sched._aps.get_job("t/snmp/fast")
         planned = job.next_run_time.timestamp()
-        assert sched.trigger("t") and sched.trigger("t") and not sched.trigger("unknown")
+        assert sched.trigger("t") and not sched.trigger("unknown") and not sched.trigger("t", "icmp")
+        assert not sched.trigger("t")  # a second trap within trigger_interval: throttled, counted
+        assert observer.triggers == [True, False]
         await _until(lambda: len(poller.starts["t"]) == 1 and poller.active["t"] == 0)
         await asyncio.sleep(0.1)
         after = job.next_run_time.timestamp()
@@ -258,5 +282,5 @@ def test_trigger_polls_a_device_now_once_and_keeps_its_phase():
         return poller, planned, after
 
     poller, planned, after = asyncio.run(main())
-    assert len(poller.starts["t"]) == 1  # the second trigger found the first still polling
+    assert len(poller.starts["t"]) == 1  # the second trigger was throttled
     assert planned == after  # the hourly job's phase is untouched

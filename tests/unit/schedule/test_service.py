@@ -57,7 +57,7 @@ def test_apply_keeps_this_shards_enabled_devices_only():
     seen: list[list[str]] = []
     options = ServiceOptions(shard=Shard(2, 3), defaults=Defaults(fast=0.3),
                              on_inventory=[lambda inv, enabled: seen.append(sorted(enabled))])
-    service = PollingService(lambda: inventory, Poller(), options)
+    service = PollingService(lambda: inventory, [Poller()], options)
     service.apply(inventory)
     expected = sorted(f"sw-{s}" for s in mine)
     assert sorted(service.scheduler.devices) == expected and seen == [expected]
@@ -76,7 +76,7 @@ def test_file_change_reloads_and_a_broken_inventory_keeps_the_previous(tmp_path:
         return value  # type: ignore[return-value]
 
     poller, reloads = Poller(), Reloads()
-    service = PollingService(load, poller, ServiceOptions(defaults=Defaults(fast=0.3), reload_interval=0.05,
+    service = PollingService(load, [poller], ServiceOptions(defaults=Defaults(fast=0.3), reload_interval=0.05,
                                                           watch_paths=(watched,)), reload_observer=reloads)
 
     async def main() -> None:
@@ -122,7 +122,7 @@ def test_fingerprint_sees_edits_additions_and_removals(tmp_path: Path):
 def test_trap_config_groups_shared_addresses_and_needs_v3_engine_ids():
     from pydantic import SecretStr
 
-    from collector.service import trap_config
+    from collector.snmp.trapwatch import trap_config
     from inventory.model import SnmpV2cCredential, SnmpV3Credential
     from inventory.secrets import Secrets
 

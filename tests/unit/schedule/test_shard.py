@@ -59,8 +59,8 @@ def test_file_sd_exports_of_the_shards_partition_the_full_export_as_serve_polls_
     """`thdmon inventory export --format file_sd --shard K/N` (the real CLI, the sample inventory)."""
     from collector.service import PollingService, ServiceOptions
     from inventory import load_inventory
+    from lab.sample import DATA as SAMPLE_INVENTORY
     from thdmon.cli import main
-    from thdmon.settings import SAMPLE_INVENTORY
 
     from .test_service import Poller
 
@@ -76,7 +76,7 @@ def test_file_sd_exports_of_the_shards_partition_the_full_export_as_serve_polls_
     union = sorted((g for part in parts for g in part), key=lambda g: g["labels"]["device"])
     assert union == full  # every device exactly once, with the same targets and labels
     for k, part in enumerate(parts, start=1):
-        service = PollingService(lambda: inventory, Poller(), ServiceOptions(shard=Shard(k, n)))
+        service = PollingService(lambda: inventory, [Poller()], ServiceOptions(shard=Shard(k, n)))
         service.apply(inventory)  # what `thdmon serve --shard k/n` schedules
         assert sorted(service.scheduler.devices) == sorted(g["labels"]["device"] for g in part)
     assert main(["inventory", "export", "--format", "csv", "--shard", "1/3"]) == 2

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from collector.snmp.limits import ConcurrencyLimiter, DeviceBackoff
+from collector.limits import ConcurrencyLimiter, DeviceBackoff
 
 ROOT = Path(__file__).resolve().parents[3]
 

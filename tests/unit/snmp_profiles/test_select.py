@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from collector.collect import check_profiles
 from collector.errors import CollectorError
+from collector.snmp.poller import check_profiles
 from collector.snmp.profile import modules
 from collector.snmp.select import profile_for, select_modules
 from inventory.model import Inventory, Location, Profile

@@ -1,0 +1,1 @@
+"""ICMP reachability: echo probes per device (icmplib), RTT median and loss ratio."""

@@ -1,1 +1,0 @@
-"""The sample département of THD-SSD: its generator and the generated YAML inventory (data/)."""
