@@ -27,7 +27,8 @@ def _protocols() -> g.Stat:
 
 
 def _uptime() -> g.Stat:
-    return p.stat("SNMP agent uptime", [p.target(sel("thdmon_device_uptime_seconds", **THIS), instant=True)],
+    return p.stat("SNMP agent uptime", [p.target(sel("thdmon_device_uptime_seconds", **THIS), "{{device}}",
+                                                 instant=True)],
                   p.SECONDS, w=4, h=4)
 
 
@@ -37,17 +38,22 @@ def _info() -> g.Table:
 
 
 def _interfaces() -> g.Table:
-    """One row per interface: oper state, speed and current rates; a row opens the interface."""
+    """One row per interface: speed and current rates (one unit, bits/s); a row opens the interface."""
     targets = [
-        p.target(sel("thdmon_interface_oper_up", **THIS), table=True),
         p.target(sel("thdmon_interface_speed_bits_per_second", **THIS), table=True),
         p.target(f"8 * {rate('thdmon_interface_receive_bytes_total', **THIS)}", table=True),
         p.target(f"8 * {rate('thdmon_interface_transmit_bytes_total', **THIS)}", table=True),
     ]
-    return p.table("Interfaces", targets, p.BITS_PER_SECOND, w=24, h=10,
+    return p.table("Interfaces", targets, p.BITS_PER_SECOND, w=18, h=10,
                    hide=("site", "site_kind", "commune", "device", "role"),
-                   rename={"Value #A": "oper up", "Value #B": "speed", "Value #C": "in", "Value #D": "out"},
+                   rename={"Value #A": "speed", "Value #B": "in", "Value #C": "out"},
                    sort_by="in", links=[_to_interface()])
+
+
+def _ports_up() -> g.Stat:
+    oper = sel("thdmon_interface_oper_up", **THIS)
+    return p.stat("Interfaces up / total", [p.target(f"sum({oper})", "up", instant=True),
+                                            p.target(f"count({oper})", "total", instant=True)], w=6, h=10)
 
 
 def _traffic() -> g.TimeSeries:
@@ -83,13 +89,22 @@ def _temperature() -> g.TimeSeries:
                         p.CELSIUS, w=8)
 
 
+def _icmp() -> list[g.TimeSeries]:
+    return [
+        p.timeseries("ICMP round-trip time", [p.target(sel("thdmon_device_icmp_rtt_seconds", **THIS), "rtt")],
+                     p.SECONDS, min_=0),
+        p.timeseries("ICMP loss", [p.target(sel("thdmon_device_icmp_loss_ratio", **THIS), "loss")], p.RATIO,
+                     thresholds=((None, "green"), (0.05, "orange"), (0.5, "red")), min_=0),
+    ]
+
+
 def build() -> g.Dashboard:
     panels = [
         _protocols(), _uptime(), _info(),
-        p.section("Interfaces"), _interfaces(), _traffic(), _errors(),
+        p.section("Interfaces"), _interfaces(), _ports_up(), _traffic(), _errors(),
         uplink_optics("thdmon_optical_rx_power_dbm", "thdmon_optical_rx_power_threshold_dbm", "receive", THIS),
         uplink_optics("thdmon_optical_tx_power_dbm", "thdmon_optical_tx_power_threshold_dbm", "transmit", THIS),
-        p.section("System"), _cpu(), _memory(), _temperature(),
+        p.section("System"), _cpu(), _memory(), _temperature(), *_icmp(),
     ]
     return dashboard(UID, TITLE, "One device: state per protocol, interfaces, traffic, optics, CPU, memory, "
-                     "temperature.", panels, [SITE_KIND, COMMUNE, SITE, DEVICE])
+                     "temperature, ICMP.", panels, [SITE_KIND, COMMUNE, SITE, DEVICE])

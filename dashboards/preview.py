@@ -100,11 +100,10 @@ def _series(panel: dict[str, Any], data: dict[int, Result]) -> list[tuple[str, l
 def _timeseries(ax: Axes, panel: dict[str, Any], data: dict[int, Result]) -> None:
     unit = _unit(panel)
     series = _series(panel, data)
-    start = min((t[0] for _, t, _ in series if t), default=0.0)
     for name, times, values in series[:12]:
-        ax.plot([(t - start) / 60 for t in times], values, linewidth=1, label=name[:40])
+        ax.plot(times, values, linewidth=1, label=name[:40])
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt(unit, v)))
-    ax.set_xlabel("minutes", color=MUTED, fontsize=6)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda t, _pos: time.strftime("%H:%M:%S", time.gmtime(t))))
     ax.tick_params(colors=MUTED, labelsize=6)
     if series:
         ax.legend(fontsize=5, loc="upper left", frameon=False, labelcolor=TEXT, ncol=2)
@@ -124,6 +123,7 @@ def _stat(ax: Axes, panel: dict[str, Any], data: dict[int, Result]) -> None:
 
 
 def _table(ax: Axes, panel: dict[str, Any], data: dict[int, Result]) -> None:
+    """Instant results merged by labels, as Grafana's "merge" transformation does: one column per query."""
     unit = _unit(panel)
     excluded = set(HIDDEN)
     renames: dict[str, str] = {}
@@ -131,16 +131,22 @@ def _table(ax: Axes, panel: dict[str, Any], data: dict[int, Result]) -> None:
         if transformation["id"] == "organize":
             excluded |= {k for k, v in transformation["options"].get("excludeByName", {}).items() if v}
             renames = transformation["options"].get("renameByName", {})
-    rows = [r for j in sorted(data) for r in data[j]][:10]
-    labels = sorted({k for r in rows for k in r["metric"]} - excluded)
-    value_name = renames.get("Value", renames.get("Value #A", "value"))
-    header = labels + ([value_name] if "Value" not in excluded else [])
-    cells = [[r["metric"].get(k, "")[:28] for k in labels]
-             + ([fmt(unit, float(r["value"][1]))] if "Value" not in excluded else []) for r in rows]
+    refs = {j: panel["targets"][j]["refId"] for j in data}
+    value_columns = ["Value"] if len(panel.get("targets", [])) == 1 else [f"Value #{refs[j]}" for j in sorted(data)]
+    rows: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
+    for j in sorted(data):
+        column = value_columns[0] if len(value_columns) == 1 else f"Value #{refs[j]}"
+        for r in data[j]:
+            key = tuple(sorted((k, v) for k, v in r["metric"].items() if k not in excluded))
+            rows.setdefault(key, dict(key))[column] = fmt(unit, float(r["value"][1]))
+    labels = sorted({k for key in rows for k, _ in key})
+    columns = labels + [c for c in value_columns if c not in excluded]
+    cells = [[row.get(c, "")[:40] for c in columns] for row in list(rows.values())[:10]]
     ax.axis("off")
     if not cells:
         return
-    table = ax.table(cellText=cells, colLabels=header, loc="upper center", cellLoc="left")
+    table = ax.table(cellText=cells, colLabels=[renames.get(c, c) for c in columns], loc="upper center",
+                     cellLoc="left")
     table.auto_set_font_size(False)
     table.set_fontsize(5)
     for cell in table.get_celld().values():

@@ -23,8 +23,9 @@ def _clients_per_park() -> g.TimeSeries:
 
 
 def _aps_down() -> g.Stat:
-    # 1 - up summed: 0 when every AP is up, never empty.
-    down = by("sum", ["site"], "1 - " + sel("thdmon_wifi_ap_up", **PARKS))
+    # A dead AP says nothing about itself: its device state (polled by thdmon) tells. 1 - up summed is 0
+    # when every AP answers, never empty.
+    down = by("sum", ["site"], "1 - " + sel("thdmon_device_up", **PARKS))
     return p.stat("APs down, per park", [p.target(down, "{{site}}", instant=True)], w=12, h=5,
                   thresholds=((None, "green"), (1, "red")))
 

