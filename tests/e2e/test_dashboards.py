@@ -42,7 +42,8 @@ from tests.e2e.conftest import serve_env, start_serve, write_serve_inventory
 from tests.integration.connlog_store import scenario
 from tests.peers import free_tcp_port, start_prometheus, until
 
-pytestmark = pytest.mark.slow
+# The chain takes ~1 min to start, the slowest panels (last seal, rates over a minute) a few more.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 PARK = "parc-de-la-fosse-maussoin"  # 8 devices: distribution, a Cisco access switch (PoE, optics), 6 APs
 CONTROLLER = "dc-bobigny-wlc1"  # AIRESPACE: clients per SSID
