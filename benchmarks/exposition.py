@@ -29,7 +29,7 @@ from collector.store import Store  # noqa: E402
 from exporters import exposition  # noqa: E402
 from exporters.exposition import DeviceExposition, DeviceRenderer  # noqa: E402
 from metrics.identity import identity_labels  # noqa: E402
-from tests.unit.exporter.conftest import ReferenceCollector  # noqa: E402
+from tests.unit.exporter.reference import ReferenceCollector  # noqa: E402
 
 COMMUNES = ["Saint-Denis", "Aubervilliers", "Épinay-sur-Seine", "Bobigny", "Montreuil", "Noisy-le-Grand"]
 

@@ -72,11 +72,14 @@ def write_inventory(root: Path, agents: list[SnmpdAgent]) -> None:
 
 
 class Serve:
-    def __init__(self, work: Path, agents: list[SnmpdAgent], interval: int, profile: str | None = None) -> None:
+    def __init__(self, work: Path, agents: list[SnmpdAgent], interval: int, profile: str | None = None,
+                 protocols: str = "snmp") -> None:
         write_inventory(work / "inventory", agents)
         self.port = free_tcp_port()
         env = {**os.environ, "PYTHONPATH": str(ROOT), "THDMON_STATE_DIR": str(work / "state"),
                "THDMON_BENCH_COMMUNITY": agents[0].community,
+               # SNMP only by default, like snmp_exporter; --protocols snmp,icmp adds ICMP's cost to serve's
+               "THDMON_COLLECTOR__PROTOCOLS": protocols,
                "THDMON_COLLECTOR__FAST_INTERVAL": str(interval),
                # the slow class reads only the system group here: keep it out of the window
                "THDMON_COLLECTOR__SLOW_INTERVAL": "86400"}
@@ -156,10 +159,10 @@ def polls_ok(serve: Serve) -> float:
     return sum(v for k, v in series_of(serve.metrics(), "thdmon_collector_polls_total").items() if 'result="ok"' in k)
 
 
-def rss_of_one_device(agents: list[SnmpdAgent], work: Path, interval: int) -> int:
+def rss_of_one_device(agents: list[SnmpdAgent], work: Path, interval: int, protocols: str) -> int:
     """VmRSS of a serve polling the first agent only, once it is up and scraped (the baseline)."""
     work.mkdir()
-    serve = Serve(work, agents[:1], interval)
+    serve = Serve(work, agents[:1], interval, protocols=protocols)
     try:
         wait_all_up(serve, 1, timeout=3 * interval + 30)
         serve.metrics()
@@ -170,9 +173,9 @@ def rss_of_one_device(agents: list[SnmpdAgent], work: Path, interval: int) -> in
 
 def measure(args: argparse.Namespace, agents: list[SnmpdAgent], work: Path) -> int:
     n = len(agents)
-    baseline = rss_of_one_device(agents, work / "one", args.interval)
+    baseline = rss_of_one_device(agents, work / "one", args.interval, args.protocols)
     exp = Exporter(work)
-    serve = Serve(work, agents, args.interval, args.profile_serve)
+    serve = Serve(work, agents, args.interval, args.profile_serve, args.protocols)
     try:
         wait_all_up(serve, n, timeout=3 * args.interval + 30)
         sample_exp = fetch(f"http://127.0.0.1:{exp.port}/snmp?target={agents[0].endpoint}&module=if_mib").decode()
@@ -233,6 +236,8 @@ def main() -> int:
     parser.add_argument("--interval", type=int, default=10, help="poll and scrape interval, s (default 10)")
     parser.add_argument("--window", type=float, default=60.0, help="measured window, s (default 60)")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--protocols", default="snmp", help="serve's collector.protocols (default snmp, as the "
+                        "exporter; snmp,icmp counts ICMP probes in serve's CPU too)")
     parser.add_argument("--veth-pairs", type=int, default=24, help="48 interfaces + lo + br0 = 50")
     parser.add_argument("--no-netns", action="store_true", help="use the host's interfaces")
     parser.add_argument("--profile-serve", metavar="FILE", help="run serve under cProfile, stats to FILE")

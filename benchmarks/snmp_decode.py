@@ -30,7 +30,9 @@ from collector.snmp.poll import SYS_OBJECT_ID
 from collector.snmp.profile import Module, modules
 from collector.snmp.select import select_modules
 from inventory import load_inventory
-from tests.unit.snmp_profiles import snmprec
+from lab.snmp import snmprec
+
+SNMPREC = Path(__file__).resolve().parents[2] / "shared" / "snmprec"  # read in place, never copied
 
 IF_TABLE, IF_X_TABLE = "1.3.6.1.2.1.2.2.1", "1.3.6.1.2.1.31.1.1.1"
 
@@ -100,14 +102,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=21)
     parser.add_argument("--interfaces", type=int, default=50, help="interfaces of the IF-MIB walk (default 50)")
     args = parser.parse_args()
-    if not snmprec.SNMPREC.is_dir():
-        sys.exit(f"{snmprec.SNMPREC}: recordings not found")
+    if not SNMPREC.is_dir():
+        sys.exit(f"{SNMPREC}: recordings not found")
     profiles = load_inventory(Path("lab/sample/data"), check_secrets=False).profiles
     mods = modules()
     print(f"{'recording':34} {'varbinds':>8} {'modules':>7} {'samples':>7} {'CPU ms':>9} {'us/vb':>9} "
           f"{'varbinds/s':>12} {'x floor':>8}")
     total_vb = total_decode = total_floor = 0.0
-    for path in sorted(snmprec.SNMPREC.glob("*.snmprec")):
+    for path in sorted(SNMPREC.glob("*.snmprec")):
         varbinds = snmprec.read(path)
         sys_oid = next((str(v.value) for v in varbinds if v.oid == SYS_OBJECT_ID), None)
         t_decode, t_floor = _measure(path.stem, varbinds, select_modules(None, sys_oid, profiles, mods), args.runs)

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from collector.limits import ConcurrencyLimiter
+from collector.limits import DEFAULT_CONCURRENCY, ConcurrencyLimiter
 from collector.model import DeviceState, DownReason, PollResult
 from collector.poller import Poller
 from inventory.model import Device
@@ -41,7 +41,7 @@ class CollectReport:
         return sum(res.state.varbinds for r in self.results.values() for res in r.values())
 
 
-async def collect_once(devices: Iterable[Device], pollers: list[Poller], *, concurrency: int = 64,
+async def collect_once(devices: Iterable[Device], pollers: list[Poller], *, concurrency: int = DEFAULT_CONCURRENCY,
                        deadline: float | None = None,
                        on_done: Callable[[str, str, PollResult], None] | None = None) -> CollectReport:
     """Poll every device once by each poller that wants it (all its classes at once); close the pollers.

@@ -25,6 +25,12 @@ from dataclasses import dataclass
 
 Clock = Callable[[], float]
 
+# Defaults, declared here once (thdmon.settings reads them): polls in flight at most, and the backoff of a
+# failing device (first delay, doubled up to the cap).
+DEFAULT_CONCURRENCY = 64
+BACKOFF_BASE = 30.0
+BACKOFF_CAP = 900.0
+
 
 class ConcurrencyLimiter:
     def __init__(self, maximum: int, *, minimum: int = 1, initial: int | None = None, burst_errors: int = 5,
@@ -120,7 +126,7 @@ class _State:
 class DeviceBackoff:
     """Per-device jittered exponential backoff: delay_n = min(cap, base * 2**(n-1)) * U(1 - jitter, 1)."""
 
-    def __init__(self, *, base: float = 30.0, cap: float = 900.0, jitter: float = 0.5,
+    def __init__(self, *, base: float = BACKOFF_BASE, cap: float = BACKOFF_CAP, jitter: float = 0.5,
                  clock: Clock = time.monotonic, rng: random.Random | None = None) -> None:
         if base <= 0 or cap < base or not 0 <= jitter < 1:
             raise ValueError("need 0 < base <= cap and 0 <= jitter < 1")

@@ -39,7 +39,7 @@ from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEve
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from collector.limits import ConcurrencyLimiter, DeviceBackoff
+from collector.limits import DEFAULT_CONCURRENCY, ConcurrencyLimiter, DeviceBackoff
 from collector.model import DeviceState, DownReason, PollResult
 from collector.poller import Poller
 from collector.store import Store
@@ -105,8 +105,9 @@ class Scheduler:
     """Polls devices on their intervals, by every protocol, and records every result in the store."""
 
     def __init__(self, pollers: Sequence[Poller], store: Store, *, defaults: Defaults = Defaults(),
-                 observer: PollObserver | None = None, watchdog_ratio: float = 0.8, concurrency: int = 64,
-                 backoff: DeviceBackoff | None = None, trigger_interval: float = 10.0,
+                 observer: PollObserver | None = None, watchdog_ratio: float = 0.8,
+                 concurrency: int = DEFAULT_CONCURRENCY, backoff: DeviceBackoff | None = None,
+                 trigger_interval: float = 10.0,
                  today: Callable[[], dt.date] = lambda: dt.datetime.now(dt.UTC).date(),
                  clock: Callable[[], float] = time.time) -> None:
         self._pollers = {p.protocol: p for p in pollers}

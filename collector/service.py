@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Protocol
 
 from collector import loop
-from collector.limits import DeviceBackoff
+from collector.limits import DEFAULT_CONCURRENCY, DeviceBackoff
 from collector.poller import Poller
 from collector.schedule import Defaults, PollObserver, Scheduler
 from collector.shard import ALL, Shard, devices_of_shard
@@ -52,7 +52,7 @@ class ReloadObserver(Protocol):
 class ServiceOptions:
     shard: Shard = ALL
     defaults: Defaults = field(default_factory=Defaults)
-    concurrency: int = 64
+    concurrency: int = DEFAULT_CONCURRENCY
     reload_interval: float = 5.0  # seconds between checks of the inventory files' mtimes
     shutdown_grace: float = 5.0
     watch_paths: tuple[Path, ...] = ()

@@ -45,6 +45,7 @@ class Criteria:
     until: float | None = None
     lookback_days: int = 7
     limit: int = 10_000
+    reason: str | None = None  # why the search is made (the portal asks it): journaled and in the manifest
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None and k not in ("lookback_days", "limit")}

@@ -15,6 +15,7 @@ The self-metrics stay in a prometheus_client registry and are appended with its 
 from __future__ import annotations
 
 import threading
+from array import array
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
@@ -93,54 +94,75 @@ FAMILIES: dict[str, Family] = {
 
 
 class DeviceRenderer:
-    """Renders one device's samples; keeps the label prefixes of the series it saw last time."""
+    """Renders one device's samples; keeps, of the last render, only what the next one needs.
 
-    __slots__ = ("_identity", "_prefixes")
+    What is kept: the rendered chunks (bytes, one per metric: what a scrape joins), the samples rendered
+    (the very tuple the store's entry holds, so no copy) and two offsets per series into its chunk (where
+    its line starts, where its value starts). A series at the same position with the same metric and
+    labels as last time reuses its label prefix by slicing the previous chunk: no prefix string and no
+    per-series dict are kept (they were 3/4 of the memory per series), and the labels are neither sorted
+    nor escaped again.
+    """
+
+    __slots__ = ("_chunks", "_identity", "_samples", "_spans")
 
     def __init__(self, identity: Labels) -> None:
         self._identity = tuple((k, escape_label_value(v)) for k, v in identity)
-        self._prefixes: dict[tuple[str, Labels], str] = {}
+        self._samples: tuple[Sample, ...] = ()
+        self._chunks: dict[str, bytes] = {}
+        self._spans = array("I")  # per series of the last render: line start, value start (in its chunk)
 
-    def _prefix(self, metric: str, labels: Labels) -> str:
+    def _prefix(self, metric: str, labels: Labels) -> bytes:
         family = FAMILIES[metric]
         pairs = sorted(self._identity + tuple((k, escape_label_value(v)) for k, v in labels))
         inner = ",".join(f'{k}="{v}"' for k, v in pairs)
         prefix = f"{family.sample_name}{{{inner}}} " if inner else f"{family.sample_name} "
-        return prefix + floatToGoString(1) + "\n" if family.is_info else prefix
+        return (prefix + floatToGoString(1) + "\n" if family.is_info else prefix).encode()
 
     def render(self, samples: Iterable[Sample]) -> dict[str, bytes]:
         """metric name -> this device's sample lines of that metric (UTF-8), in sample order.
 
-        Samples must have unique (metric, labels) keys (the store's entries do). This runs at every poll
-        for every series, hence the locals and the shortcuts of a hot loop.
+        Samples must have unique (metric, labels) keys and come grouped by metric (the store's entries
+        do). This runs at every poll for every series, hence the locals of a hot loop.
         """
         samples = tuple(samples)
-        prefixes = self._prefixes
-        lines: dict[str, list[str]] = {}
+        previous, old_chunks, spans = self._samples, self._chunks, self._spans
+        known = len(previous)
+        parts: dict[str, list[bytes]] = {}
+        sizes: dict[str, int] = {}
+        new_spans = array("I")
+        span = new_spans.extend
         fmt = go_float
-        missed = False
-        metric = None
-        append = None
-        for s in samples:
-            prefix = prefixes.get((s.metric, s.labels))
-            if prefix is None:
-                prefix = prefixes[(s.metric, s.labels)] = self._prefix(s.metric, s.labels)
-                missed = True
-            if s.metric != metric:  # samples come grouped by metric: look the bucket up once per group
+        metric: str = ""
+        bucket: list[bytes] = []
+        old: bytes | None = None
+        is_info = False
+        size = 0
+        for i, s in enumerate(samples):
+            if s.metric is not metric:
+                if metric:
+                    sizes[metric] = size
                 metric = s.metric
-                bucket = lines.get(metric)
-                if bucket is None:
-                    bucket = lines[metric] = []
-                append = bucket.append
-            assert append is not None
-            # An info prefix is the whole line (value 1); others take the fresh value.
-            append(prefix if prefix[-1] == "\n" else f"{prefix}{fmt(s.value)}\n")
-        # Only the series of the latest poll are kept: a vanished interface does not leak memory. Keys are
-        # unique, so with no new series and as many prefixes as samples, the prefixes are those series.
-        if missed or len(prefixes) != len(samples):
-            self._prefixes = {(s.metric, s.labels): prefixes[(s.metric, s.labels)] for s in samples}
-        # Encoded here, once per poll, so that a scrape only joins bytes.
-        return {metric: "".join(chunk).encode() for metric, chunk in lines.items()}
+                bucket = parts.setdefault(metric, [])
+                size = sizes.get(metric, 0)
+                old = old_chunks.get(metric)
+                is_info = FAMILIES[metric].is_info
+            if i < known and old is not None and (p := previous[i]).metric is metric and p.labels == s.labels:
+                prefix = old[spans[2 * i]:spans[2 * i + 1]]
+            else:
+                prefix = self._prefix(metric, s.labels)
+            end = size + len(prefix)
+            span((size, end))
+            bucket.append(prefix)
+            if is_info:  # the prefix is the whole line (value 1)
+                size = end
+            else:
+                value = f"{fmt(s.value)}\n".encode()
+                bucket.append(value)
+                size = end + len(value)
+        chunks = {m: b"".join(lines) for m, lines in parts.items()}
+        self._samples, self._chunks, self._spans = samples, chunks, new_spans
+        return chunks
 
 
 @dataclass(frozen=True, slots=True)

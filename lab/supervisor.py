@@ -253,7 +253,8 @@ class Lab:
             from inventory import InventoryError, load_inventory
 
             try:
-                community = security_of(load_inventory(Path(state["inventory"]))).community
+                # The lab resolves its own secrets (lab_value): the references only are needed here.
+                community = security_of(load_inventory(Path(state["inventory"]), check_secrets=False)).community
             except (InventoryError, LabError, OSError):
                 community = None  # status still shows the processes, without probing them
         devices = [LabDevice(**d) for d in state["devices"].values()]

@@ -152,6 +152,10 @@ METRICS: tuple[Metric, ...] = (
        per_device=False),
     _m("thdmon_connlog_last_purge_timestamp_seconds", "gauge", "When the last purge ran", unit="seconds",
        per_device=False),
+    # auditor portal: a brute force on the login shows here (outcome: success, bad_password, unknown_account,
+    # disabled, throttled, csrf)
+    _m("thdmon_portal_logins_total", "counter", "Login attempts on the auditor portal, by outcome", ("outcome",),
+       per_device=False),
 )
 
 BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}

@@ -30,9 +30,10 @@ echo "== starting the simulated network (first start ~1 min: generating and inde
 thdmon lab start
 thdmon lab status | head -20
 
-echo "== one pass over a park, then a core switch made silent in the lab"
+echo "== one pass over a park (SNMP and ICMP), then a core switch cut off in the lab"
 thdmon collect --once --site parc-georges-valbon
-thdmon lab fail dc-pleyel-core1 --mode silent
+thdmon lab fail dc-pleyel-core1 --mode silent        # no SNMP answer
+thdmon lab fail dc-pleyel-core1 --mode unreachable   # ICMP echo dropped
 thdmon collect --once --device dc-pleyel-core1 --device dc-pleyel-core2 || true
 thdmon lab heal dc-pleyel-core1
 

@@ -13,6 +13,8 @@ DEBIAN_PACKAGES=(
   bsdutils                        # util-linux logger (syslog in every framing)
   iproute2                        # network namespaces for benchmarks
   nftables                        # the lab makes a device ICMP-unreachable with a drop rule
+  chromium chromium-driver        # the portal's end-to-end tests drive the system Chromium (Selenium)
+  slapd ldap-utils                # OpenLDAP server and ldapwhoami for the portal's LDAP bind test
 )
 
 missing=()
@@ -35,3 +37,10 @@ if [[ ! -x .venv/bin/python ]]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e '.[test]'
+
+# axe-core (npm) for the portal's accessibility checks, in a project-local directory (.node/, ignored by git).
+# Node.js (with npm) is part of the machine; Debian's npm package would fight a NodeSource nodejs.
+if [[ ! -f .node/node_modules/axe-core/axe.min.js ]]; then
+  command -v npm >/dev/null || { echo "npm is missing: install Node.js (with npm) for axe-core" >&2; exit 1; }
+  npm install --silent --no-audit --no-fund --prefix .node axe-core@4 >/dev/null
+fi

@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "dashboards": "thdmon.commands.dashboards",
     "logs": "thdmon.commands.logs",
     "serve": "thdmon.commands.serve",
+    "portal": "thdmon.commands.portal",
 }
 
 # Exceptions whose message is meant for people (module:Class), imported lazily.
@@ -33,6 +34,7 @@ USER_ERRORS: tuple[str, ...] = (
     "inventory.errors:InventoryError",
     "collector.errors:CollectorError",
     "connlog.errors:ConnlogError",
+    "portal.errors:PortalError",
 )
 
 

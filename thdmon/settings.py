@@ -19,7 +19,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from collector.limits import BACKOFF_BASE, BACKOFF_CAP, DEFAULT_CONCURRENCY
+from collector.poller import PollerOptions
+from collector.schedule import Defaults
 from inventory.shard import parse as parse_shard
+
+# The collector declares its defaults; the settings take them from there.
+_INTERVALS, _POLL = Defaults(), PollerOptions()
 
 SYSTEM_CONFIG = Path("/etc/thdmon/thdmon.toml")
 DEFAULT_INVENTORY = Path("/etc/thdmon/inventory")
@@ -61,20 +67,20 @@ class _Section(BaseModel):
 
 class CollectorSettings(_Section):
     listen: Listen = "127.0.0.1:9810"  # /metrics
-    fast_interval: int = Field(60, ge=5)  # seconds: interfaces, status
-    slow_interval: int = Field(300, ge=5)  # seconds: slow tables
-    icmp_interval: int = Field(30, ge=1)  # seconds between ICMP probes of a device
-    icmp_count: int = Field(3, ge=1, le=20)  # echo requests per probe
+    fast_interval: int = Field(int(_INTERVALS.fast), ge=5)  # seconds: interfaces, status
+    slow_interval: int = Field(int(_INTERVALS.slow), ge=5)  # seconds: slow tables
+    icmp_interval: int = Field(int(_INTERVALS.icmp), ge=1)  # seconds between ICMP probes of a device
+    icmp_count: int = Field(_POLL.icmp_count, ge=1, le=20)  # echo requests per probe
     # Pollers run by `thdmon serve` (a list, or "snmp,icmp" in an environment variable)
     protocols: Annotated[tuple[Literal["snmp", "icmp"], ...], BeforeValidator(_comma_list)] = ("snmp", "icmp")
-    timeout: float = Field(2.0, gt=0)
-    retries: int = Field(1, ge=0, le=5)
-    concurrency: int = Field(64, ge=1)
-    engine: Literal["gufo", "pysnmp"] = "gufo"
+    timeout: float = Field(_POLL.timeout, gt=0)  # seconds per SNMP request or ICMP echo
+    retries: int = Field(_POLL.retries, ge=0, le=5)
+    concurrency: int = Field(DEFAULT_CONCURRENCY, ge=1)
+    engine: Literal["gufo", "pysnmp"] = _POLL.engine  # type: ignore[assignment]
     shard: ShardText = "1/1"  # K/N
     trap_listen: ListenOrOff = "127.0.0.1:10162"  # HOST:PORT of the SNMP trap receiver, or "off"
-    backoff_base: float = Field(30.0, gt=0)  # seconds: first delay after a failed poll, doubled up to the cap
-    backoff_cap: float = Field(900.0, gt=0)
+    backoff_base: float = Field(BACKOFF_BASE, gt=0)  # seconds: first delay after a failed poll, doubled to the cap
+    backoff_cap: float = Field(BACKOFF_CAP, gt=0)
     # HTTP of /metrics. Beyond loopback, basic auth is required: the password as a bcrypt/sha256 hash,
     # given as a secret reference (env:NAME, file:NAME of the secrets file) or as the hash itself.
     auth_user: str = ""
@@ -108,16 +114,50 @@ class ConnlogSettings(_Section):
         return self
 
 
+class PortalSettings(_Section):
+    """The auditor portal (`thdmon portal serve`): see docs/portal.md."""
+
+    listen: Listen = "127.0.0.1:9820"
+    metrics_listen: ListenOrOff = "127.0.0.1:9821"  # login counters for Prometheus, loopback like every /metrics
+    db_url: str = ""  # accounts and sessions; empty: SQLite <state_dir>/portal.sqlite (0600)
+    tls_cert: str = ""  # PEM files; both or neither. Beyond loopback: TLS here or behind_proxy
+    tls_key: str = ""
+    behind_proxy: bool = False  # a TLS reverse proxy on loopback: trust its X-Forwarded-*, cookies Secure
+    session_idle_minutes: int = Field(15, ge=1)
+    session_max_hours: int = Field(8, ge=1)
+    login_free_failures: int = Field(5, ge=1)  # failures per account or address before the delay grows
+    login_window_seconds: int = Field(900, ge=1)  # failures older than this are forgotten
+    login_max_delay_seconds: int = Field(300, ge=1)
+    login_failure_delay: float = Field(0.5, ge=0)  # seconds every failed attempt waits before its answer
+    opendata_threshold: int = Field(10, ge=2)  # cells counting fewer people are suppressed
+    ldap_url: str = ""  # ldap://host:389 or ldaps://...; empty: local accounts only
+    ldap_user_dn: str = ""  # e.g. uid={user},ou=people,dc=seinesaintdenis,dc=fr
+    ldap_auditor_group: str = ""  # DN of the group whose members get the auditor role
+    ldap_admin_group: str = ""
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> PortalSettings:
+        if bool(self.tls_cert) != bool(self.tls_key):
+            raise ValueError("tls_cert and tls_key go together: give both or neither")
+        return self
+
+
 class Settings(_Section):
     inventory: Path = DEFAULT_INVENTORY
     secrets_file: Path | None = None
     state_dir: Path = Path(os.path.expanduser(DEFAULT_STATE_DIR))
     collector: CollectorSettings = CollectorSettings()
     connlog: ConnlogSettings = ConnlogSettings()
+    portal: PortalSettings = PortalSettings()
+    portal: PortalSettings = PortalSettings()
 
     @property
     def connlog_db_url(self) -> str:
         return self.connlog.db_url or f"sqlite:///{self.state_dir / 'connlog.sqlite'}"
+
+    @property
+    def portal_db_url(self) -> str:
+        return self.portal.db_url or f"sqlite:///{self.state_dir / 'portal.sqlite'}"
 
 
 _FLAT_ENV = {

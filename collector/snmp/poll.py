@@ -37,7 +37,9 @@ class DeviceMemory:
 
     uptime: float | None = None
     reboots: int = 0
-    counters32: dict[tuple[str, Labels], tuple[float, float]] = field(default_factory=dict)  # raw, offset
+    counters32: dict[tuple[str, Labels], float] = field(default_factory=dict)  # last raw value of each
+    # Unwrapping offset of the Counter32 series that wrapped (most never do: no entry, no new Sample).
+    wraps: dict[tuple[str, Labels], float] = field(default_factory=dict)
 
 
 def walk_roots(modules: list[Module], done: set[str] | None = None) -> list[str]:
@@ -74,23 +76,27 @@ def apply_memory(samples: list[Sample], counter32: set[tuple[str, Labels]], memo
     if rebooted:
         memory.reboots += 1
         memory.counters32.clear()  # counters restart from zero with the device: not a wrap
+        memory.wraps.clear()
     if uptime is not None:
         memory.uptime = uptime
     out: list[Sample] = []
+    raws, wraps = memory.counters32, memory.wraps
     seen: set[tuple[str, Labels]] = set()
     for s in samples:
         key = (s.metric, s.labels)
         if key in counter32:
             seen.add(key)
-            previous = memory.counters32.get(key)
-            offset = previous[1] if previous else 0.0
-            if previous is not None and s.value < previous[0]:
-                offset += WRAP32
-            memory.counters32[key] = (s.value, offset)
-            s = Sample(s.metric, s.labels, s.value + offset, s.timestamp)
+            previous = raws.get(key)
+            if previous is not None and s.value < previous:
+                wraps[key] = wraps.get(key, 0.0) + WRAP32
+            raws[key] = s.value
+            offset = wraps.get(key)
+            if offset:
+                s = Sample(s.metric, s.labels, s.value + offset, s.timestamp)
         out.append(s)
-    for key in set(memory.counters32) - seen:  # an interface that disappeared
-        del memory.counters32[key]
+    for key in set(raws) - seen:  # an interface that disappeared
+        del raws[key]
+        wraps.pop(key, None)
     if uptime is not None:  # only the polls that read the uptime can tell (the fast ones)
         out.append(Sample(REBOOTS_METRIC, (), float(memory.reboots), samples[0].timestamp))
     return out

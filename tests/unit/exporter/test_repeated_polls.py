@@ -102,10 +102,20 @@ def test_the_renderer_forgets_vanished_series():
     renderer = DeviceRenderer((("device", "sw"),))
     renderer.render(interface_samples(["Gi0/1", "Gi0/2"], 1.0))
     chunks = renderer.render(interface_samples(["Gi0/2"], 2.0))
-    assert len(renderer._prefixes) == 3  # receive bytes, oper up, info of Gi0/2 only
+    assert len(renderer._samples) == 3 and len(renderer._spans) == 6  # receive bytes, oper up, info of Gi0/2 only
     assert b"Gi0/1" not in b"".join(chunks.values())
     assert chunks["thdmon_interface_receive_bytes_total"] == (
         b'thdmon_interface_receive_bytes_total{device="sw",ifalias="alias Gi0/2",ifname="Gi0/2"} 2.0\n')
+
+
+def test_a_series_that_moved_gets_its_own_labels_not_its_neighbours():
+    """Prefixes are reused by position only when metric and labels are those of the same position."""
+    renderer = DeviceRenderer((("device", "sw"),))
+    renderer.render(interface_samples(["Gi0/1", "Gi0/2"], 1.0))
+    renderer.render(interface_samples(["Gi0/2", "Gi0/1"], 2.0))  # swapped: every position differs
+    chunks = renderer.render(interface_samples(["Gi0/2", "Gi0/1"], 3.0))  # then reused as they are
+    fresh = DeviceRenderer((("device", "sw"),)).render(interface_samples(["Gi0/2", "Gi0/1"], 3.0))
+    assert chunks == fresh
 
 
 def test_reordered_or_reshaped_series_get_the_full_check():

@@ -1,52 +1,16 @@
-"""A small `.snmprec` reader for tests: `OID|TAG|VALUE` lines into varbinds shaped like the engines'.
-
-Recordings are read from ../shared/snmprec in place; they are never copied into the repository.
-"""
+"""Where the tests find the recordings of real devices (../shared/snmprec, read in place, never copied);
+the reader itself is `lab.snmp.snmprec`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from lab.snmp.snmprec import RecVarbind, read
 from tests.conftest import SHARED
 
+__all__ = ["SNMPREC", "RecVarbind", "read", "recording"]
+
 SNMPREC = SHARED / "snmprec"
-
-_TYPES = {2: "integer", 4: "octet_string", 6: "object_identifier", 64: "ip_address", 65: "counter32",
-          66: "gauge32", 67: "timeticks", 70: "counter64", 5: "null"}
-
-
-@dataclass(frozen=True, slots=True)
-class RecVarbind:
-    oid: str
-    value: Any
-    type: str
-
-
-def _value(tag: int, hexed: bool, text: str) -> Any:
-    if tag == 4:
-        return bytes.fromhex(text) if hexed else text.encode("latin-1")
-    if tag == 64:
-        return ".".join(str(b) for b in bytes.fromhex(text)) if hexed else text
-    if tag == 6:
-        return text.lstrip(".")
-    if tag == 5:
-        return None
-    return int(text)
-
-
-def read(path: Path) -> list[RecVarbind]:
-    out = []
-    for line in path.read_text(encoding="latin-1").splitlines():
-        if not line.strip():
-            continue
-        oid, tag_text, value = line.split("|", 2)
-        tag_text = tag_text.split(":", 1)[0]
-        hexed = tag_text.endswith("x")
-        tag = int(tag_text.rstrip("x"))
-        out.append(RecVarbind(oid, _value(tag, hexed, value), _TYPES.get(tag, str(tag))))
-    return out
 
 
 def recording(name: str) -> Path:
