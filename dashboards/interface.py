@@ -24,7 +24,8 @@ def _pair(title: str, metric: str, unit: str, scale: str = "") -> g.TimeSeries:
 
 
 def _utilisation() -> g.TimeSeries:
-    speed = sel("thdmon_interface_speed_bits_per_second", **PORT) + " > 0"
+    # Parenthesised: `>` binds looser than `/`; a port of unknown speed (0) is left out, an idle one is not.
+    speed = "(" + sel("thdmon_interface_speed_bits_per_second", **PORT) + " > 0)"
     return p.timeseries("Utilisation", [
         p.target(f"8 * {rate('thdmon_interface_receive_bytes_total', **PORT)} / on (device, ifname) {speed}", "in"),
         p.target(f"8 * {rate('thdmon_interface_transmit_bytes_total', **PORT)} / on (device, ifname) {speed}",

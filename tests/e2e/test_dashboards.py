@@ -169,7 +169,9 @@ def _prefer(chain: Chain) -> grafana.Prefer:
             optics = grafana.api(chain.prom_port, "query",
                                  query=f'thdmon_optical_rx_power_threshold_dbm{{device=~"{PARK}-acc.*"}}')["result"]
             fibre = sorted({r["metric"]["ifname"] for r in optics} & set(values))
-            return fibre[0] if fibre else None
+            # The optics come with the slow polls: until then, the variables are expanded again later.
+            assert fibre, "no fibre port with optics seen yet"
+            return fibre[0]
         return None
 
     return prefer
