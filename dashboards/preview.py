@@ -209,7 +209,7 @@ def render(dashboard: dict[str, Any], data: dict[tuple[int, int], Result], out: 
         fig.text(left, bottom + box_height - 0.004, panel.get("title", ""), color=TEXT, fontsize=7, va="top")
         panel_data = {j: r for (p_i, j), r in data.items() if p_i == i}
         DRAW.get(panel["type"], lambda a, _p, _d: a.axis("off"))(ax, panel, panel_data)
-        if not panel_data:
+        if not any(panel_data.values()):
             ax.text(0.5, 0.5, "No data", ha="center", va="center", color=MUTED, transform=ax.transAxes)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=100, facecolor=BACKGROUND)

@@ -14,6 +14,7 @@ definitions and data (`var/test-artefacts/dashboards/`).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import shutil
@@ -207,7 +208,8 @@ def test_every_panel_of_every_dashboard_shows_data_on_the_lab(chain: Chain):
     for key, text in described.items():
         if awaited[key]:
             print(f"awaited ({'; '.join(awaited[key])}): {text}")
-    print("\n".join(["without data:", *empty]) if empty else "every query returned data")
+    print("\n".join(["without data:", *empty]) if empty else
+          f"every query returned data but {sum(map(bool, awaited.values()))} awaited")
     arrived = sorted(set(AWAITED) - {m for reasons in awaited.values() for m in _awaited_metrics(reasons)})
     # The previews show the whole run, not the first answer of each query.
     final = {key: grafana.run_target(chain.prom_port, target, selections[key[0]], span=SPAN, step=STEP,
@@ -239,6 +241,9 @@ def _previews(dashboards: dict[str, dict[str, Any]], results: dict[tuple[str, in
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     for uid, dashboard in dashboards.items():
         data = {(i, j): r for (u, i, j), r in results.items() if u == uid}
+        # The data beside the picture: a reviewer (or `dashboards.preview.render`) can redraw it.
+        (ARTEFACTS / f"{uid}.results.json").write_text(json.dumps(
+            [{"panel": i, "target": j, "result": r} for (i, j), r in sorted(data.items())]))
         path = render(dashboard, data, ARTEFACTS / f"{uid}.png")
         print(f"preview: {path}")
     if os.environ.get("THDMON_UPDATE_README_PREVIEW"):
