@@ -12,6 +12,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 
+from collector.limits import ConcurrencyLimiter
 from collector.model import PollResult
 from collector.store import Store
 from metrics import catalogue
@@ -49,17 +50,33 @@ class DevicesByState:
         yield family
 
 
-class TrapCounts:
-    """thdmon_collector_traps_total{trap}, read from the trap receiver's own counts at scrape time."""
+class Load:
+    """How hard the collector polls right now: the AIMD bound, the polls in flight, samples refused."""
 
-    def __init__(self, counts: Callable[[], Mapping[str, int]]) -> None:
-        self._counts = counts
+    def __init__(self, limiter: ConcurrencyLimiter, store: Store) -> None:
+        self._limiter = limiter
+        self._store = store
 
     def collect(self) -> Iterator[Metric]:
-        name, help_, labels = _spec("thdmon_collector_traps_total")
+        for name, value in (("thdmon_collector_concurrency_limit", self._limiter.limit),
+                            ("thdmon_collector_polls_in_flight", self._limiter.in_flight)):
+            yield GaugeMetricFamily(name, catalogue.get(name).help, value=float(value))
+        name = "thdmon_collector_samples_rejected_total"
+        yield CounterMetricFamily(name, catalogue.get(name).help, value=float(self._store.rejected_samples))
+
+
+class CountsByLabel:
+    """A counter with one label, read at scrape time from counts kept elsewhere (the trap receiver's
+    per trap, the HTTP server's refusals per reason): the counting side needs no prometheus_client."""
+
+    def __init__(self, metric: str, counts: Callable[[], Mapping[str, int]]) -> None:
+        self._metric, self._counts = metric, counts
+
+    def collect(self) -> Iterator[Metric]:
+        name, help_, labels = _spec(self._metric)
         family = CounterMetricFamily(name, help_, labels=list(labels))
-        for trap, count in sorted(self._counts().items()):
-            family.add_metric([trap], float(count))
+        for value, count in sorted(self._counts().items()):
+            family.add_metric([value], float(count))
         yield family
 
 
@@ -80,8 +97,14 @@ class SelfMetrics:
     def watch_devices(self, store: Store, scheduled: Callable[[], Collection[str]]) -> None:
         self.registry.register(DevicesByState(store, scheduled))
 
+    def watch_load(self, limiter: ConcurrencyLimiter, store: Store) -> None:
+        self.registry.register(Load(limiter, store))
+
     def watch_traps(self, counts: Callable[[], Mapping[str, int]]) -> None:
-        self.registry.register(TrapCounts(counts))
+        self.registry.register(CountsByLabel("thdmon_collector_traps_total", counts))
+
+    def watch_http(self, rejections: Callable[[], Mapping[str, int]]) -> None:
+        self.registry.register(CountsByLabel("thdmon_exporter_http_rejections_total", rejections))
 
     # PollObserver
     def polled(self, protocol: str, result: PollResult, duration: float, watchdog: bool) -> None:
