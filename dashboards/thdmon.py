@@ -58,6 +58,20 @@ def _reloads() -> g.TimeSeries:
                  + NONE_YET, "{{result}}")], p.COUNT, w=8, bars=True)
 
 
+def _concurrency() -> g.TimeSeries:
+    return p.timeseries("Polls at once: AIMD limit and in flight", [
+        p.target(sel("thdmon_collector_concurrency_limit"), "limit"),
+        p.target(sel("thdmon_collector_polls_in_flight"), "in flight"),
+    ], p.COUNT, w=8, min_=0)
+
+
+def _refused() -> g.TimeSeries:
+    return p.timeseries("Refused: samples (vocabulary) and /metrics requests", [
+        p.target(f"sum({rate('thdmon_collector_samples_rejected_total')})", "samples"),
+        p.target(by("sum", ["reason"], rate("thdmon_exporter_http_rejections_total")) + NONE_YET, "http {{reason}}"),
+    ], p.PER_SECOND, w=8)
+
+
 def _scrapes() -> list[g.TimeSeries]:
     return [
         p.timeseries("Scrape time", [p.target(sel("scrape_duration_seconds"), "{{job}} {{instance}}")], p.SECONDS,
@@ -69,6 +83,7 @@ def _scrapes() -> list[g.TimeSeries]:
 
 
 def build() -> g.Dashboard:
-    panels = [_devices(), _durations(), _polls(), _errors(), _slowest(), _misfires(), _reloads(), *_scrapes()]
+    panels = [_devices(), _durations(), _polls(), _errors(), _slowest(), _misfires(), _reloads(), _concurrency(),
+              _refused(), *_scrapes()]
     return dashboard(UID, TITLE, "The collector: poll durations, errors by reason and protocol, backoff, misfires, "
-                     "scrape size and time, inventory reloads.", panels)
+                     "concurrency, refusals, scrape size and time, inventory reloads.", panels)
