@@ -54,7 +54,9 @@ def _uplinks() -> g.Table:
     bits = f"8 * {rate('thdmon_interface_transmit_bytes_total', **uplink)}"
     # Parenthesised: `>` binds looser than `/`; a port of unknown speed (0) is left out, an idle one is not.
     speed = "(" + sel("thdmon_interface_speed_bits_per_second", **uplink) + " > 0)"
-    utilisation = f"topk(10, {bits} / on (device, ifname) {speed})"
+    # group_left keeps the left side's labels (site, ...) that the row's link needs; plain `on` keeps only
+    # device and ifname.
+    utilisation = f"topk(10, {bits} / on (device, ifname) group_left () {speed})"
     return p.table("Most saturated uplinks (transmit)", [p.target(utilisation, table=True)], p.RATIO, w=12, h=9,
                    hide=("role", "ifalias"), rename={"Value": "utilisation"}, sort_by="utilisation",
                    thresholds=((None, "green"), (0.7, "orange"), (0.9, "red")),

@@ -214,9 +214,28 @@ def test_every_panel_of_every_dashboard_shows_data_on_the_lab(chain: Chain):
     # The previews show the whole run, not the first answer of each query.
     final = {key: grafana.run_target(chain.prom_port, target, selections[key[0]], span=SPAN, step=STEP,
                                      scrape=SCRAPE) for key, target in all_targets.items()}
+    unlinked = _links_without_fields(dashboards, final)
     _previews(dashboards, final)
     assert empty == [], "panels without data on the lab:\n" + "\n".join(empty)
     assert arrived == [], f"{arrived} now return data: remove them from AWAITED"
+    assert unlinked == [], "data links naming a column the query does not return:\n" + "\n".join(unlinked)
+
+
+def _links_without_fields(dashboards: dict[str, dict[str, Any]],
+                          results: dict[tuple[str, int, int], list[dict[str, Any]]]) -> list[str]:
+    """Data links whose `${__data.fields.X}` is not a label of every series the panel's queries return."""
+    problems = []
+    for uid, dashboard in dashboards.items():
+        for i, panel in enumerate(dashboard["panels"]):
+            links = panel.get("fieldConfig", {}).get("defaults", {}).get("links", [])
+            fields = {f for link in links for f in re.findall(r"__data\.fields\.(\w+)", link["url"])}
+            for j, _target in enumerate(panel.get("targets", [])):
+                for series in results.get((uid, i, j), []):
+                    missing = fields - set(series["metric"])
+                    if missing:
+                        problems.append(f"{uid} / {panel['title']}: {sorted(missing)} not in {series['metric']}")
+                        break
+    return problems
 
 
 def _awaited(expr: str) -> list[str]:
