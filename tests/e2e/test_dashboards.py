@@ -143,7 +143,7 @@ def chain(tmp_path_factory: pytest.TempPathFactory, shared_dir: Path) -> Iterato
                  "logs", "serve", "--radius", f"127.0.0.1:{radius}", "--syslog", f"127.0.0.1:{syslog}",
                  "--metrics", f"127.0.0.1:{logs_port}"], stdout=out, stderr=subprocess.STDOUT,
                 env=serve_env(work), cwd=work)
-        prom, prom_port = start_prometheus(work, serve_port, {"thdmon-connlog": logs_port})
+        prom, prom_port = start_prometheus(work, serve_port, more_jobs={"thdmon-connlog": logs_port})
         try:
             until("logs serve listening", lambda: _listening("127.0.0.1", syslog) or logs.poll() is not None, 60)
             assert logs.poll() is None, (work / "logs.log").read_text()
