@@ -30,14 +30,14 @@ def _state_stat(state: str) -> g.Stat:
 
 def _sites_down() -> g.Table:
     not_up = sel("thdmon_site_state", state=Re("down|unreachable|degraded"), **SCOPE) + " == 1"
-    # The state series carries no start time: the first sample of the state in the last 24 h stands for it.
-    since = f"min_over_time(timestamp({not_up})[24h:1m]) * 1000"
+    since = (f"{sel('thdmon_site_state_since_timestamp_seconds', **SCOPE)} * 1000 "
+             f"* on (site) group_left (state) ({not_up})")
     return p.table("Sites not up, since", [p.target(since, table=True)], p.SINCE, w=12, h=9,
                    rename={"Value": "since"},
                    links=[link("Site {{site}}", SITE_UID, site=field("site"))],
                    mappings=[STATES],
-                   description="Sites whose state is down, unreachable or degraded, with the first time this state "
-                               "was seen in the last 24 h. A row opens the site's dashboard.")
+                   description="Sites whose state is down, unreachable or degraded, with when they entered it. A "
+                               "row opens the site's dashboard.")
 
 
 def _map() -> p.RawPanel:

@@ -59,8 +59,6 @@ ARTEFACTS = ROOT / "var" / "test-artefacts" / "dashboards"
 # Metrics the catalogue declares and a panel shows, that nothing in the lab produces yet, each with why.
 # A query on them is reported, not failed; once one returns data the test fails until its entry goes.
 AWAITED: dict[str, str] = {
-    "thdmon_site_state": "the collector's site roll-up (issue 12) is not on main yet",
-    "thdmon_site_info": "the collector's site roll-up (issue 12) is not on main yet",
     "thdmon_wifi_noise_dbm": "the AIRESPACE profile does not map bsnAPIfDBNoisePower, which the lab serves",
 }
 
