@@ -76,7 +76,9 @@ def _poe() -> g.TimeSeries:
 
 
 def _aps() -> g.Table:
-    aps = sel("thdmon_wifi_ap_up", role="wifi_ap", **HERE)
+    # The AP's own device state (as the Wi-Fi dashboard's APs down): an AP that stopped answering says
+    # nothing about itself, and not every AP profile reports an AP table of its own.
+    aps = sel("thdmon_device_up", role="wifi_ap", **HERE)
     return p.table("Wi-Fi access points", [p.target(aps, table=True)], w=8, h=8,
                    hide=("site", "site_kind", "commune", "role"), rename={"Value": "up"}, mappings=[UP_DOWN],
                    thresholds=((None, "red"), (1, "green")), links=[_to_device()])
