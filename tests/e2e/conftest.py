@@ -115,10 +115,13 @@ def serve_env(work: Path) -> dict[str, str]:
     """`thdmon serve` settings for a small lab: fast polls, quick retries, state in `work`."""
     return {**os.environ, "THDMON_STATE_DIR": str(work / "state"), "PYTHONPATH": str(ROOT),
             "THDMON_COLLECTOR__FAST_INTERVAL": "5", "THDMON_COLLECTOR__SLOW_INTERVAL": "10",
+            "THDMON_COLLECTOR__ICMP_INTERVAL": "5",
             # one retry: a loaded machine must not make a healthy core look silent
             "THDMON_COLLECTOR__TIMEOUT": "1", "THDMON_COLLECTOR__RETRIES": "1",
             # a healed device is polled again within seconds, not after the 30 s default backoff
-            "THDMON_COLLECTOR__BACKOFF_BASE": "1", "THDMON_COLLECTOR__BACKOFF_CAP": "2"}
+            "THDMON_COLLECTOR__BACKOFF_BASE": "1", "THDMON_COLLECTOR__BACKOFF_CAP": "2",
+            # the protocols these tests are about (SSH, on by default, has its own: tests/integration/ssh)
+            "THDMON_COLLECTOR__PROTOCOLS": "snmp,icmp"}
 
 
 def start_serve(work: Path, secrets: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
