@@ -32,22 +32,24 @@ def until(what: str, probe: Callable[[], Any], timeout: float = 30.0) -> Any:
 
 
 def start_prometheus(workdir: Path, target_port: int, *, interval: str = "1s", rule_files: tuple[Path, ...] = (),
-                     alertmanager_port: int | None = None) -> tuple[subprocess.Popen[bytes], int]:
-    """Debian's prometheus on a free loopback port, scraping 127.0.0.1:target_port every `interval`
-    (and evaluating `rule_files` as often, sending alerts to the Alertmanager on `alertmanager_port`)."""
+                     alertmanager_port: int | None = None,
+                     more_jobs: dict[str, int] | None = None) -> tuple[subprocess.Popen[bytes], int]:
+    """Debian's prometheus on a free loopback port, scraping 127.0.0.1:target_port (job `thdmon`) and each
+    of `more_jobs` (job name -> port) every `interval` (and evaluating `rule_files` as often, sending
+    alerts to the Alertmanager on `alertmanager_port`)."""
     port = free_tcp_port()
     config = workdir / "prometheus.yml"
     rules = "".join(f"- {path}\n" for path in rule_files)
     alerting = (f"alerting:\n  alertmanagers:\n  - static_configs:\n    - targets: ['127.0.0.1:{alertmanager_port}']\n"
                 if alertmanager_port else "")
+    jobs = {"thdmon": target_port, **(more_jobs or {})}
+    scrapes = "".join(f"- job_name: {job}\n  static_configs:\n  - targets: ['127.0.0.1:{p}']\n"
+                      for job, p in jobs.items())
     config.write_text(f"""global:
   scrape_interval: {interval}
   evaluation_interval: {interval}
 {"rule_files:" + chr(10) + rules if rules else ""}{alerting}scrape_configs:
-- job_name: thdmon
-  static_configs:
-  - targets: ['127.0.0.1:{target_port}']
-""")
+{scrapes}""")
     with (workdir / "prometheus.log").open("wb") as out:
         proc = subprocess.Popen(["prometheus", f"--config.file={config}", f"--storage.tsdb.path={workdir / 'tsdb'}",
                                  f"--web.listen-address=127.0.0.1:{port}"], stdout=out, stderr=subprocess.STDOUT)

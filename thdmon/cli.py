@@ -25,6 +25,7 @@ from thdmon.terminal import printable
 COMMANDS: dict[str, str] = {
     "inventory": "thdmon.commands.inventory",
     "collect": "thdmon.commands.collect",
+    "dashboards": "thdmon.commands.dashboards",
     "logs": "thdmon.commands.logs",
     "serve": "thdmon.commands.serve",
     "portal": "thdmon.commands.portal",

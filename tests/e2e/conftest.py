@@ -89,7 +89,8 @@ def write_serve_inventory(root: Path, inv: Inventory, devices: list[str], port: 
     """A filtered copy of the sample for `thdmon serve`: the devices, their sites and uplink chain."""
     root.mkdir(parents=True)
     files = sorted(generate.DATA_DIR.glob("*.yaml")) + sorted((generate.DATA_DIR / "communes").glob("*.yaml"))
-    docs = [yaml.safe_load(f.read_text(encoding="utf-8")) or {} for f in files if f.name != "lab-recordings.yaml"]
+    # lab-recordings.yaml too: a test may poll a real-device recording (the lab serves it from ../shared).
+    docs = [yaml.safe_load(f.read_text(encoding="utf-8")) or {} for f in files]
     sites = {s["id"]: s for doc in docs for s in doc.get("sites", [])}
     wanted: set[str] = set()
     for site in (inv.devices[h].site for h in devices):
@@ -110,6 +111,28 @@ def write_serve_inventory(root: Path, inv: Inventory, devices: list[str], port: 
     return secrets
 
 
+def serve_env(work: Path) -> dict[str, str]:
+    """`thdmon serve` settings for a small lab: fast polls, quick retries, state in `work`."""
+    return {**os.environ, "THDMON_STATE_DIR": str(work / "state"), "PYTHONPATH": str(ROOT),
+            "THDMON_COLLECTOR__FAST_INTERVAL": "5", "THDMON_COLLECTOR__SLOW_INTERVAL": "10",
+            "THDMON_COLLECTOR__ICMP_INTERVAL": "5",
+            # one retry: a loaded machine must not make a healthy core look silent
+            "THDMON_COLLECTOR__TIMEOUT": "1", "THDMON_COLLECTOR__RETRIES": "1",
+            # a healed device is polled again within seconds, not after the 30 s default backoff
+            "THDMON_COLLECTOR__BACKOFF_BASE": "1", "THDMON_COLLECTOR__BACKOFF_CAP": "2",
+            # the protocols these tests are about (SSH, on by default, has its own: tests/integration/ssh)
+            "THDMON_COLLECTOR__PROTOCOLS": "snmp,icmp"}
+
+
+def start_serve(work: Path, secrets: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+    """`thdmon serve` (subprocess) over the inventory `write_serve_inventory` wrote in `work`."""
+    with log.open("wb") as out:
+        return subprocess.Popen([sys.executable, "-m", "thdmon", "--inventory", str(work / "inventory"),
+                                 "--secrets", str(secrets), "serve", "--listen", f"127.0.0.1:{port}",
+                                 "--traps", "off"], stdout=out, stderr=subprocess.STDOUT, env=serve_env(work),
+                                cwd=work)
+
+
 @pytest.fixture(scope="module")
 def departement(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Departement]:
     require(shutil.which("prometheus") is not None, "prometheus not installed (apt-get install prometheus)")
@@ -122,20 +145,8 @@ def departement(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Departemen
                      timeout=120) as (lab, _state):
         secrets = write_serve_inventory(work / "inventory", inv, devices, lab_port)
         serve_port = free_tcp_port()
-        env = {**os.environ, "THDMON_STATE_DIR": str(work / "state"), "PYTHONPATH": str(ROOT),
-               "THDMON_COLLECTOR__FAST_INTERVAL": "5", "THDMON_COLLECTOR__SLOW_INTERVAL": "10",
-               "THDMON_COLLECTOR__ICMP_INTERVAL": "5",
-               # one retry: a loaded machine must not make a healthy core look silent
-               "THDMON_COLLECTOR__TIMEOUT": "1", "THDMON_COLLECTOR__RETRIES": "1",
-               # a healed device is polled again within seconds, not after the 30 s default backoff
-               "THDMON_COLLECTOR__BACKOFF_BASE": "1", "THDMON_COLLECTOR__BACKOFF_CAP": "2",
-               # the protocols these tests are about (SSH, on by default, has its own: tests/integration/ssh)
-               "THDMON_COLLECTOR__PROTOCOLS": "snmp,icmp"}
         serve_log = work / "serve.log"
-        with serve_log.open("wb") as out:
-            serve = subprocess.Popen([sys.executable, "-m", "thdmon", "--inventory", str(work / "inventory"),
-                                      "--secrets", str(secrets), "serve", "--listen", f"127.0.0.1:{serve_port}",
-                                      "--traps", "off"], stdout=out, stderr=subprocess.STDOUT, env=env, cwd=work)
+        serve = start_serve(work, secrets, serve_port, serve_log)
         prom, prom_port = start_prometheus(work, serve_port)
         try:
             yield Departement(lab, inv, devices, serve_port, prom_port, serve_log)
