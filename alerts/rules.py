@@ -201,8 +201,25 @@ def platform_labels(inventory: Inventory, policy: Policy) -> dict[str, str]:
     return {"site": site.id, "site_kind": site.kind.value, "commune": site.commune}
 
 
+def _config_rules() -> list[Rule]:
+    """Configuration backups over SSH (collector/ssh): taken daily, so two missed days is a failure."""
+    stale = f"time() - {sel('thdmon_config_backup_last_success_timestamp_seconds')} > 2 * 86400"
+    never = (f"increase({sel('thdmon_config_backup_failures_total')}[1d]) > 0 unless on{DEVICE} "
+             f"{sel('thdmon_config_backup_last_success_timestamp_seconds')}")
+    return [
+        Rule("ConfigBackupFailing", "config", f"({stale}) or on{DEVICE} sum by{DEVICE} ({never})", "warning",
+             f"Configuration backup of {_DEVICE} failing", f"Sauvegarde de configuration de {_DEVICE} en échec",
+             "No successful configuration backup for two days, or none ever while backups fail: after an "
+             "incident, \"what changed?\" has no answer for this device.", "1h"),
+        Rule("ConfigChanged", "config",
+             f"changes({sel('thdmon_config_last_change_timestamp_seconds')}[1h]) > 0", "info",
+             f"Configuration of {_DEVICE} changed", f"Configuration de {_DEVICE} modifiée",
+             "A backup found the running configuration changed: `thdmon config diff DEVICE` shows what."),
+    ]
+
+
 def build_rules(inventory: Inventory, policy: Policy) -> list[Rule]:
-    rules = (_site_rules(policy) + _device_rules(policy)
+    rules = (_site_rules(policy) + _device_rules(policy) + _config_rules()
              + _platform_rules(policy, platform_labels(inventory, policy)))
     names = [r.name for r in rules]
     duplicates = sorted({n for n in names if names.count(n) > 1})
