@@ -74,4 +74,5 @@ def test_device_inventory_ready_for_network_modules(tmp_path):
     assert "ansible_network_os" not in hv["wlc-parc-sausset"]  # no profile, no platform
     assert hv["wlc-parc-sausset"]["thdmon_disabled_devices"] == ["sw-col-jean-moulin-old"]
     text = out.read_text()
-    assert not any(ref in text for ref in ("file:ssh_password", "file:snmp_community", "file:radius_secret", "password"))
+    refs = ("file:ssh_password", "file:snmp_community", "file:radius_secret", "password")
+    assert not any(ref in text for ref in refs)
