@@ -17,6 +17,7 @@ from metrics import catalogue
 # Reasons a packet, frame or line is dropped (the `reason` label of thdmon_connlog_dropped_total).
 BAD_AUTHENTICATOR = "bad_authenticator"
 UNKNOWN_NAS = "unknown_nas"
+UNKNOWN_SENDER = "unknown_sender"  # syslog beyond loopback from an address the inventory does not name
 MALFORMED = "malformed"
 UNSUPPORTED = "unsupported_code"
 DUPLICATE = "duplicate"

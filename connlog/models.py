@@ -11,6 +11,10 @@ models mirror them (a test runs Alembic's autogenerate compare and expects no di
   it outlives the technical row it came with.
 - `connlog_journal`: the access journal (who searched or exported what), hash-chained like records.
 - `connlog_seal`: one signed daily seal per stream (records, journal); kept forever.
+- `connlog_checkpoint`: signed interim checkpoints of days not sealed yet (what today's exports are
+  proven against); the day's seal is checked to agree with each.
+- `connlog_day_bound`: per day of arrival, the earliest event time it holds (PostgreSQL: which later
+  partitions hold late records about an instant).
 - `connlog_state`: per stream, the head of the chain (last seq, last hash) and the sealing cursor.
 - `connlog_purge`: what each purge removed, with the chain anchor it leaves behind.
 """
@@ -107,6 +111,30 @@ class SealRow(Base):
     sealed_at: Mapped[float] = mapped_column(Float)
     message: Mapped[str] = mapped_column(Text)  # the exact canonical JSON that was signed
     signature: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class CheckpointRow(Base):
+    """A signed interim checkpoint: the Merkle root of a day's first `count` records, made so that records
+    of a day not sealed yet (today) can be exported with proofs; the day's seal must agree with it."""
+
+    __tablename__ = "connlog_checkpoint"
+
+    stream: Mapped[str] = mapped_column(String(16), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    made_at: Mapped[float] = mapped_column(Float)
+    message: Mapped[str] = mapped_column(Text)  # the exact canonical JSON that was signed
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class DayBoundRow(Base):
+    """Per day of arrival (a PostgreSQL partition), the earliest event time among its records: the search
+    reads a partition after the instant asked only if it holds records about that instant (late ones)."""
+
+    __tablename__ = "connlog_day_bound"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    min_event_time: Mapped[float] = mapped_column(Float)
 
 
 class StateRow(Base):

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from connlog import files
 from connlog.errors import ConnlogError
 
 log = logging.getLogger(__name__)
@@ -30,11 +31,11 @@ class Quarantine:
         self.backups = backups
         self._on_dropped = on_dropped
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            files.private_dir(self.path.parent, tighten=False)
         except OSError as exc:
             raise ConnlogError(f"quarantine {self.path}: {exc.strerror}") from None
         self._counts = [self._count(self._name(i)) for i in range(backups + 1)]
-        self._file = open(self.path, "a", encoding="utf-8")
+        self._file = files.open_private(self.path, "a", encoding="utf-8")
         self._size = self._file.tell()
 
     def _name(self, i: int) -> Path:
@@ -71,7 +72,7 @@ class Quarantine:
             if self._name(i - 1).exists():
                 self._name(i - 1).rename(self._name(i))
         self._counts = [0] + self._counts[:-1]
-        self._file = open(self.path, "a", encoding="utf-8")
+        self._file = files.open_private(self.path, "a", encoding="utf-8")
         self._size = 0
         if dropped:
             log.warning("event=quarantine_rotated dropped_lines=%d file=%s", dropped, self.path)

@@ -18,13 +18,6 @@ class Kind(enum.StrEnum):
     dhcp = "dhcp"  # a DHCP lease: mac -> private ip
 
 
-class Category(enum.StrEnum):
-    """Retention category: technical connection data (1 year) or identity data (5 years)."""
-
-    technical = "technical"
-    identity = "identity"
-
-
 @dataclass(slots=True, frozen=True)
 class Record:
     kind: Kind

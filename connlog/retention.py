@@ -24,7 +24,7 @@ from sqlalchemy import delete, func, insert, select, text
 
 from connlog import journal, seal
 from connlog.errors import ConnlogError
-from connlog.models import IdentityRow, PurgeRow, RecordRow
+from connlog.models import DayBoundRow, IdentityRow, PurgeRow, RecordRow
 from connlog.store import RECORDS, Store, partition_name, utc_day
 
 
@@ -73,6 +73,8 @@ def purge(store: Store, key: Ed25519PrivateKey, *, technical_days: int, identity
                 if not dry_run:
                     conn.exec_driver_sql(f"DROP TABLE {name}")
             dropped = 0 if dry_run else len(doomed)
+            if not dry_run:
+                conn.execute(delete(DayBoundRow).where(DayBoundRow.day < technical_before))
             store.forget_partitions(doomed)
         elif dry_run:  # nothing sealed yet perhaps, so no anchor: count by day (a scan, fine for a dry run)
             technical_rows = int(conn.execute(select(func.count()).select_from(RecordRow)

@@ -234,6 +234,50 @@ class _Walk:
         return self.problems
 
 
+@dataclass(frozen=True)
+class WalkedDay:
+    leaves: list[bytes]
+    first_seq: int | None
+    last_seq: int | None
+    last_hash: bytes
+    problems: list[Problem]
+    seqs: list[int]
+
+
+def walk_day(store: Store, conn: Any, stream: str, day: dt.date, prev: bytes, has_rows: bool = True) -> WalkedDay:
+    """A day's links checked in seq order from `prev`: its Merkle leaves and what is wrong (seal, checkpoint)."""
+    walk = _Walk(stream, day, prev)
+    seqs: list[int] = []
+    for row in store.chain(conn, stream, day) if has_rows else ():  # quiet days (holidays) cost no query
+        seqs.append(row.seq)
+        walk.feed(row)
+    problems = walk.finish()
+    return WalkedDay(walk.leaves, seqs[0] if seqs else None, walk.last_seq, walk.expected, problems, seqs)
+
+
+def checkpoint_problems(store: Store, conn: Any, stream: str, day: dt.date, leaves: list[bytes],
+                        public_key: Ed25519PublicKey | None = None) -> list[Problem]:
+    """The day's interim checkpoints must be prefixes of its tree: each signed root equals the root of the
+    day's first `count` leaves (with `public_key`, each signature is checked too)."""
+    from sqlalchemy import select
+
+    from connlog.checkpoint import CheckpointMessage
+    from connlog.models import CheckpointRow
+
+    problems: list[Problem] = []
+    rows = conn.execute(select(CheckpointRow.__table__).where(CheckpointRow.stream == stream,
+                                                              CheckpointRow.day == day).order_by(CheckpointRow.count))
+    for row in rows:
+        if public_key is not None and not keys.verify(public_key, row.signature, row.message.encode()):
+            problems.append(Problem(stream, day, None, f"checkpoint of {row.count} record(s): signature invalid"))
+            continue
+        message = CheckpointMessage.from_json(row.message)
+        if message.count > len(leaves) or MerkleTree(leaves[:message.count]).root != message.root:
+            problems.append(Problem(stream, day, None, f"the records do not match the signed checkpoint of "
+                                    f"{message.count} record(s) made at {message.made_at:.0f} (altered since)"))
+    return problems
+
+
 # -- sealing --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class SealResult:
@@ -284,12 +328,8 @@ def _seal_one(store: Store, conn: Any, key: Ed25519PrivateKey, stream: str, day:
     from connlog.models import SealRow
     from connlog.store import RECORDS
 
-    walk = _Walk(stream, day, prev)
-    first_seq = None
-    for row in store.chain(conn, stream, day) if has_rows else ():  # quiet days (holidays) cost no query
-        first_seq = row.seq if first_seq is None else first_seq
-        walk.feed(row)
-    problems = walk.finish()
+    walked = walk_day(store, conn, stream, day, prev, has_rows)
+    problems = walked.problems or checkpoint_problems(store, conn, stream, day, walked.leaves)
     if problems:
         raise ConnlogError(f"refusing to seal {stream} day {day.isoformat()}: the chain is broken:\n  "
                            + "\n  ".join(str(p) for p in problems))
@@ -297,9 +337,9 @@ def _seal_one(store: Store, conn: Any, key: Ed25519PrivateKey, stream: str, day:
     if stream == RECORDS:
         identity = identity_leaves(store, conn, day) if has_rows else []
         identity_root, identity_count = MerkleTree(identity).root, len(identity)
-    message = SealMessage(stream=stream, day=day, count=len(walk.leaves), first_seq=first_seq,
-                          last_seq=walk.last_seq, prev_hash=prev, last_hash=walk.expected,
-                          root=MerkleTree(walk.leaves).root, identity_root=identity_root,
+    message = SealMessage(stream=stream, day=day, count=len(walked.leaves), first_seq=walked.first_seq,
+                          last_seq=walked.last_seq, prev_hash=prev, last_hash=walked.last_hash,
+                          root=MerkleTree(walked.leaves).root, identity_root=identity_root,
                           identity_count=identity_count, sealed_at=now, key=keys.fingerprint(key.public_key()))
     text = message.to_json()
     conn.execute(SealRow.__table__.insert().values(stream=stream, day=day, sealed_at=now, message=text,
@@ -361,7 +401,7 @@ def verify(store: Store, public_key: Ed25519PublicKey, *, day: dt.date | None = 
                 report.days_checked += 1
                 expected = _check_day(store, conn, stream, d, message, expected, purged_before,
                                       identity_purged_before if d not in identity_days else None, report,
-                                      d in row_days, d in identity_days)
+                                      d in row_days, d in identity_days, public_key)
     return report
 
 
@@ -398,7 +438,7 @@ def _check_seals(rows: list[Any], public_key: Ed25519PublicKey, fingerprint: str
 
 def _check_day(store: Store, conn: Any, stream: str, d: dt.date, message: SealMessage | None,
                expected: bytes, purged_before: dt.date | None, identity_purged_before: dt.date | None,
-               report: Report, has_rows: bool, has_identity: bool) -> bytes:
+               report: Report, has_rows: bool, has_identity: bool, public_key: Ed25519PublicKey) -> bytes:
     walk = _Walk(stream, d, expected)
     outside: list[int] = []
     for row in store.chain(conn, stream, d) if has_rows else ():
@@ -425,6 +465,8 @@ def _check_day(store: Store, conn: Any, stream: str, d: dt.date, message: SealMe
                                     "(chain recomputed after sealing)"))
         if message.identity_root is not None and (has_identity or message.identity_count):
             _check_identity(store, conn, d, message, identity_purged_before, problems)
+    if has_rows and not problems:
+        problems.extend(checkpoint_problems(store, conn, stream, d, walk.leaves, public_key))
     report.problems.extend(problems)
     return message.last_hash if message is not None else walk.expected
 

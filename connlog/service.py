@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from prometheus_client import start_http_server
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from collector.errors import CollectorError
 from connlog import health
 from connlog.errors import ConnlogError
 from connlog.feeder import Backoff, Feeder
@@ -33,6 +34,7 @@ from connlog.ingest.writer import SpoolWriter
 from connlog.interfaces import RecordSink
 from connlog.quarantine import Quarantine
 from connlog.spool import DEFAULT_SEGMENT_BYTES, DiskSpool
+from exporters.http import BasicAuth, MetricsServer, Tls, check_exposure, is_loopback
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,10 @@ class ServiceConfig:
     batch_size: int = 5000
     backoff: Backoff = field(default_factory=Backoff)
     fsync: bool = True
+    # The one listener rule (exporters.http): loopback unless configured; beyond it /metrics needs basic
+    # auth, RADIUS needs a known NAS and its secret (always), syslog takes inventory senders only.
+    metrics_auth: BasicAuth | None = None
+    metrics_tls: Tls | None = None
 
 
 class IngestService:
@@ -87,6 +93,11 @@ class IngestService:
     async def start(self) -> None:
         cfg = self.config
         patterns = load_patterns(cfg.patterns)  # validate config before binding anything
+        if cfg.metrics is not None:
+            try:
+                check_exposure(cfg.metrics[0], cfg.metrics_auth, cfg.metrics_tls)
+            except CollectorError as exc:  # the shared HTTP rule's error, told as this command's
+                raise ConnlogError(f"--metrics {cfg.metrics[0]}:{cfg.metrics[1]}: {exc}") from None
         try:
             bsd_tz = ZoneInfo(cfg.rfc3164_timezone)
         except Exception:
@@ -114,14 +125,21 @@ class IngestService:
                     cfg.quarantine or cfg.spool_dir.parent / "connlog-quarantine.log",
                     on_dropped=lambda n: self.metrics.drop(SYSLOG, health.QUARANTINE_ROTATED, n))
                 self.syslog = SyslogIngest(self.sources, LineParser(patterns), self.writer, self.quarantine,
-                                           self.metrics, bsd_tz)
+                                           self.metrics, bsd_tz, accept_unknown=is_loopback(cfg.syslog[0]))
                 await self._bind_syslog(cfg.syslog)
             if cfg.metrics is not None:
-                self._http, _ = start_http_server(cfg.metrics[1], cfg.metrics[0], registry=self.metrics.registry)
-                self.metrics_address = self._http.server_address[:2]
+                registry = self.metrics.registry
+                self._http = MetricsServer(_fmt(cfg.metrics), lambda _accept: (generate_latest(registry),
+                                                                                CONTENT_TYPE_LATEST),
+                                           lambda: (True, "ok"), auth=cfg.metrics_auth, tls=cfg.metrics_tls)
+                self._http.start()
+                self.metrics_address = self._http.address
         except OSError as exc:
             await self.stop()
             raise ConnlogError(f"cannot listen: {exc.strerror or exc}") from None
+        except CollectorError as exc:  # MetricsServer: port taken, TLS files unreadable
+            await self.stop()
+            raise ConnlogError(str(exc)) from None
         self.metrics.set_spool_depth(self.spool.depth(0) if self.feeder is None else 0)
         if self.feeder is not None:
             self.feeder.start()
@@ -173,8 +191,7 @@ class IngestService:
         if self.feeder is not None:
             await asyncio.to_thread(self.feeder.stop)
         if self._http is not None:
-            self._http.shutdown()
-            self._http.server_close()
+            self._http.stop()
             self._http = None
         if self.quarantine is not None:
             self.quarantine.close()
@@ -223,4 +240,6 @@ def describe(service: IngestService) -> str:
 
 
 def _fmt(address: Address | None) -> str:
-    return "-" if address is None else f"{address[0]}:{address[1]}"
+    if address is None:
+        return "-"
+    return f"[{address[0]}]:{address[1]}" if ":" in address[0] else f"{address[0]}:{address[1]}"

@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from connlog import files
 from connlog.errors import ConnlogError
 from connlog.interfaces import SpooledRecord
 from connlog.record import Record
@@ -74,7 +75,7 @@ class DiskSpool:
         self.corrupt_lines = 0
         self.fsyncs = 0
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            files.private_dir(self.directory)
         except OSError as exc:
             raise ConnlogError(f"spool directory {self.directory}: {exc.strerror}") from None
         self._lock_file = self._take_lock()
@@ -95,7 +96,7 @@ class DiskSpool:
     def _take_lock(self) -> int:
         import fcntl
 
-        fd = os.open(self.directory / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+        fd = os.open(self.directory / "lock", os.O_RDWR | os.O_CREAT, files.FILE_MODE)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -200,7 +201,9 @@ class DiskSpool:
 
     @staticmethod
     def _open_segment(path: Path) -> int:
-        return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, files.FILE_MODE)
+        os.fchmod(fd, files.FILE_MODE)  # a segment left 0644 by an older version
+        return fd
 
     def _rotate(self) -> None:
         self._sync_file()  # the old segment is complete and durable before the new one exists

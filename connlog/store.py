@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import os
 import typing
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -20,9 +21,10 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from connlog import files
 from connlog.errors import ConnlogError
 from connlog.interfaces import SpooledRecord
-from connlog.models import IdentityRow, JournalRow, PurgeRow, RecordRow, SealRow, StateRow
+from connlog.models import DayBoundRow, IdentityRow, JournalRow, PurgeRow, RecordRow, SealRow, StateRow
 from connlog.record import Kind, Record
 from connlog.seal import GENESIS, chain_hash
 
@@ -45,10 +47,6 @@ _INSERT_IDENTITY = "INSERT INTO connlog_identity (seq, day, user_name) VALUES (?
 
 def utc_day(epoch: float) -> dt.date:
     return dt.datetime.fromtimestamp(epoch, dt.UTC).date()
-
-
-def day_start(day: dt.date) -> float:
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp()
 
 
 def normalise(record: Record) -> Record:
@@ -132,7 +130,7 @@ class Store:
         if url.startswith("sqlite"):
             path = url.split("///", 1)[1] if "///" in url else ""
             if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                _private_sqlite(Path(path))
         try:
             engine = create_engine(url, pool_pre_ping=True)
         except (SQLAlchemyError, ImportError, ValueError) as exc:
@@ -212,6 +210,7 @@ class Store:
             rows: list[tuple[object, ...]] = []
             identities: list[tuple[object, ...]] = []
             days: set[dt.date] = set()
+            earliest: dict[dt.date, float] = {}
             as_day = dt.date.isoformat if self.engine.dialect.name == "sqlite" else (lambda d: d)
             for seq, record in sorted(batch, key=lambda item: item[0]):
                 if seq <= st.last_seq:
@@ -219,6 +218,7 @@ class Store:
                 record = normalise(record)
                 day = st.day_for(utc_day(record.received_at))
                 days.add(day)
+                earliest[day] = min(earliest.get(day, record.event_time), record.event_time)
                 digest = chain_hash(st.last_hash, canonical_json(record), seq)
                 rows.append((seq, as_day(day), record.kind.value, *(getattr(record, n) for n in _ROW_FIELDS),
                              st.last_hash, digest))
@@ -229,6 +229,7 @@ class Store:
                 return 0
             if self.is_postgresql:
                 self.ensure_partitions(conn, days)
+                self._lower_day_bounds(conn, earliest)
             # Straight DBAPI executemany: Core's per-row type processing cost a third of the time.
             conn.exec_driver_sql(self._sql(_INSERT_RECORD), rows)  # type: ignore[arg-type]
             if identities:
@@ -249,6 +250,18 @@ class Store:
                 f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF connlog_record "
                 f"FOR VALUES FROM ('{day.isoformat()}') TO ('{upper.isoformat()}')")
             self._partitions.add(day)
+
+    def _lower_day_bounds(self, conn: Connection, earliest: dict[dt.date, float]) -> None:
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement = pg_insert(DayBoundRow).values([{"day": d, "min_event_time": t} for d, t in earliest.items()])
+        conn.execute(statement.on_conflict_do_update(index_elements=[DayBoundRow.day], set_={
+            "min_event_time": func.least(DayBoundRow.min_event_time, statement.excluded.min_event_time)}))
+
+    def late_days(self, conn: Connection, after: dt.date, at: float) -> list[dt.date]:
+        """Days of arrival after `after` that hold records about instants up to `at` (PostgreSQL)."""
+        return list(conn.execute(select(DayBoundRow.day).where(DayBoundRow.day > after,
+                                                               DayBoundRow.min_event_time <= at)).scalars())
 
     def partitions(self, conn: Connection) -> dict[dt.date, str]:
         rows = conn.execute(text(
@@ -346,6 +359,18 @@ def health(store: Store) -> dict[str, float]:
         if value is not None:
             values[name] = float(value)
     return values
+
+
+def _private_sqlite(path: Path) -> None:
+    """The database file 0600 before SQLite opens it: SQLite gives its -wal and -shm the same mode."""
+    try:
+        files.private_dir(path.parent, tighten=False)
+        files.private_file(path)
+        for extra in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+            if extra.exists():
+                os.chmod(extra, files.FILE_MODE)
+    except OSError as exc:
+        raise ConnlogError(f"connlog database {path}: {exc.strerror}") from None
 
 
 def partition_name(day: dt.date) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 
+from collector.limits import ConcurrencyLimiter
 from collector.model import PollResult
 from collector.store import Store
 from metrics import catalogue
@@ -49,6 +50,21 @@ class DevicesByState:
         yield family
 
 
+class Load:
+    """How hard the collector polls right now: the AIMD bound, the polls in flight, samples refused."""
+
+    def __init__(self, limiter: ConcurrencyLimiter, store: Store) -> None:
+        self._limiter = limiter
+        self._store = store
+
+    def collect(self) -> Iterator[Metric]:
+        for name, value in (("thdmon_collector_concurrency_limit", self._limiter.limit),
+                            ("thdmon_collector_polls_in_flight", self._limiter.in_flight)):
+            yield GaugeMetricFamily(name, catalogue.get(name).help, value=float(value))
+        name = "thdmon_collector_samples_rejected_total"
+        yield CounterMetricFamily(name, catalogue.get(name).help, value=float(self._store.rejected_samples))
+
+
 class TrapCounts:
     """thdmon_collector_traps_total{trap}, read from the trap receiver's own counts at scrape time."""
 
@@ -79,6 +95,9 @@ class SelfMetrics:
 
     def watch_devices(self, store: Store, scheduled: Callable[[], Collection[str]]) -> None:
         self.registry.register(DevicesByState(store, scheduled))
+
+    def watch_load(self, limiter: ConcurrencyLimiter, store: Store) -> None:
+        self.registry.register(Load(limiter, store))
 
     def watch_traps(self, counts: Callable[[], Mapping[str, int]]) -> None:
         self.registry.register(TrapCounts(counts))

@@ -1,10 +1,11 @@
 """The ICMP poller: N echo requests per probe, every device of the inventory, on its own interval.
 
-Sockets: raw ICMP sockets when the process may open them (root, or CAP_NET_RAW: what the systemd unit
-grants), else unprivileged datagram ICMP sockets (the kernel allows them to the groups in
+Sockets: a raw ICMP socket when the process may open one (root, or CAP_NET_RAW: what the systemd unit
+grants), else an unprivileged datagram ICMP socket (the kernel allows them to the groups in
 `net.ipv4.ping_group_range`); `icmp_mode()` finds out once, at start-up, and says what to do when
-neither works. Probes are coroutines on the collector's event loop (icmplib's asyncio API), never a
-thread per device; each probe holds one slot of the scheduler's concurrency bound like any poll.
+neither works. Every probe goes through one socket read by one callback (`prober.Prober`), never a
+thread or a socket per device; each probe holds one slot of the scheduler's concurrency bound like any
+poll.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import time
 from typing import Literal
 
 import icmplib
-from icmplib.exceptions import ICMPLibError, SocketPermissionError
+from icmplib.exceptions import SocketPermissionError
 
 from collector.errors import CollectorError
+from collector.icmp.prober import Prober
 from collector.model import DeviceState, DownReason, PollResult, Sample
 from collector.poller import PollerOptions
 from inventory.model import Device, Inventory
@@ -39,11 +41,11 @@ def icmp_mode() -> Mode:
         "`sysctl net.ipv4.ping_group_range='0 2147483647'`); or leave ICMP out of collector.protocols")
 
 
-def probe_samples(host: icmplib.Host, now: float) -> list[Sample]:
-    out = [Sample("thdmon_device_icmp_up", (), 1.0 if host.is_alive else 0.0, now),
-           Sample("thdmon_device_icmp_loss_ratio", (), float(host.packet_loss), now)]
-    if host.rtts:
-        out.append(Sample("thdmon_device_icmp_rtt_seconds", (), statistics.median(host.rtts) / 1000.0, now))
+def probe_samples(rtts: list[float], sent: int, now: float) -> list[Sample]:
+    out = [Sample("thdmon_device_icmp_up", (), 1.0 if rtts else 0.0, now),
+           Sample("thdmon_device_icmp_loss_ratio", (), 1.0 - len(rtts) / sent, now)]
+    if rtts:
+        out.append(Sample("thdmon_device_icmp_rtt_seconds", (), statistics.median(rtts), now))
     return out
 
 
@@ -54,6 +56,7 @@ class IcmpPoller:
     def __init__(self, inventory: Inventory, options: PollerOptions, mode: Mode | None = None) -> None:
         self.options = options
         self.mode: Mode = mode or icmp_mode()
+        self._prober: Prober | None = None
 
     def set_inventory(self, inventory: Inventory) -> None:
         """Nothing to resolve: an address is all ICMP needs."""
@@ -66,25 +69,19 @@ class IcmpPoller:
 
     async def poll(self, device: Device, cls: str | None) -> PollResult:
         started = time.monotonic()
-        state = DeviceState(device=device.hostname)
-        samples: list[Sample] = []
-        try:
-            host = await icmplib.async_ping(str(device.address), count=self.options.icmp_count,
-                                            interval=self.options.icmp_interval, timeout=self.options.timeout,
-                                            privileged=self.mode == "raw")
-        except ICMPLibError as exc:  # e.g. a destination the kernel refuses to send to
-            state.up, state.reason, state.detail = False, DownReason.error, f"{type(exc).__name__}: {exc}"
-        else:
-            now = time.time()
-            samples = probe_samples(host, now)
-            state.up = host.is_alive
-            if not state.up:
-                state.reason = DownReason.unreachable
-                state.detail = f"{host.packets_sent}/{host.packets_sent} echo requests unanswered"
-        state.last_poll = time.time()
-        state.poll_duration = time.monotonic() - started
+        if self._prober is None:  # opened on the loop that polls (a one-shot pass has its own)
+            self._prober = Prober(privileged=self.mode == "raw")
+        rtts, sent = await self._prober.echo(str(device.address), self.options.icmp_count,
+                                             self.options.icmp_interval, self.options.timeout)
+        now = time.time()
+        state = DeviceState(device=device.hostname, up=bool(rtts), last_poll=now,
+                            poll_duration=time.monotonic() - started)
+        if not rtts:
+            state.reason, state.detail = DownReason.unreachable, f"{sent}/{sent} echo requests unanswered"
         # An unanswered probe is still a fact to expose (icmp_up 0, loss 1): the samples go with the state.
-        return PollResult(samples=samples, state=state)
+        return PollResult(samples=probe_samples(rtts, sent, now), state=state)
 
     async def close(self) -> None:
-        """icmplib closes each probe's socket itself."""
+        if self._prober is not None:
+            self._prober.close()
+            self._prober = None

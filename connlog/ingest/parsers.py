@@ -143,10 +143,9 @@ class TimeSpec:
     tz: str | None = None  # zone when the format has no %z
 
     def resolve(self, values: dict[str, str]) -> float | None:
-        if self.epoch is not None:
-            raw = values.get(self.epoch)
-            if raw is None:
-                return None
+        """The epoch field if the line has it, else the template (FortiOS before 6.2 has no eventtime)."""
+        if self.epoch is not None and values.get(self.epoch) is not None:
+            raw = values[self.epoch]
             unit = self.unit
             if unit == "auto":  # FortiOS writes s, ms, us or ns depending on the version
                 unit = {10: "s", 13: "ms", 16: "us", 19: "ns"}.get(len(raw.lstrip("-")), "s")
@@ -192,9 +191,8 @@ class Pattern:
     def _time_keys(self) -> set[str]:
         if self.time is None:
             return set()
-        if self.time.epoch:
-            return {self.time.epoch}
-        return set(re.findall(r"\{(\w+)\}", self.time.value or ""))
+        keys = set(re.findall(r"\{(\w+)\}", self.time.value or ""))
+        return keys | {self.time.epoch} if self.time.epoch else keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,8 +218,9 @@ def _convert(name: str, raw: str) -> Any:
             if mac is None:
                 raise ValueError("not a MAC address")
             return mac
-    except ValueError as exc:
-        raise ParseError(f"{name}={raw!r}: {exc}") from None
+    except ValueError:
+        # The field's name, never its value: a log line must not carry personal data.
+        raise ParseError(f"{name}: value does not convert") from None
     return raw
 
 
@@ -251,8 +250,9 @@ class LineParser:
                 data[target] = _convert(target, raw)
         try:
             event_time = p.time.resolve(values) if p.time else None
-        except (ValueError, KeyError) as exc:
-            raise ParseError(f"time: {exc}") from None
+        except (ValueError, KeyError, OverflowError):  # the message would quote the value: name the field only
+            raise ParseError(f"time ({p.time.epoch or p.time.value if p.time else '-'}): value does not convert"
+                             ) from None
         if event_time is None:
             event_time = msg.timestamp if msg.timestamp is not None else received_at
         kind = Kind(p.kind)
@@ -264,8 +264,13 @@ class LineParser:
         if kind is Kind.dhcp and ("private_ip" not in data or "client_mac" not in data):
             raise ParseError("DHCP line without address and MAC")
         if "duration" in data and "start" not in data:
-            data["start"] = event_time - data["duration"]
+            # A closed session's log (FortiGate `duration=`): the line's time is the close. The fact is
+            # the interval [close - duration, close]; its event time is the start, which is what the
+            # search orders NAT facts by (the latest allocation before the instant asked).
             data.setdefault("stop", event_time)
+            data["start"] = data["stop"] - data["duration"]
+            if kind is Kind.nat:
+                event_time = data["start"]
         data.setdefault("status", p.status)
         data.setdefault("site", site)
         return Record(kind=kind, source=source, received_at=received_at, event_time=event_time, **data)

@@ -29,7 +29,7 @@ from typing import Any
 from pyrad.dictionary import Dictionary
 from pyrad.packet import AcctPacket
 
-from connlog import health
+from connlog import health, validate
 from connlog.health import IngestMetrics
 from connlog.ingest.parsers import normalise_mac
 from connlog.ingest.sources import Nas, Sources
@@ -85,8 +85,44 @@ def split_called_station(value: str | None) -> tuple[str | None, str | None]:
     return normalise_mac(m.group(1)), (m.group(2) or None)
 
 
-def _content_key(r: Record) -> tuple[str, str | None, str | None, float]:
-    return (r.source, r.session_id, r.status, r.event_time)
+ContentKey = tuple[str, str | None, str | None, float | None, int | None, int | None]
+
+
+def _content_key(r: Record, event_timestamp: bool) -> ContentKey | None:
+    """What makes two accounting requests the same report, whatever their identifier: the dedup key.
+
+    A session's Start and Stop happen once, and an Interim-Update is told apart by its session time and
+    counters, so (NAS, session, status, session time, octets) names one report whether or not it carries
+    an Event-Timestamp (without one, the event time is arrival - delay, which a retransmission changes).
+    Accounting-On/Off (no session) are keyed by their Event-Timestamp, and not at all without one.
+    """
+    if r.status in _SESSION_STATUSES and r.session_id:
+        return (r.source, r.session_id, r.status, r.duration, r.input_octets, r.output_octets)
+    if event_timestamp:
+        return (r.source, r.session_id, r.status, r.event_time, None, None)
+    return None
+
+
+_FIXED_LENGTH = {"integer": 4, "ipaddr": 4, "date": 4, "ipv6addr": 16}
+
+
+def attribute_problem(data: bytes, dictionary: Dictionary) -> str | None:
+    """Walk the attributes of a packet (already cut to its Length): each must fit in the packet and
+    have the size its type demands. pyrad silently truncates an attribute that runs past the end."""
+    pos = 20
+    while pos < len(data):
+        if pos + 2 > len(data):
+            return f"attribute header cut at octet {pos}"
+        code, length = data[pos], data[pos + 1]
+        if length < 2 or pos + length > len(data):
+            return f"attribute {code} at octet {pos}: length {length} runs past the packet end"
+        attr = dictionary.attributes.get(dictionary.attrindex.GetBackward(code)) \
+            if dictionary.attrindex.HasBackward(code) else None
+        size = _FIXED_LENGTH.get(attr.type) if attr is not None else None
+        if size is not None and length - 2 != size:
+            return f"attribute {code} ({attr.type}) has {length - 2} octets, not {size}"
+        pos += length
+    return None
 
 
 class MalformedPacket(ValueError):
@@ -142,8 +178,7 @@ class RadiusAccountingProtocol(asyncio.DatagramProtocol):
         # (address, port, identifier, authenticator) -> (expiry, future seq); answered again on retransmission.
         self._seen: OrderedDict[tuple[str, int, int, bytes], tuple[float, asyncio.Future[int]]] = OrderedDict()
         # (nas, session id, status, event time) -> (expiry, future seq): same request, new identifier.
-        self._content: OrderedDict[tuple[str, str | None, str | None, float], tuple[float, asyncio.Future[int]]] = (
-            OrderedDict())
+        self._content: OrderedDict[ContentKey, tuple[float, asyncio.Future[int]]] = OrderedDict()
         self._tasks: set[asyncio.Task[None]] = set()
         self._log = ThrottledLog(log)
         self.answered = 0
@@ -155,11 +190,15 @@ class RadiusAccountingProtocol(asyncio.DatagramProtocol):
         loop = asyncio.get_running_loop()
         n = 0
         for seq, r in recent:
-            if r.kind is not Kind.radius or r.received_at + self.dedup_window <= now:
+            # Records do not say whether their event time came from an Event-Timestamp: session reports
+            # need no such flag, and Accounting-On/Off are keyed as if they had one (harmless: without
+            # one, a retransmission's event time differs and nothing matches).
+            key = _content_key(r, True) if r.kind is Kind.radius else None
+            if key is None or r.received_at + self.dedup_window <= now:
                 continue
             fut: asyncio.Future[int] = loop.create_future()
             fut.set_result(seq)
-            self._content[_content_key(r)] = (r.received_at + self.dedup_window, fut)
+            self._content[key] = (r.received_at + self.dedup_window, fut)
             n += 1
         return n
 
@@ -195,12 +234,18 @@ class RadiusAccountingProtocol(asyncio.DatagramProtocol):
             self.metrics.drop(str(Kind.radius), health.DUPLICATE)
             fut = known[1]
         else:
+            bad = attribute_problem(data, self.dictionary)
+            if bad is not None:
+                return self._drop(health.MALFORMED, addr, f"nas={nas.hostname} detail={bad!r}")
             try:
                 packet = AcctPacket(packet=data, dict=self.dictionary, secret=nas.secret)
                 record = record_from_packet(packet, nas, received_at)
             except Exception as exc:  # pyrad raises several types on bad attributes
-                return self._drop(health.MALFORMED, addr, f"nas={nas.hostname} detail={type(exc).__name__}:{exc}")
-            content = _content_key(record) if packet.get("Event-Timestamp") else None
+                return self._drop(health.MALFORMED, addr, f"nas={nas.hostname} detail={type(exc).__name__}")
+            invalid = validate.problem(record)
+            if invalid is not None:
+                return self._drop(invalid.reason, addr, f"nas={nas.hostname} detail={invalid.detail!r}")
+            content = _content_key(record, bool(packet.get("Event-Timestamp")))
             same = self._content.get(content) if content else None
             if same is not None:
                 self.metrics.drop(str(Kind.radius), health.DUPLICATE)

@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from connlog import health
+from connlog import health, validate
 from connlog.health import IngestMetrics
 from connlog.ingest.parsers import Ignored, LineParser, ParseError, Unparsed, parse_syslog
 from connlog.ingest.sources import Sources
@@ -36,7 +36,7 @@ class SyslogIngest:
 
     def __init__(self, sources: Sources, parser: LineParser, writer: SpoolWriter, quarantine: Quarantine,
                  metrics: IngestMetrics, bsd_tz: dt.tzinfo = dt.UTC, clock: Callable[[], float] = time.time,
-                 ) -> None:
+                 accept_unknown: bool = True) -> None:
         self.sources = sources
         self.parser = parser
         self.writer = writer
@@ -44,6 +44,8 @@ class SyslogIngest:
         self.metrics = metrics
         self.bsd_tz = bsd_tz
         self.clock = clock
+        # Beyond loopback a sender is known by the inventory or refused: syslog has no other authentication.
+        self.accept_unknown = accept_unknown
         self._pending: set[asyncio.Future[int]] = set()
         self.log = ThrottledLog(log)
         metrics.set_quarantine_lines(quarantine.lines)
@@ -53,6 +55,10 @@ class SyslogIngest:
         text = data.decode("utf-8", errors="replace").rstrip("\r\n\x00")
         if not text.strip():
             self.metrics.drop(SYSLOG, health.MALFORMED)
+            return
+        if not self.accept_unknown and address not in self.sources.senders:
+            self.metrics.drop(SYSLOG, health.UNKNOWN_SENDER)
+            self.log.warning(f"unknown:{address}", "event=syslog_unknown_sender from=%s", address)
             return
         msg = parse_syslog(text, received_at, self.bsd_tz)
         sender = self.sources.sender(address)
@@ -68,6 +74,11 @@ class SyslogIngest:
             self.quarantine.add(received_at, sender.hostname, msg.app, msg.message)
             self.metrics.set_quarantine_lines(self.quarantine.lines)
         else:
+            invalid = validate.problem(result)
+            if invalid is not None:
+                self.metrics.drop(SYSLOG, invalid.reason)
+                self.log.warning(f"invalid:{address}", "event=syslog_invalid from=%s error=%s", address, invalid)
+                return
             self._spool(result)
 
     def _spool(self, record: Record) -> None:
@@ -144,9 +155,10 @@ class SyslogTcpProtocol(asyncio.Protocol):
                 pos = sp + 1 + n
             else:
                 end = _find_trailer(buf, pos)
+                # Whether the LF came in this read or a later one, the frame is measured the same way.
+                if (end if end >= 0 else len(buf)) - pos > self.max_frame:
+                    raise ValueError(f"frame too long (over {self.max_frame} octets without LF)")
                 if end < 0:
-                    if len(buf) - pos > self.max_frame:
-                        raise ValueError(f"frame too long (over {self.max_frame} octets without LF)")
                     break
                 self.ingest.frame(bytes(buf[pos:end]), self._peer)
                 pos = end + 1
@@ -154,7 +166,9 @@ class SyslogTcpProtocol(asyncio.Protocol):
 
     def eof_received(self) -> bool | None:
         # A last newline-framed message without its LF is still a message.
-        if self._buf.strip(b"\r\n\x00") and not (0x30 <= self._buf[0] <= 0x39):
+        if len(self._buf) > self.max_frame:
+            self.ingest.metrics.drop(SYSLOG, health.TOO_LONG)
+        elif self._buf.strip(b"\r\n\x00") and not (0x30 <= self._buf[0] <= 0x39):
             self.ingest.frame(bytes(self._buf), self._peer)
         elif self._buf.strip(b"\r\n\x00"):
             self.ingest.metrics.drop(SYSLOG, health.MALFORMED)  # truncated octet-counted frame

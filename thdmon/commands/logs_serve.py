@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -28,6 +29,15 @@ def _sources(settings: Settings) -> Sources:
     return from_inventory(inv, inv.secret)
 
 
+def _metrics_security(settings: Settings) -> dict[str, Any]:
+    """/metrics beyond loopback: the same basic auth and TLS as `thdmon serve` ([collector] auth_user,
+    auth_password_hash, tls_cert, tls_key): one rule, one configuration for every thdmon endpoint."""
+    from thdmon.commands.serve import http_security
+
+    security = http_security(settings)
+    return {"metrics_auth": security.auth, "metrics_tls": security.tls}
+
+
 def _sink_factory(url: str) -> Callable[[], Store]:
     """Opened by the feeder, so a database that is down at start-up is retried like a later outage."""
 
@@ -43,7 +53,8 @@ def _sink_factory(url: str) -> Callable[[], Store]:
 @click.option("--syslog", "syslog", metavar="ADDR:PORT", help="syslog UDP+TCP listen address "
               "(default: connlog.syslog_listen); 'off' disables it")
 @click.option("--metrics", "metrics", metavar="ADDR:PORT", help="ingest health /metrics "
-              "(default: connlog.metrics_listen); 'off' disables it")
+              "(default: connlog.metrics_listen); 'off' disables it; beyond loopback it needs the basic auth of "
+              "[collector] auth_user/auth_password_hash, like `thdmon serve`")
 @click.option("--db", "db_url", metavar="URL", help="database URL (default: connlog.db_url, else SQLite in the "
               "state directory)")
 @click.option("--spool", "spool_dir", type=click.Path(path_type=Path, file_okay=False),
@@ -75,6 +86,7 @@ def serve(ctx: click.Context, radius: str | None, syslog: str | None, metrics: s
         quarantine=settings.state_dir / "connlog-quarantine.log",
         patterns=patterns,
         rfc3164_timezone=rfc3164_timezone,
+        **_metrics_security(settings),
     )
     sources = _sources(settings) if config.radius is not None or config.syslog is not None else Sources()
     logging.getLogger("connlog").setLevel(logging.DEBUG if ctx.obj.get("debug") else logging.WARNING)

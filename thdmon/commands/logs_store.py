@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,28 +17,37 @@ from zoneinfo import ZoneInfo
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from connlog import export as export_mod
 from connlog import journal as journal_mod
 from connlog import keys, retention, seal
-from connlog.search import Criteria, Result, search
+from connlog.answer_sheet import paris_iso, utc_iso
+from connlog.search import DEFAULT_TOLERANCE, Criteria, Result, search
 from connlog.store import Store
 from thdmon.settings import Settings
+from thdmon.terminal import printable, text
 
 PARIS = ZoneInfo("Europe/Paris")
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC).timestamp()
+LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC).timestamp()
 
 
 def parse_time(text: str) -> float:
-    """Epoch seconds, or ISO 8601; without an offset the time is Europe/Paris (what requisitions state)."""
+    """Epoch seconds, or ISO 8601; without an offset the time is Europe/Paris (what requisitions state).
+    Only finite instants between 2000 and 2100 (`nan`, `1e400` or a typo's year 20260 are refused)."""
     try:
-        return float(text)
+        epoch = float(text)
     except ValueError:
-        pass
-    try:
-        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(f"{text!r} is neither epoch seconds nor ISO 8601 (2026-11-24T14:03:00)") from None
-    return (when if when.tzinfo else when.replace(tzinfo=PARIS)).timestamp()
+        try:
+            when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise click.BadParameter(f"{printable(text)!r} is neither epoch seconds nor ISO 8601 "
+                                     "(2026-11-24T14:03:00)") from None
+        epoch = (when if when.tzinfo else when.replace(tzinfo=PARIS)).timestamp()
+    if not (math.isfinite(epoch) and EARLIEST <= epoch < LATEST):
+        raise click.BadParameter(f"{printable(text)!r} is not an instant between 2000 and 2100")
+    return epoch
 
 
 def parse_day(text: str) -> dt.date:
@@ -48,7 +58,29 @@ def parse_day(text: str) -> dt.date:
 
 
 def paris(epoch: float | None) -> str:
-    return "" if epoch is None else dt.datetime.fromtimestamp(epoch, PARIS).strftime("%Y-%m-%d %H:%M:%S %Z")
+    """Europe/Paris with UTC beside it, both ISO 8601: what a requisition answer must state unambiguously."""
+    if epoch is None:
+        return ""
+    return f"{paris_iso(epoch)} {dt.datetime.fromtimestamp(epoch, PARIS):%Z} ({utc_iso(epoch)})"
+
+
+def _json_safe(value: Any) -> Any:
+    """Valid JSON whatever is stored: a non-finite float (written by an older version) becomes a string."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def _table(*headers: str, title: str | None = None) -> Table:
+    """A table whose cells fold rather than cut: a requisition answer never shows a value truncated."""
+    table = Table(title=title)
+    for header in headers:
+        table.add_column(header, overflow="fold")
+    return table
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -72,7 +104,7 @@ def _public_key(ctx: click.Context, path: Path | None) -> Any:
 
 def _emit(as_json: bool, data: Any, human: Callable[[Console], None]) -> None:
     if as_json:
-        click.echo(json.dumps(data, indent=1, sort_keys=True, default=str))
+        click.echo(json.dumps(_json_safe(data), indent=1, sort_keys=True, default=str, allow_nan=False))
     else:
         # Requisition answers are wide: never fold them to 80 columns when piped to a file.
         human(Console() if sys.stdout.isatty() else Console(width=220))
@@ -95,8 +127,12 @@ def criteria_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--until", help="end of the time range (exclusive)"),
         click.option("--lookback-days", type=click.IntRange(1, 400), default=7, show_default=True,
                      help="how far before --at an allocation, lease or session may start"),
+        click.option("--tolerance", type=click.FloatRange(0, 3600), default=DEFAULT_TOLERANCE, show_default=True,
+                     help="seconds either side of --at (clocks of firewall, NAS and requester differ)"),
         click.option("--limit", type=click.IntRange(1), default=10_000, show_default=True),
-        click.option("--operator", help="who asks (default: the OS user)"),
+        click.option("--operator", required=True, help="who asks (name of the agent), written to the journal"),
+        click.option("--requisition", required=True,
+                     help="requisition reference (every search touches personal data), written to the journal"),
     ]):
         f = option(f)
     return f
@@ -106,7 +142,7 @@ def _criteria(kw: dict[str, Any]) -> Criteria:
     times = {k: parse_time(kw[k]) if kw.get(k) else None for k in ("at", "since", "until")}
     return Criteria(public_ip=kw["public_ip"], port=kw["port"], private_ip=kw["private_ip"], mac=kw["mac"],
                     user_name=kw["user_name"], site=kw["site"], ap=kw["ap"], lookback_days=kw["lookback_days"],
-                    limit=kw["limit"], **times)
+                    tolerance=kw["tolerance"], limit=kw["limit"], **times)
 
 
 @click.command(name="seal")
@@ -121,7 +157,7 @@ def seal_cmd(ctx: click.Context, day: str | None, as_json: bool) -> None:
         if not done:
             console.print("nothing to seal: every closed day is already sealed")
             return
-        table = Table("stream", "day (UTC)", "records", "Merkle root")
+        table = _table("stream", "day (UTC)", "records", "Merkle root")  # values from thdmon itself
         for s in done:
             table.add_row(s.stream, s.day.isoformat(), str(s.count), s.root)
         console.print(table)
@@ -143,7 +179,7 @@ def verify_cmd(ctx: click.Context, day: str | None, key_file: Path | None, as_js
         console.print(f"{report.days_checked} day(s), {report.rows_checked} row(s), "
                       f"{report.seals_checked} seal(s) checked")
         for problem in report.problems:
-            console.print(f"[red]FAULT[/red] {problem}", markup=True, highlight=False)
+            console.print(Text("FAULT ", style="red") + text(problem), highlight=False)
         if report.ok:
             console.print("[green]OK[/green]: intact")
 
@@ -165,10 +201,11 @@ def verify_export_cmd(ctx: click.Context, path: Path, key_file: Path, as_json: b
 
     def human(console: Console) -> None:
         for problem in problems:
-            console.print(f"[red]FAULT[/red] {problem}", highlight=False)
+            console.print(Text("FAULT ", style="red") + text(problem), highlight=False)
         if not problems:
-            console.print(f"[green]OK[/green]: {manifest['record_count']} record(s) of requisition "
-                          f"{manifest['requisition']} proven against the signed day roots")
+            console.print(Text("OK", style="green") + text(f": {manifest['record_count']} record(s) of requisition "
+                                                           f"{manifest['requisition']} proven against the signed "
+                                                           "day roots"), highlight=False)
 
     _emit(as_json, {"ok": not problems, "problems": problems, "record_count": manifest.get("record_count")}, human)
     if problems:
@@ -200,28 +237,39 @@ def purge_cmd(ctx: click.Context, now_text: str | None, dry_run: bool, operator:
 
 
 def _show_result(result: Result, console: Console) -> None:
+    c = result.criteria
+    if c.at is not None:
+        console.print(text(f"instant asked: {paris(c.at)}, tolerance ±{c.tolerance:g} s"), highlight=False)
     if result.attributions:
-        table = Table("instant", "public", "private", "MAC", "user", "site", "AP", "SSID", "via", "valid",
-                      title="attribution")
+        table = _table("instant", "public", "private", "MAC", "user", "site", "AP", "SSID", "via", "valid",
+                       "NAT session", "match", title="attribution")
         for a in result.attributions:
             public = f"{a.public_ip}:{a.public_port}" if a.public_ip else ""
             private = a.private_ip + (f":{a.private_port}" if a.private_port else "")
-            table.add_row(paris(a.at), public, private, a.client_mac or "", a.user_name or "", a.site or "",
-                          a.ap or "", a.ssid or "", a.via, f"{paris(a.valid_from)} → {paris(a.valid_until) or '…'}")
+            table.add_row(*(text(v) for v in (
+                paris(a.at), public, private, a.client_mac or "", a.user_name or "", a.site or "", a.ap or "",
+                a.ssid or "", a.via, f"{paris(a.valid_from)} → {paris(a.valid_until) or '…'}",
+                f"{paris(a.nat_from)} → {paris(a.nat_until) or '…'}" if a.nat_from is not None else "",
+                "exact" if a.exact else f"within ±{c.tolerance:g} s")))
         console.print(table)
-    table = Table("seq", "kind", "event (Europe/Paris)", "status", "source", "site", "MAC", "user", "private",
-                  "public", "AP/SSID", title=f"{len(result.records)} record(s)")
+    table = _table("seq", "kind", "event", "status", "source", "site", "MAC", "user", "private", "public",
+                  "AP/SSID", "chain", title=f"{len(result.records)} record(s)")
     for s in result.records:
         r = s.record
         ports = f":{r.public_port_start}-{r.public_port_end}" if r.public_port_start is not None else ""
-        table.add_row(str(s.seq), r.kind.value, paris(r.event_time), r.status or "", r.source, r.site or "",
-                      r.client_mac or "", r.user_name or "",
-                      (r.private_ip or "") + (f":{r.private_port}" if r.private_port else ""),
-                      (r.public_ip or "") + ports, "/".join(x for x in (r.ap, r.ssid) if x))
+        fault = result.faults.get(s.seq)
+        table.add_row(*(text(v) for v in (
+            s.seq, r.kind.value, paris(r.event_time), r.status or "", r.source, r.site or "", r.client_mac or "",
+            r.user_name or "", (r.private_ip or "") + (f":{r.private_port}" if r.private_port else ""),
+            (r.public_ip or "") + ports, "/".join(x for x in (r.ap, r.ssid) if x))),
+            text("FAILS" if fault else "ok", style="bold red" if fault else ""))
     console.print(table)
+    for seq, fault in sorted(result.faults.items()):
+        console.print(Text("FORGED? ", style="bold red") + text(f"seq {seq}: {fault}; the values shown are not "
+                                                               "those that were chained"), highlight=False)
     if result.identities:
-        console.print(f"{len(result.identities)} identity row(s) whose technical records were purged: "
-                      + ", ".join(f"seq {s} ({d})" for s, d, _ in result.identities[:20]))
+        console.print(text(f"{len(result.identities)} identity row(s) whose technical records were purged: "
+                           + ", ".join(f"seq {s} ({d})" for s, d, _ in result.identities[:20])), highlight=False)
     if not result.count:
         console.print("no match")
 
@@ -230,38 +278,48 @@ def _result_json(result: Result) -> dict[str, Any]:
     return {"criteria": result.criteria.to_dict(),
             "attributions": [dataclasses.asdict(a) for a in result.attributions],
             "records": [{"seq": s.seq, "day": s.day.isoformat(), "chain_hash": s.chain_hash.hex(),
-                         **json.loads(s.record.to_json())} for s in result.records],
+                         "chain_ok": s.seq not in result.faults, **json.loads(s.record.to_json())}
+                        for s in result.records],
+            "chain_faults": {str(seq): what for seq, what in result.faults.items()},
             "purged_identity_rows": [{"seq": s, "day": d.isoformat(), "user_name": u}
                                      for s, d, u in result.identities]}
 
 
 @click.command(name="search")
 @criteria_options
-@click.option("--requisition", help="requisition reference, written to the access journal")
 @json_option
 @click.pass_context
-def search_cmd(ctx: click.Context, requisition: str | None, as_json: bool, **kw: Any) -> None:
-    """Who had this address/port at this instant; what a MAC, user, site or AP did. Journaled."""
-    result = search(_store(ctx), _criteria(kw), operator=kw["operator"], requisition=requisition)
+def search_cmd(ctx: click.Context, as_json: bool, **kw: Any) -> None:
+    """Who had this address/port at this instant; what a MAC, user, site or AP did. Journaled.
+
+    Records that fail their chain check are shown marked (FORGED?), with their seq."""
+    result = search(_store(ctx), _criteria(kw), operator=kw["operator"], requisition=kw["requisition"])
     _emit(as_json, _result_json(result), lambda console: _show_result(result, console))
 
 
 @click.command(name="export")
 @criteria_options
-@click.option("--requisition", required=True, help="requisition reference (required)")
-@click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path, file_okay=False), required=True)
+@click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path), required=True,
+              help="a new or empty directory (or a previous export of the same requisition, replaced)")
+@click.option("--disputed", is_flag=True,
+              help="export records that fail their chain check, marked as disputed (refused otherwise)")
 @json_option
 @click.pass_context
-def export_cmd(ctx: click.Context, requisition: str, out_dir: Path, as_json: bool, **kw: Any) -> None:
+def export_cmd(ctx: click.Context, out_dir: Path, disputed: bool, as_json: bool, **kw: Any) -> None:
     """Export matching records as signed CSV + manifest + inclusion proofs for a requisition. Journaled."""
+    requisition = kw["requisition"]
     manifest = export_mod.export(_store(ctx), _criteria(kw), requisition=requisition, out_dir=out_dir,
-                                 key=_private_key(ctx), operator=kw["operator"])
+                                 key=_private_key(ctx), operator=kw["operator"], disputed=disputed)
 
     def human(console: Console) -> None:
-        console.print(f"{manifest['record_count']} record(s) exported to {out_dir} for requisition {requisition}")
-        if manifest["unsealed_seqs"]:
-            console.print(f"[yellow]warning[/yellow]: {len(manifest['unsealed_seqs'])} record(s) of a day not "
-                          "sealed yet carry no proof; export again after `thdmon logs seal`")
+        console.print(text(f"{manifest['record_count']} record(s) exported to {out_dir} for requisition "
+                           f"{requisition}"), highlight=False)
+        interim = sorted(d for d, how in manifest["proven_by"].items() if how == "checkpoint")
+        if interim:
+            console.print(text(f"day(s) not sealed yet ({', '.join(interim)}, UTC): proven by a signed interim "
+                               "checkpoint, which the day's seal will supersede"), highlight=False)
+        for seq, what in sorted(manifest.get("disputed", {}).items()):
+            console.print(Text("DISPUTED ", style="bold red") + text(f"seq {seq}: {what}"), highlight=False)
 
     _emit(as_json, manifest, human)
 
@@ -277,10 +335,10 @@ def journal_cmd(ctx: click.Context, since: str | None, until: str | None, as_jso
                                   until=parse_time(until) if until else None)
 
     def human(console: Console) -> None:
-        table = Table("seq", "when (Europe/Paris)", "operator", "action", "requisition", "results", "criteria")
+        table = _table("seq", "when", "operator", "action", "requisition", "results", "criteria")
         for e in entries:
-            table.add_row(str(e.seq), paris(e.at), e.operator, e.action, e.requisition or "", str(e.result_count),
-                          json.dumps(e.criteria, sort_keys=True))
+            table.add_row(*(text(v) for v in (e.seq, paris(e.at), e.operator, e.action, e.requisition or "",
+                                              e.result_count, json.dumps(_json_safe(e.criteria), sort_keys=True))))
         console.print(table)
 
     _emit(as_json, [dataclasses.asdict(e) for e in entries], human)

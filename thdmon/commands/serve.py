@@ -151,6 +151,7 @@ def cli(ctx: click.Context, listen: str | None, shard: str | None, engine: str |
 
     options.on_inventory.append(on_inventory)
     metrics.watch_devices(service.store, lambda: service.scheduler.devices.keys())
+    metrics.watch_load(service.scheduler.limiter, service.store)
     server = MetricsServer(listen, lambda accept: exposition.render(devices, metrics.registry, accept),
                            service.health, auth=security.auth, tls=security.tls)
     host, port = server.address

@@ -44,13 +44,14 @@ def test_logs_commands_end_to_end(env, capsys: pytest.CaptureFixture[str]) -> No
     assert [(a["client_mac"], a["user_name"], a["private_ip"]) for a in found["attributions"]] == [
         (mac, user, private)]
 
-    # Human output: times in Europe/Paris.
-    assert main(["logs", "search", "--mac", mac]) == 0
+    # Human output: times in Europe/Paris with UTC beside them.
+    assert main(["logs", "search", "--mac", mac, "--operator", "opj-martin", "--requisition", "PV-78"]) == 0
     out = capsys.readouterr().out
-    assert "CET" in out and mac in out
+    assert "CET" in out and "Z)" in out and mac in out
 
     out_dir = tmp / "export"
-    manifest = _json(capsys, ["logs", "export", "--requisition", "PV-77", "--public-ip", ip, "--port",
+    manifest = _json(capsys, ["logs", "export", "--requisition", "PV-77", "--operator", "opj-martin", "--public-ip",
+                              ip, "--port",
                               str(block + 9), "--at", repr(since + 90), "-o", str(out_dir), "--json"])
     assert manifest["record_count"] == 4
     pub = tmp / "seal.pub"
@@ -65,7 +66,7 @@ def test_logs_commands_end_to_end(env, capsys: pytest.CaptureFixture[str]) -> No
 
     entries = _json(capsys, ["logs", "journal", "--json"])
     assert [(e["action"], e["operator"], e["requisition"]) for e in entries][:2] == [
-        ("search", "opj-martin", "PV-77"), ("search", entries[1]["operator"], None)]
+        ("search", "opj-martin", "PV-77"), ("search", "opj-martin", "PV-78")]
     assert entries[2]["action"] == "export" and entries[2]["result_count"] == 1
 
     with Store.open(db_url) as store, store.write() as conn:
@@ -75,6 +76,20 @@ def test_logs_commands_end_to_end(env, capsys: pytest.CaptureFixture[str]) -> No
                                     "what": "record modified: its content no longer matches its chain hash"}]
     assert main(["logs", "verify"]) == 1
     assert "records day 2026-11-20 seq 33: record modified" in capsys.readouterr().out
+
+    # Issue 10, defect 5: the forged row is marked in search and export refuses to sign it.
+    ask = ["--operator", "opj-martin", "--requisition", "PV-79"]
+    crit = ["--site", "X"]  # the forged value: found, and shown marked
+    found = _json(capsys, ["logs", "search", *crit, *ask, "--json"])
+    assert found["chain_faults"] == {"33": "record modified: its content no longer matches its chain hash"}
+    assert [r["chain_ok"] for r in found["records"] if r["seq"] == 33] == [False]
+    assert main(["logs", "search", *crit, *ask]) == 0
+    assert "FORGED? seq 33: record modified" in capsys.readouterr().out
+    assert main(["logs", "export", *crit, *ask, "-o", str(tmp / "forged")]) == 2
+    err = capsys.readouterr().err
+    assert "refusing to sign 1 record(s)" in err and "seq 33" in err and "Traceback" not in err
+    disputed = _json(capsys, ["logs", "export", *crit, *ask, "-o", str(tmp / "forged"), "--disputed", "--json"])
+    assert disputed["disputed"] == {"33": "record modified: its content no longer matches its chain hash"}
 
 
 def test_purge_cli_and_errors(env, capsys: pytest.CaptureFixture[str]) -> None:
@@ -86,7 +101,7 @@ def test_purge_cli_and_errors(env, capsys: pytest.CaptureFixture[str]) -> None:
     # A day not over yet cannot be sealed; a domain error is printed without a traceback, exit 2.
     assert main(["logs", "seal", "--day", "2999-01-01"]) == 2
     assert "is not over yet" in capsys.readouterr().err
-    assert main(["logs", "search", "--public-ip", "203.0.113.5"]) == 2
+    assert main(["logs", "search", "--public-ip", "203.0.113.5", "--operator", "o", "--requisition", "r"]) == 2
     assert "needs --port and --at" in capsys.readouterr().err
 
 

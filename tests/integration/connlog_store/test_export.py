@@ -109,15 +109,15 @@ def test_wrong_key_fails(exported, tmp_path: Path) -> None:
     assert sum("seal of day" in p for p in problems) == 1  # the one day involved
 
 
-def test_unsealed_day_is_exported_but_not_proven(store: Store, key, tmp_path: Path) -> None:
+def test_unsealed_day_is_proven_by_an_interim_checkpoint(store: Store, key, tmp_path: Path) -> None:
+    # Issue 10, defect 10: today's records are handed over today, with proofs that verify at once.
     batch, truth = generate(days=1, visits_per_day=10, seed=2)
     store.append(batch)
     _, block, since, *_ = truth.holders[3]
     out = tmp_path / "x"
     manifest = export.export(store, Criteria(public_ip=truth.holders[3][0], port=block, at=since + 30),
                              requisition="PV-9", out_dir=out, key=key, now=DAY0 + 3600 * 20)
-    assert manifest["record_count"] == 4 and len(manifest["unsealed_seqs"]) == 4
-    problems, _ = export.verify_export(out, key.public_key())
-    assert len(problems) == 4 and all("not sealed at export time" in p for p in problems)
-    with pytest.raises(ConnlogError, match="already holds an export"):
-        export.export(store, Criteria(mac="02:00:00:00:00:01"), requisition="PV-9", out_dir=out, key=key)
+    assert manifest["record_count"] == 4 and manifest["proven_by"] == {"2026-11-20": "checkpoint"}
+    assert export.verify_export(out, key.public_key())[0] == []
+    with pytest.raises(ConnlogError, match="holds an export of requisition 'PV-9'"):
+        export.export(store, Criteria(mac="02:00:00:00:00:01"), requisition="PV-10", out_dir=out, key=key)

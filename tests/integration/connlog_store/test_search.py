@@ -105,7 +105,7 @@ def test_searches_are_journaled(traffic) -> None:
     entries = journal.entries(store)
     assert [(e.seq, e.operator, e.action, e.requisition, e.result_count) for e in entries] == [
         (1, "opj-dupont", "search", "PV-2026-118", 1), (2, "opj-dupont", "search", None, 3)]
-    assert entries[0].criteria == {"public_ip": ip, "port": block, "at": since + 30}
+    assert entries[0].criteria == {"public_ip": ip, "port": block, "at": since + 30, "tolerance": 60.0}
 
 
 def test_bad_criteria_are_refused(store: Store) -> None:

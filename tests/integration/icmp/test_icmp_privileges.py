@@ -18,10 +18,12 @@ import pytest
 from tests.conftest import ROOT, require
 
 RANGE = Path("/proc/sys/net/ipv4/ping_group_range")
-PROBE = ("from collector.icmp.poller import icmp_mode\n"
-         "import icmplib\n"
+PROBE = ("import asyncio\n"
+         "from collector.icmp.poller import icmp_mode\n"
+         "from collector.icmp.prober import Prober\n"
          "mode = icmp_mode()\n"
-         "print(mode, icmplib.ping('127.0.0.1', count=1, timeout=1, privileged=mode == 'raw').is_alive)\n")
+         "rtts, sent = asyncio.run(Prober(privileged=mode == 'raw').echo('127.0.0.1', 2, 0.05, 1.0))\n"
+         "print(mode, len(rtts) == sent == 2)\n")
 
 
 def _run(*, without_net_raw: bool) -> subprocess.CompletedProcess[str]:

@@ -124,6 +124,12 @@ def test_icmp_and_snmp_fail_apart_and_the_device_is_down_only_when_both_do(tmp_p
         assert _values(serve, "thdmon_device_up", "cut-off") == [0.0]
         assert [d for d in ADDRESSES if _values(serve, "thdmon_device_up", d) == [0.0]] == ["cut-off"]
 
+        # The one concurrency bound and its load are visible.
+        load = serve.metrics()
+        assert 1 <= load[("thdmon_collector_concurrency_limit", "")][0].value <= 64
+        assert ("thdmon_collector_polls_in_flight", "") in load
+        assert load[("thdmon_collector_samples_rejected_total", "")][0].value == 0
+
         # The same through a real Prometheus scraping serve.
         require(shutil.which("prometheus") is not None, "prometheus not installed (apt-get install prometheus)")
         (tmp_path / "prometheus").mkdir()

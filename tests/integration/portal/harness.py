@@ -1,9 +1,9 @@
 """A park day in a real store and the real portal in front of it, for the portal's integration and e2e tests.
 
 `park_day` plays a lab Wi-Fi day (`python -m lab.wifi`) through a real `thdmon logs serve` (RADIUS and
-syslog listeners, spool, SQLite store), keeps the generator's ground truth, then seals the day as if it
-were over: today's records carry no inclusion proof until the day is sealed (connlog's interim
-checkpoint is issue 10), and the e2e verifies the export with the public key alone.
+syslog listeners, spool, SQLite store) and keeps the generator's ground truth. The day is not sealed (it
+is today): exports are proven by connlog's interim checkpoint, and the e2e verifies them with the public
+key alone the same day, as an auditor would.
 `Portal` runs `thdmon portal serve` as a real process on a free loopback port.
 """
 
@@ -16,7 +16,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,8 +24,8 @@ from typing import Any
 
 import httpx
 
-from connlog import keys, seal
-from connlog.store import Store, utc_day
+from connlog import keys
+from connlog.store import Store
 from tests.conftest import ROOT
 from tests.integration.connlog_ingest.test_park_day import _serve, free_port, unique_loopback, write_inventory
 from tests.peers import free_tcp_port, until
@@ -69,9 +68,8 @@ def park_day(root: Path, clients: int = 40, seed: int = 7) -> ParkDay:
         store = Store.open(db_url)
         try:
             until("the park day in the store", lambda: store.last_seq() >= total, 60)
-            # Seal today as if it were over: see the module docstring.
-            key = keys.load_or_create(keys.key_path("", root / "state"))
-            seal.seal(store, key, through=utc_day(time.time()), now=time.time() + 86400)
+            # The signing key the portal will use (the logs service made it): no day is sealed.
+            keys.load_or_create(keys.key_path("", root / "state"))
         finally:
             store.close()
     finally:
