@@ -165,12 +165,12 @@ def test_rules_and_alertmanager_pass_promtool_and_amtool(deployed):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     am = d.root("mon-1") / "etc/prometheus/alertmanager.yml"
     assert am.stat().st_mode & 0o777 == 0o640
-    config = yaml.safe_load(am.read_text())
-    config["global"]["smtp_auth_password_file"] = str(d.root("mon-1") / "etc/prometheus/alertmanager-smtp.pass")
-    checked = d.base / "alertmanager-check.yml"  # the password file's path inside the render root
-    checked.write_text(yaml.safe_dump(config))
-    proc = subprocess.run(["amtool", "check-config", str(checked)], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(["amtool", "check-config", str(am)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    config = yaml.safe_load(am.read_text())
+    assert config["global"]["smtp_auth_password_file"] == "/etc/prometheus/alertmanager-smtp.pass"
+    smtp = d.root("mon-1") / "etc/prometheus/alertmanager-smtp.pass"
+    assert smtp.read_text() == d.vault["vault_alertmanager_smtp_password"] and smtp.stat().st_mode & 0o777 == 0o640
     page = next(r for r in config["receivers"] if r["name"] == "page")
     assert page["webhook_configs"][0]["url"] == d.vault["vault_alertmanager_webhook_urls"]["page"]  # type: ignore[index]
     assert config["global"]["smtp_auth_username"] == "thdmon@thd-ssd.invalid"

@@ -24,6 +24,7 @@ THDMON = BIN / "thdmon"
 # (ICMP answers there; nothing answers SNMP).
 DEVICE_INVENTORY = """\
 sites:
+  - {id: dc-bobigny, name: Datacentre de Bobigny, kind: datacenter, commune: Bobigny}  # the policy's monitoring_site
   - {id: pop-bobigny, name: PoP Bobigny, kind: pop, commune: Bobigny}
   - {id: col-jean-moulin, name: Collège Jean Moulin, kind: college, commune: Aubervilliers, uplink: pop-bobigny}
   - {id: parc-sausset, name: Parc du Sausset, kind: park, commune: Aulnay-sous-Bois, uplink: pop-bobigny}
