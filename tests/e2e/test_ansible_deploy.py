@@ -135,6 +135,8 @@ def test_prometheus_configurations_pass_promtool(deployed):
         "targets": [f"127.0.0.2:{d.ports['collector']}"], "labels": {"collector": "mon-2", "shard": "2/2"}}
     assert jobs["thdmon-mon-1"]["basic_auth"] == {"username": "prometheus", "password_file": "thdmon.pass"}
     assert "thdmon-logs" not in jobs  # the connection logs are scraped by mon-3's own Prometheus
+    icmp = jobs["icmp-mon-2"]  # blackbox_exporter's ICMP over the shard's file_sd targets
+    assert icmp["file_sd_configs"] == [{"files": ["thdmon/mon-2.json"], "refresh_interval": "5m"}]
     assert one["remote_write"] == [{"url": f"http://127.0.0.1:{d.ports['victoriametrics']}/api/v1/write"}]
     three = yaml.safe_load((d.root("mon-3") / "etc/prometheus/prometheus.yml").read_text())
     assert {j["job_name"] for j in three["scrape_configs"]} == {"prometheus", "thdmon-logs", "auditor-portal"}
