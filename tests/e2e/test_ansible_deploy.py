@@ -115,10 +115,16 @@ def test_installed_thdmon_loads_the_rendered_settings_inventory_and_secrets(depl
         assert json.loads(proc.stdout)["ok"] is True
         if host == "mon-3":
             assert settings["connlog"]["db_url"].startswith("postgresql+psycopg://thdmon@127.0.0.1:")
+            # facing the parks and the legal officer (their networks are declared), the portal with TLS
+            assert settings["connlog"]["radius_listen"] == f"127.0.0.3:{d.ports['radius']}"
+            assert settings["portal"]["listen"] == f"127.0.0.3:{d.ports['portal']}"
+            assert settings["portal"]["tls_cert"] == "/etc/thdmon/tls/portal.pem"
+            assert settings["portal"]["metrics_listen"].startswith("127.0.0.1:")
             assert d.vault["vault_postgresql_password"] not in (root / "etc/thdmon/thdmon.toml").read_text()
     one, two = (tomllib.loads((d.root(h) / "etc/thdmon/thdmon.toml").read_text())["collector"]
                 for h in ("mon-1", "mon-2"))
     assert (one["shard"], two["shard"]) == ("1/2", "2/2")
+    assert two["trap_listen"] == f"127.0.0.2:{d.ports['trap']}"  # deploy_device_networks send traps
     # mon-1's Prometheus scrapes both collectors: mon-2 binds its address (with basic auth), mon-1 too
     assert two["listen"] == f"127.0.0.2:{d.ports['collector']}" and two["auth_user"] == "prometheus"
 

@@ -139,7 +139,8 @@ def prepare(base: Path) -> Deployment:
         "deploy_device_networks": ["10.93.0.0/16"],
         "deploy_portal_networks": ["10.93.251.16/28"],
         "deploy_grafana_networks": ["10.93.250.0/26"],
-        "thdmon_logs_address": "{{ ansible_host }}",
+        "thdmon_portal_tls_cert": "/etc/thdmon/tls/portal.pem",  # the portal faces the legal officer's network
+        "thdmon_portal_tls_key": "/etc/thdmon/tls/portal.key",
         "alertmanager_smtp_auth_username": "thdmon@thd-ssd.invalid",
     }, sort_keys=False))
     token = secrets.token_hex(8)
