@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from inventory.errors import InventoryError, Problem
+from inventory.limits import MAX_TOTAL_BYTES, FileRefused, read_regular, shown_path
 from inventory.loader import read_entries
 from inventory.model import Device, Site
 from inventory.validate import Entry, Origin, check_all, suggest
@@ -80,7 +81,7 @@ def mapping_from_options(maps: Sequence[str], constants: Sequence[str] = (),
 
 
 def mapping_from_file(path: Path) -> ColumnMapping:
-    data, problems = parse_file(path, str(path))
+    data, problems = parse_file(path, shown_path(path))
     if problems:
         raise InventoryError.from_problems(f"invalid column mapping {path}", problems)
     data = data or {}
@@ -109,7 +110,7 @@ def mapping_from_file(path: Path) -> ColumnMapping:
         {str(k): _strings(v, f"values.{k}") for k, v in values.items()},
         str(data["delimiter"]) if data.get("delimiter") else None,
     )
-    _check_mapping(mapping, str(path), errors)
+    _check_mapping(mapping, shown_path(path), errors)
     return mapping
 
 
@@ -190,11 +191,17 @@ def _sniff(sample: str, delimiter: str | None) -> str:
 
 def read_rows(csv_path: Path, mapping: ColumnMapping) -> tuple[list[Entry], list[Problem]]:
     """One device entry and/or one site entry per row, before validation."""
-    shown = str(csv_path)
+    shown = shown_path(csv_path)
     try:
-        text = csv_path.read_text(encoding="utf-8-sig")  # Excel writes a BOM
-    except (OSError, UnicodeDecodeError) as exc:
-        return [], [Problem(shown, None, "", f"cannot read CSV: {exc}")]
+        raw = read_regular(csv_path, MAX_TOTAL_BYTES)
+    except FileRefused as exc:
+        return [], [Problem(shown, None, "", f"refused: {exc}")]
+    except OSError as exc:
+        return [], [Problem(shown, None, "", f"cannot read CSV: {exc.strerror}")]
+    try:
+        text = raw.decode("utf-8-sig")  # Excel writes a BOM
+    except UnicodeDecodeError as exc:
+        return [], [Problem(shown, raw[:exc.start].count(b"\n") + 1, "", "cannot read CSV: not valid UTF-8")]
     reader = csv.reader(io.StringIO(text), delimiter=_sniff(text[:8192], mapping.delimiter))
     try:
         header = [h.strip() for h in next(reader)]

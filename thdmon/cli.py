@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from thdmon import settings as settings_mod
+from thdmon.terminal import printable
 
 # name -> module holding a click command or group named `cli`. Packages outside production (the lab)
 # add theirs as entry points of the group `thdmon.commands`, so that nothing here imports them.
@@ -101,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except Exception as exc:
         if not debug and isinstance(exc, _user_error_types()):
-            click.echo(f"error: {exc}", err=True)
+            # Messages quote file names and device values: each line made inert for the terminal.
+            click.echo("\n".join(printable(line) for line in f"error: {exc}".splitlines()), err=True)
             return 2
         raise
     # Commands signal failure with ctx.exit(code); click returns that code here.
