@@ -166,9 +166,12 @@ def test_file_sd_per_collector_is_its_shard_of_the_export(deployed):
 
 
 def test_rules_and_alertmanager_pass_promtool_and_amtool(deployed):
-    d, _ = deployed
-    require(_has("alerts"), "this thdmon has no `alerts build` yet (issue: alerts)")
+    d, run = deployed
     rules = d.root("mon-1") / "etc/prometheus/rules/thdmon-rules.yml"
+    if not _has("alerts"):  # a thdmon before `alerts build`: the play says so and deploys the rest
+        assert "has no 'alerts' command: no alerts deployed" in run.stdout
+        assert not rules.exists() and not (d.root("mon-1") / "etc/prometheus/alertmanager.yml").exists()
+        return
     proc = subprocess.run(["promtool", "check", "rules", str(rules)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     am = d.root("mon-1") / "etc/prometheus/alertmanager.yml"
@@ -185,9 +188,12 @@ def test_rules_and_alertmanager_pass_promtool_and_amtool(deployed):
 
 
 def test_grafana_provisioning(deployed):
-    d, _ = deployed
-    require(_has("dashboards"), "this thdmon has no `dashboards build` yet (issue: dashboards)")
+    d, run = deployed
     root = d.root("mon-1")
+    if not _has("dashboards"):  # a thdmon before `dashboards build`: the play says so and deploys the rest
+        assert "has no 'dashboards' command: no dashboards deployed" in run.stdout
+        assert not (root / "etc/grafana/provisioning/datasources/thdmon.yaml").exists()
+        return
     ds = yaml.safe_load((root / "etc/grafana/provisioning/datasources/thdmon.yaml").read_text())
     assert ds["datasources"][0]["url"] == f"http://127.0.0.1:{d.ports['victoriametrics']}"
     provider = yaml.safe_load((root / "etc/grafana/provisioning/dashboards/thdmon.yaml").read_text())
