@@ -117,6 +117,13 @@ METRICS: tuple[Metric, ...] = (
        ("site", "site_kind", "commune", "state"), per_device=False),
     _m("thdmon_site_info", "info", "A site of the inventory, with its coordinates and uplink",
        ("site", "site_kind", "commune", "name", "lat", "lon", "uplink"), per_device=False),
+    _m("thdmon_site_state_since_timestamp_seconds", "gauge", "When the site entered its current state",
+       ("site", "site_kind", "commune"), "seconds", per_device=False),
+    _m("thdmon_site_devices", "gauge", "Devices of the site with a known health, by whether they answer",
+       ("site", "site_kind", "commune", "state"), per_device=False),
+    _m("thdmon_site_uplink_mismatch", "gauge",
+       "1 while LLDP contradicts the site's declared uplink (seen: the site LLDP links to instead, or empty)",
+       ("site", "site_kind", "commune", "declared", "seen"), per_device=False),
     # The collector itself (no device labels)
     _m("thdmon_collector_polls_total", "counter", "Polls run, by protocol and result", ("protocol", "result"),
        per_device=False),

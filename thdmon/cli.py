@@ -26,12 +26,16 @@ COMMANDS: dict[str, str] = {
     "logs": "thdmon.commands.logs",
     "serve": "thdmon.commands.serve",
     "portal": "thdmon.commands.portal",
+    "alerts": "thdmon.commands.alerts",
+    "status": "thdmon.commands.status",
+    "topology": "thdmon.commands.topology",
 }
 
 # Exceptions whose message is meant for people (module:Class), imported lazily.
 USER_ERRORS: tuple[str, ...] = (
     "thdmon.settings:SettingsError",
     "inventory.errors:InventoryError",
+    "alerts.errors:AlertsError",
     "collector.errors:CollectorError",
     "connlog.errors:ConnlogError",
     "portal.errors:PortalError",
