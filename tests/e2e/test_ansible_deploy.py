@@ -28,7 +28,8 @@ from tests.peers import free_tcp_port, until
 
 pytestmark = pytest.mark.slow
 
-UNITS = {"mon-1": ["thdmon-collector.service"], "mon-2": ["thdmon-collector.service"],
+UNITS = {"mon-1": ["thdmon-collector.service", "thdmon-silence-sync.service", "thdmon-silence-sync.timer"],
+         "mon-2": ["thdmon-collector.service"],
          "mon-3": ["thdmon-logs.service", "thdmon-portal.service", "thdmon-pg-backup.service",
                    "thdmon-pg-backup.timer"]}
 
@@ -80,7 +81,7 @@ def test_units_verify_and_are_least_privilege(deployed):
         proc = subprocess.run(["systemd-analyze", "verify", "--recursive-errors=no", f"--root={root}", *paths],
                               capture_output=True, text=True, timeout=120)
         assert proc.returncode == 0 and not proc.stderr.strip(), f"{host}: {proc.stderr}"
-        for unit in (u for u in units if u.startswith("thdmon-") and "pg-backup" not in u):
+        for unit in (u for u in units if u.endswith(".service") and "pg-backup" not in u):
             sec = subprocess.run(["systemd-analyze", "security", "--offline=true", f"--root={root}",
                                   "--threshold=25", f"/etc/systemd/system/{unit}"],
                                  capture_output=True, text=True, timeout=120)
@@ -93,6 +94,11 @@ def test_units_verify_and_are_least_privilege(deployed):
     hardening = (collector["NoNewPrivileges"], collector["ProtectSystem"], collector["PrivateTmp"])
     assert hardening == ("yes", "strict", "yes")
     assert collector["ExecStart"] == "/opt/thdmon/venv/bin/thdmon serve" and collector["User"] == "thdmon"
+    sync = settings("mon-1", "thdmon-silence-sync.service")  # the first collector keeps maintenance silences
+    assert sync["ExecStart"] == (f"/opt/thdmon/venv/bin/thdmon alerts silence-sync --alertmanager "
+                                 f"http://127.0.0.1:{d.ports['alertmanager']}")
+    assert sync["CapabilityBoundingSet"] == "" and sync["User"] == "thdmon"
+    assert not (d.root("mon-2") / "etc/systemd/system/thdmon-silence-sync.timer").exists()
     logs = settings("mon-3", "thdmon-logs.service")
     assert logs["CapabilityBoundingSet"] == "CAP_NET_BIND_SERVICE"  # syslog on 514
     assert settings("mon-3", "thdmon-portal.service")["CapabilityBoundingSet"] == ""  # nothing at all
