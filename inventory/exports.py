@@ -24,7 +24,8 @@ from typing import Any, Literal
 
 import yaml
 
-from inventory.model import Device, Inventory, Site, SshCredential
+from inventory.builtin import merged as merged_profiles
+from inventory.model import Device, Inventory, Profile, Site, SshCredential
 from inventory.shard import Shard, devices_of_shard
 
 FORMATS = ("file_sd", "ansible", "csv")
@@ -104,11 +105,12 @@ ANSIBLE_PLATFORMS: dict[str, tuple[str, str]] = {
 ANSIBLE_SSH_PLATFORMS = frozenset({"linux"})
 
 
-def _ansible_access(inv: Inventory, device: Device) -> dict[str, Any]:
-    """How Ansible reaches a device: network_os and connection from its profile's ssh_platform, the SSH
-    user (a name, never a secret) and key file path from its ssh credential."""
+def _ansible_access(inv: Inventory, device: Device, profiles: dict[str, Profile]) -> dict[str, Any]:
+    """How Ansible reaches a device: network_os and connection from its profile's ssh_platform (the
+    inventory's profiles merged over the built-in ones), the SSH user (a name, never a secret) and key file
+    path from its ssh credential."""
     out: dict[str, Any] = {}
-    profile = inv.profiles.get(device.profile) if device.profile else None
+    profile = profiles.get(device.profile) if device.profile else None
     platform = profile.ssh_platform if profile is not None else None
     if platform:
         out["ssh_platform"] = platform
@@ -132,6 +134,7 @@ def ansible_inventory(inv: Inventory) -> dict[str, Any]:
     hosts: dict[str, dict[str, Any]] = {}
     groups: dict[str, dict[str, None]] = {}
     disabled: list[str] = []
+    profiles = {name: entry.profile for name, entry in merged_profiles(inv.profiles).items()}
     for device in sorted(inv.devices.values(), key=lambda d: d.hostname):
         if not device.enabled:
             disabled.append(device.hostname)
@@ -142,7 +145,7 @@ def ansible_inventory(inv: Inventory) -> dict[str, Any]:
                                     "role": device.role.value, "profile": device.profile}
         if device.ssh_port != 22:
             hostvars["ansible_port"] = device.ssh_port
-        hostvars.update(_ansible_access(inv, device))
+        hostvars.update(_ansible_access(inv, device, profiles))
         hosts[device.hostname] = hostvars
         names = [ansible_group("site", site.id), ansible_group("kind", site.kind.value),
                  ansible_group("role", device.role.value), ansible_group("commune", site.commune)]

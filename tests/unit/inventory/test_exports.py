@@ -115,3 +115,14 @@ def test_csv_export_parses_back(inv):
 def test_unknown_format(inv):
     with pytest.raises(ValueError, match="unknown export format 'xml'"):
         render(inv, "xml")
+
+
+def test_ansible_platform_of_a_built_in_profile(write_inventory, secrets_file):
+    """A device naming a profile that ships with thdmon (not in the inventory's `profiles:`) gets its platform."""
+    inv = load_inventory(write_inventory(extra_yaml=(
+        "devices:\n  - {hostname: rt-junos, address: 10.93.0.9, site: pop-bobigny, role: router,"
+        " profile: juniper-junos, ssh: lab-ssh}\n")), secrets_file)
+    assert "juniper-junos" not in inv.profiles
+    rt = ansible_inventory(inv)["all"]["hosts"]["rt-junos"]
+    assert (rt["ansible_network_os"], rt["ansible_connection"], rt["ansible_user"]) == (
+        "junipernetworks.junos.junos", "ansible.netcommon.network_cli", "thdmon")
