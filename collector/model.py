@@ -18,6 +18,9 @@ class DownReason(enum.StrEnum):
     malformed_response = "malformed_response"
     unreachable = "unreachable"
     refused = "refused"
+    host_key_changed = "host_key_changed"  # SSH: the device presents another host key than the one pinned
+    disconnected = "disconnected"  # the session was cut in the middle of a command
+    unsupported = "unsupported"  # no collection defined for this kind of device (e.g. an unknown SSH platform)
     error = "error"
 
 

@@ -29,6 +29,14 @@ class PollerOptions:
     max_repetitions: int = 25
     icmp_count: int = 3  # echo requests per ICMP probe
     icmp_interval: float = 0.2  # seconds between them
+    state_dir: str = ""  # SSH: where the configuration history and the pinned host keys live
+    ssh_pool: int = 16  # SSH sessions at once (threads: netmiko blocks); benchmarks/ssh_backup.py for the choice
+    ssh_connect_timeout: float = 10.0  # seconds: TCP connect and SSH banner
+    ssh_auth_timeout: float = 15.0
+    ssh_command_timeout: float = 60.0  # seconds for one command's whole output
+    ssh_session_timeout: float = 180.0  # seconds for a whole session (then its socket is closed)
+    ssh_max_output: int = 16 * 1024 * 1024  # characters of one command's output (100x large configurations)
+    config_batch: float = 5.0  # backups this close together are one commit of the history
 
 
 class Poller(Protocol):
@@ -54,6 +62,7 @@ class Poller(Protocol):
 POLLERS: Mapping[str, str] = {
     "snmp": "collector.snmp.poller:SnmpPoller",
     "icmp": "collector.icmp.poller:IcmpPoller",
+    "ssh": "collector.ssh.poller:SshPoller",
 }
 
 

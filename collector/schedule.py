@@ -47,7 +47,7 @@ from inventory.model import Device, Profile
 
 log = logging.getLogger(__name__)
 
-IntervalClass = Literal["fast", "slow", "icmp"]
+IntervalClass = Literal["fast", "slow", "icmp", "config", "facts"]
 
 
 class PollObserver(Protocol):
@@ -67,6 +67,8 @@ class Defaults:
     fast: float = 60.0
     slow: float = 300.0
     icmp: float = 30.0
+    config: float = 86400.0  # SSH configuration backup: daily
+    facts: float = 3600.0  # SSH CLI facts: hourly
 
 
 @dataclass(slots=True)

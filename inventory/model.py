@@ -111,6 +111,8 @@ class Intervals(_Strict):
     fast: Annotated[Seconds, Field(ge=5, le=86400)] | None = None  # interfaces, status: default 60 s
     slow: Annotated[Seconds, Field(ge=5, le=86400)] | None = None  # inventory-like tables: default 300 s
     icmp: Annotated[Seconds, Field(ge=1, le=86400)] | None = None
+    config: Annotated[Seconds, Field(ge=10, le=7 * 86400)] | None = None  # SSH configuration backup: default daily
+    facts: Annotated[Seconds, Field(ge=10, le=86400)] | None = None  # SSH CLI facts: default hourly
 
 
 class Device(_Strict):

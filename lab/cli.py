@@ -74,13 +74,15 @@ def env(ctx: click.Context) -> None:
               help="snmpsim processes sharing the devices")
 @click.option("--port", type=click.IntRange(1, 65535), default=None,
               help="serve every device on this UDP port instead of its inventory snmp_port")
+@click.option("--ssh-port", type=click.IntRange(1, 65535), default=None,
+              help="serve every SSH device on this TCP port instead of its inventory ssh_port")
 @click.option("--commune", "communes", multiple=True, help="simulate only the sites of this commune (repeat)")
 @click.option("--recordings", type=click.Path(path_type=Path, file_okay=False), default=None,
               help=f"real-device recordings directory (default: {SHARED_RECORDINGS} if present)")
 @click.option("--timeout", type=float, default=180.0, show_default=True, help="seconds to wait for readiness")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def start(ctx: click.Context, processes: int, port: int | None, communes: tuple[str, ...],
+def start(ctx: click.Context, processes: int, port: int | None, ssh_port: int | None, communes: tuple[str, ...],
           recordings: Path | None, timeout: float, as_json: bool) -> None:
     """Start the lab (idempotent: a running lab with the same inventory is left as is)."""
     from inventory import load_inventory
@@ -94,17 +96,18 @@ def start(ctx: click.Context, processes: int, port: int | None, communes: tuple[
         if not only:
             raise LabError(f"no device in commune(s) {', '.join(communes)}")
     recordings_dir = recordings or (SHARED_RECORDINGS if SHARED_RECORDINGS.is_dir() else None)
-    state = _lab(ctx).start(inv, inventory, processes, port, only, recordings_dir, timeout)
+    state = _lab(ctx).start(inv, inventory, processes, port, only, recordings_dir, timeout, ssh_port)
 
     def human() -> None:
         console = Console()
         verb = "already running" if state.get("already_running") else f"ready in {state.get('ready_seconds')} s"
         console.print(f"lab {verb}: {len(state['devices'])} devices in {len(state['processes'])} snmpsim "
-                      f"processes (runtime {_lab(ctx).runtime})")
+                      f"processes, {len(state.get('ssh_devices') or {})} over SSH (runtime {_lab(ctx).runtime})")
         for note in state["notes"]:
             console.print(f"  note: {note}")
 
-    _emit({k: v for k, v in state.items() if k != "devices"} | {"devices": len(state["devices"])}, as_json, human)
+    _emit({k: v for k, v in state.items() if k not in ("devices", "ssh_devices")}
+          | {"devices": len(state["devices"]), "ssh_devices": len(state.get("ssh_devices") or {})}, as_json, human)
 
 
 @cli.command()
@@ -139,6 +142,11 @@ def status(ctx: click.Context, as_json: bool) -> None:
         console.print(table)
         for hostname, failure in sorted(st["failures"].items()):
             console.print(f"  failure: {hostname}: {failure}")
+        ssh = st.get("ssh")
+        if ssh:
+            console.print(f"  ssh: pid {ssh['pid']} {'alive' if ssh['alive'] else 'DEAD'}, {ssh['devices']} devices")
+            for hostname, failure in sorted(ssh["failures"].items()):
+                console.print(f"  ssh failure: {hostname}: {failure}")
         for note in st["notes"]:
             console.print(f"  note: {note}")
 
@@ -157,7 +165,10 @@ def status(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def fail(ctx: click.Context, device: str, mode: str, delay: float, downtime: float) -> None:
     """Make DEVICE fail: silent, slow, garbage (malformed BER) or reboot (down for --downtime, then back
-    with uptime and counters reset)."""
+    with uptime and counters reset); unreachable (ICMP dropped). Over SSH: ssh-auth (every password
+    refused), ssh-hostkey (another host key), ssh-down (closed before the banner), ssh-hang (silent after
+    login), ssh-slow (256 bytes every --delay s), ssh-disconnect (cut in the middle of a command),
+    ssh-pager (paging cannot be disabled), ssh-flood (endless output)."""
     entry = _lab(ctx).fail(device, mode, delay, downtime)
     click.echo(f"{device}: {mode}" + (f" ({delay:g} s)" if mode == "slow" else "") + f" -> {entry}")
 
@@ -169,3 +180,18 @@ def heal(ctx: click.Context, device: str) -> None:
     """Make DEVICE answer normally again."""
     _lab(ctx).heal(device)
     click.echo(f"{device}: healed")
+
+
+@cli.command(name="config")
+@click.argument("device")
+@click.option("--replace", "replace", nargs=2, metavar="OLD NEW", required=True,
+              help="replace the first OLD of DEVICE's running configuration by NEW")
+@click.pass_context
+def config_(ctx: click.Context, device: str, replace: tuple[str, str]) -> None:
+    """Change an SSH device's running configuration, as an operator on the device would."""
+    from lab.ssh import configs
+
+    if device not in _lab(ctx).ssh_devices():
+        raise LabError(f"{device!r} is not an SSH device of the running lab")
+    configs.replace(_lab(ctx).runtime, device, *replace)
+    click.echo(f"{device}: running configuration changed")

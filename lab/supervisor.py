@@ -9,6 +9,7 @@ waits, then SIGKILL, and checks each pid's start time so that a recycled pid is 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -27,11 +28,14 @@ from lab import icmp
 from lab.errors import LabError
 from lab.snmp import control, layout, probe
 from lab.snmp.layout import LabDevice
+from lab.ssh import prepare as ssh_prepare
+from lab.ssh import server as ssh_server
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 VARIATION_DIR = Path(__file__).resolve().parent / "snmp" / "variation"
 ENGINE_ID_PREFIX = "80001f888074686d6f6e"  # enterprise 8072 (net-snmp), format 128, then "thdmon"
-FAILURE_MODES = ("silent", "slow", "garbage", "reboot", "unreachable")
+SSH_FAILURE_MODES = tuple(f"ssh-{m}" for m in ssh_server.MODES)
+FAILURE_MODES = ("silent", "slow", "garbage", "reboot", "unreachable", *SSH_FAILURE_MODES)
 
 
 def lab_value(ref: str) -> str:
@@ -79,6 +83,14 @@ def security_of(inv: Inventory) -> LabSecurity:
                        cred.auth_protocol or "SHA", priv[cred.priv_protocol or "AES"])
 
 
+def _free_tcp_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def _start_time(pid: int) -> str | None:
     """The process's start time (clock ticks since boot), or None if it is gone or a zombie."""
     try:
@@ -119,24 +131,41 @@ class Lab:
 
     def running(self) -> bool:
         state = self.state()
-        return bool(state) and all(self.alive(p) for p in state["processes"])
+        return bool(state) and all(self.alive(p) for p in self._processes(state))
+
+    @staticmethod
+    def _processes(state: dict[str, Any]) -> list[dict[str, Any]]:
+        """The snmpsim processes and, when the lab serves SSH, its SSH server."""
+        return state["processes"] + ([state["ssh"]] if state.get("ssh") else [])
 
     # -- start -----------------------------------------------------------------------------------
     def start(self, inv: Inventory, inv_root: Path, processes: int = layout.DEFAULT_PROCESSES,
               port: int | None = None, only: set[str] | None = None, recordings_dir: Path | None = None,
-              timeout: float = 180.0) -> dict[str, Any]:
+              timeout: float = 180.0, ssh_port: int | None = None) -> dict[str, Any]:
+        """`ssh_port` overrides every SSH device's port; when `port` overrides the SNMP ports (tests) and
+        `ssh_port` is not given, SSH takes a free port too, so that two labs never race for the same one."""
+        if port is not None and ssh_port is None:
+            running = (self.state() or {}).get("ssh_devices") or {}
+            ssh_port = next(iter(running.values()))["port"] if running else _free_tcp_port()
         security = security_of(inv)
         devices, notes = layout.plan(inv, processes, port, only, recordings_dir)
+        ssh_devices, ssh_notes = ssh_prepare.plan(inv, only, ssh_port)
+        notes += ssh_notes
+        missing = ssh_prepare.unavailable() if ssh_devices else None
+        if missing:  # the SNMP lab still runs; the SSH devices then refuse connections
+            notes.append(f"{len(ssh_devices)} SSH devices not simulated: {missing}")
+            ssh_devices = {}
         if not devices:
             raise LabError("no device to simulate (addresses must be on 127.0.0.0/8)")
         fingerprint = layout.data_fingerprint(inv_root, devices, security.community)
+        fingerprint += "|ssh:" + hashlib.sha256(json.dumps(ssh_devices, sort_keys=True).encode()).hexdigest()
         state = self.state()
         if state is not None:
             same = state.get("fingerprint") == fingerprint
             if same and self.running():
                 state["already_running"] = True
                 return state
-            if any(self.alive(p) for p in state["processes"]):
+            if any(self.alive(p) for p in self._processes(state)):
                 if not same:
                     raise LabError(f"a lab with another inventory or layout is running from {self.runtime}: "
                                    "run `thdmon lab stop` first")
@@ -158,9 +187,13 @@ class Lab:
                  for k in sorted({d.process for d in devices})]
         state = {"started": started, "fingerprint": fingerprint, "inventory": str(inv_root),
                  "processes": procs, "devices": {d.hostname: d.to_json() for d in devices}, "notes": notes,
-                 "data_built": built}
+                 "data_built": built, "ssh": None, "ssh_devices": ssh_devices}
         self.state_file.write_text(json.dumps(state, indent=1))
         try:
+            if ssh_devices:
+                ssh_prepare.prepare(self.runtime, inv, ssh_devices)
+                state["ssh"] = ssh_prepare.spawn(self.runtime, REPO_ROOT)
+                self.state_file.write_text(json.dumps(state, indent=1))
             self._wait_ready(procs, devices, security.community, timeout)
         except LabError:
             self.stop()
@@ -223,7 +256,7 @@ class Lab:
         state = self.state()
         if state is None:
             return 0
-        running = [p for p in state["processes"] if self.alive(p)]
+        running = [p for p in self._processes(state) if self.alive(p)]
         for proc in running:
             try:
                 os.kill(proc["pid"], signal.SIGTERM)
@@ -270,7 +303,12 @@ class Lab:
                 row["answering"] = probe.answers(witness.address, witness.port, community, timeout=1.0)
             rows.append(row)
         by_index = {str(d.index): d.hostname for d in devices}
-        return {"running": all(r["alive"] for r in rows), "runtime": str(self.runtime), "processes": rows,
+        ssh = state.get("ssh")
+        ssh_status = None if not ssh else {
+            "pid": ssh["pid"], "alive": self.alive(ssh), "devices": len(state.get("ssh_devices", {})),
+            "failures": control.read(ssh_server.ssh_dir(self.runtime) / "control.json")}
+        running = all(r["alive"] for r in rows) and (ssh_status is None or ssh_status["alive"])
+        return {"ssh": ssh_status, "running": running, "runtime": str(self.runtime), "processes": rows,
                 "devices": len(devices), "recordings": sum(1 for d in devices if d.recording),
                 "v3_devices": sum(1 for d in devices if d.v3), "notes": state.get("notes", []),
                 "failures": {by_index.get(k, k): v for k, v in failures.items()},
@@ -295,6 +333,9 @@ class Lab:
         answers; with silent too, the device is cut off)."""
         if mode not in FAILURE_MODES:
             raise LabError(f"unknown failure mode {mode!r}: choose one of {', '.join(FAILURE_MODES)}")
+        if mode in SSH_FAILURE_MODES:
+            return self._ssh_control(hostname, mode=mode.removeprefix("ssh-"),
+                                     delay=delay if mode == "ssh-slow" else None)
         device = self.device(hostname)
         if mode == "unreachable":
             icmp.block(self.runtime, device.address)
@@ -306,9 +347,33 @@ class Lab:
 
     def heal(self, hostname: str) -> dict[str, Any]:
         """Answer normally again, SNMP and ICMP (a rebooted device keeps its new, shorter uptime)."""
+        state = self.state() or {}
+        if hostname in state.get("ssh_devices", {}):
+            self._ssh_control(hostname, mode=None, delay=None)
+        if hostname not in state.get("devices", {}) and hostname in state.get("ssh_devices", {}):
+            return {}
         device = self.device(hostname)
         icmp.unblock(self.runtime, device.address)
         return control.update(self.control_file, device.index, mode=None, delay=None)
+
+    def _ssh_control(self, hostname: str, **changes: Any) -> dict[str, Any]:
+        """SSH failures are keyed by hostname in <runtime>/ssh/control.json (hostname is what sshd's
+        session knows)."""
+        state = self.state()
+        if state is None or hostname not in state.get("ssh_devices", {}):
+            raise LabError(f"{hostname!r} is not an SSH device of the running lab")
+        path = ssh_server.ssh_dir(self.runtime) / "control.json"
+        current = control.read(path)
+        entry = {k: v for k, v in {**current.get(hostname, {}), **changes}.items() if v is not None}
+        if entry:
+            current[hostname] = entry
+        else:
+            current.pop(hostname, None)
+        control.write(path, current)
+        return entry
+
+    def ssh_devices(self) -> dict[str, dict[str, Any]]:
+        return (self.state() or {}).get("ssh_devices", {})
 
 
 

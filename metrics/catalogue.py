@@ -133,6 +133,17 @@ METRICS: tuple[Metric, ...] = (
     _m("thdmon_wifi_tx_power_dbm", "gauge", "Radio transmit power", _RADIO, "dbm"),
     _m("thdmon_wifi_controller_aps", "gauge", "Access points joined to a Wi-Fi controller"),
     _m("thdmon_wifi_controller_clients", "gauge", "Wi-Fi clients associated through a controller"),
+    # Configuration backup over SSH (collector/ssh): the history itself is a git repository, these say
+    # whether it is fresh. Failures by reason count every failed backup since the collector started.
+    _m("thdmon_config_backup_last_success_timestamp_seconds", "gauge",
+       "End of the device's last successful configuration backup", unit="seconds"),
+    _m("thdmon_config_last_change_timestamp_seconds", "gauge",
+       "When a backup last found the device's configuration changed (the history's last commit of it)",
+       unit="seconds"),
+    _m("thdmon_config_backup_failures_total", "counter", "Failed configuration backups, by reason", ("reason",)),
+    _m("thdmon_config_size_bytes", "gauge", "Size of the stored (cleaned, masked) configuration", unit="bytes"),
+    _m("thdmon_device_software_info", "info", "Software and hardware as the device's CLI reports them",
+       ("os", "version", "model", "serial")),
     # Sites, rolled up by the collector from its devices' states and the inventory's uplinks
     _m("thdmon_site_state", "stateset", "1 for the site's current state (up, degraded, down, unreachable)",
        ("site", "site_kind", "commune", "state"), per_device=False),

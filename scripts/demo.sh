@@ -37,6 +37,13 @@ thdmon lab fail dc-pleyel-core1 --mode unreachable   # ICMP echo dropped
 thdmon collect --once --device dc-pleyel-core1 --device dc-pleyel-core2 || true
 thdmon lab heal dc-pleyel-core1
 
+echo "== configuration backup over SSH: a collège's switches, a change made on one, the diff"
+thdmon collect --once --protocol ssh --site col-pantin-jean-zay
+thdmon lab config col-pantin-jean-zay-acc1 --replace "    description acces" "    description CDI salle 12"
+thdmon collect --once --protocol ssh --device col-pantin-jean-zay-acc1
+thdmon config diff col-pantin-jean-zay-acc1
+thdmon config log | head -5
+
 echo "== connection logs: a day of Wi-Fi at the parc du Sausset"
 # The generator plays the same day at every run: the demo's connection logs start empty each time, or
 # a search would show every earlier run's copy of the same sessions. (Never do this to a real store.)

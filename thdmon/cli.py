@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "logs": "thdmon.commands.logs",
     "serve": "thdmon.commands.serve",
     "portal": "thdmon.commands.portal",
+    "config": "thdmon.commands.config",
     "alerts": "thdmon.commands.alerts",
     "status": "thdmon.commands.status",
     "topology": "thdmon.commands.topology",

@@ -71,8 +71,19 @@ class CollectorSettings(_Section):
     slow_interval: int = Field(int(_INTERVALS.slow), ge=5)  # seconds: slow tables
     icmp_interval: int = Field(int(_INTERVALS.icmp), ge=1)  # seconds between ICMP probes of a device
     icmp_count: int = Field(_POLL.icmp_count, ge=1, le=20)  # echo requests per probe
-    # Pollers run by `thdmon serve` (a list, or "snmp,icmp" in an environment variable)
-    protocols: Annotated[tuple[Literal["snmp", "icmp"], ...], BeforeValidator(_comma_list)] = ("snmp", "icmp")
+    config_interval: int = Field(int(_INTERVALS.config), ge=10)  # seconds between SSH configuration backups
+    facts_interval: int = Field(int(_INTERVALS.facts), ge=10)  # seconds between SSH CLI facts
+    ssh_pool: int = Field(_POLL.ssh_pool, ge=1, le=256)  # SSH sessions at once (threads)
+    ssh_connect_timeout: float = Field(_POLL.ssh_connect_timeout, gt=0)
+    ssh_auth_timeout: float = Field(_POLL.ssh_auth_timeout, gt=0)
+    ssh_command_timeout: float = Field(_POLL.ssh_command_timeout, gt=0)
+    ssh_session_timeout: float = Field(_POLL.ssh_session_timeout, gt=0)
+    ssh_max_output: int = Field(_POLL.ssh_max_output, ge=1024)  # characters of one command's output
+    config_batch: float = Field(_POLL.config_batch, ge=0)  # seconds: backups this close are one history commit
+    # Pollers run by `thdmon serve` (a list, or "snmp,icmp" in an environment variable). SSH polls only the
+    # devices with an `ssh` credential, so it is on by default.
+    protocols: Annotated[tuple[Literal["snmp", "icmp", "ssh"], ...], BeforeValidator(_comma_list)] = (
+        "snmp", "icmp", "ssh")
     timeout: float = Field(_POLL.timeout, gt=0)  # seconds per SNMP request or ICMP echo
     retries: int = Field(_POLL.retries, ge=0, le=5)
     concurrency: int = Field(DEFAULT_CONCURRENCY, ge=1)

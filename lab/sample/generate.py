@@ -1,9 +1,10 @@
 """Generate the sample département (THD-SSD) as inventory YAML: `python -m lab.sample.generate`.
 
 Deterministic: the same seed rewrites `data/` byte for byte. Every device answers SNMP on a unique
-127.0.0.0/8 address, port 16100, so that `thdmon lab start` can simulate the whole département on one
-machine: 127.1.0.0/16 for schools, departmental sites and parks (64 addresses per site), 127.2.0.0/16 for
-data centres and PoPs (256 per site), 127.3.0.0/24 for the real-device recordings of the lab.
+127.0.0.0/8 address, port 16100 (SSH: port 12200), so that `thdmon lab start` can simulate the whole
+département on one machine: 127.1.0.0/16 for schools, departmental sites and parks (64 addresses per
+site), 127.2.0.0/16 for data centres and PoPs (256 per site), 127.3.0.0/24 for the real-device recordings
+of the lab.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from lab.sample.places import (
 SEED = 93
 DATA_DIR = Path(__file__).resolve().parent / "data"
 LAB_SNMP_PORT = 16100
+LAB_SSH_PORT = 12200  # the lab's sshd sessions (lab/ssh): not 22, which a machine's own sshd may hold
 # Park AP models in turn, park by park: Cisco (AIRESPACE), UniFi (UBNT-UniFi-MIB), Aruba Instant (AI-AP-MIB).
 PARK_AP_MODELS = ("C9120AXI-E", "U6-Pro", "AP-505")
 SITE_BLOCK = ipaddress.IPv4Address("127.1.0.0")
@@ -213,6 +215,7 @@ class _Generator:
                                   "snmp": "lab-v2c"}
         if role != "wifi_ap":
             device["ssh"] = "lab-ssh"
+            device["ssh_port"] = LAB_SSH_PORT
         if role in ("wifi_ap", "wifi_controller"):
             device["radius"] = "lab-radius"
         device["tags"] = [f"model:{model}", *extra.pop("tags", [])]
@@ -293,7 +296,7 @@ class _Generator:
             for k, device in enumerate(site.devices, 1):
                 device["address"] = str(base + k)
                 # Keep the YAML keys in a readable order: identity first.
-                order = ("hostname", "address", "snmp_port", "site", "role", "profile", "snmp", "ssh",
+                order = ("hostname", "address", "snmp_port", "ssh_port", "site", "role", "profile", "snmp", "ssh",
                          "radius", "tags")
                 reordered = {key: device[key] for key in order if key in device}
                 device.clear()

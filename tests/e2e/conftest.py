@@ -128,7 +128,9 @@ def departement(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Departemen
                # one retry: a loaded machine must not make a healthy core look silent
                "THDMON_COLLECTOR__TIMEOUT": "1", "THDMON_COLLECTOR__RETRIES": "1",
                # a healed device is polled again within seconds, not after the 30 s default backoff
-               "THDMON_COLLECTOR__BACKOFF_BASE": "1", "THDMON_COLLECTOR__BACKOFF_CAP": "2"}
+               "THDMON_COLLECTOR__BACKOFF_BASE": "1", "THDMON_COLLECTOR__BACKOFF_CAP": "2",
+               # the protocols these tests are about (SSH, on by default, has its own: tests/integration/ssh)
+               "THDMON_COLLECTOR__PROTOCOLS": "snmp,icmp"}
         serve_log = work / "serve.log"
         with serve_log.open("wb") as out:
             serve = subprocess.Popen([sys.executable, "-m", "thdmon", "--inventory", str(work / "inventory"),

@@ -1,6 +1,7 @@
 """The README's first command, `bash scripts/demo.sh`, run as a newcomer would, and its output read: the
 département checked, a park polled, the cut-off core switch shown down with its reasons (SNMP and ICMP)
-while its twin is up, the requisition answered with the generator's true MAC, and /metrics served.
+while its twin is up, a configuration change found by the SSH backup, the requisition answered with the
+generator's true MAC, and /metrics served.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ def test_the_demo_shows_what_the_readme_says(tmp_path: Path):
     assert any("snmp" in r and "timeout" in r for r in rows), down
     assert any("icmp" in r and "unreachable" in r for r in rows), down
     assert not [line for line in down.splitlines() if "dc-pleyel-core2" in line and "timeout" in line]
+    # SSH: a collège's switches backed up, the change made in the lab shown exactly by `thdmon config diff`.
+    ssh = out[out.index("== configuration backup over SSH"):out.index("== connection logs")]
+    assert "-    description acces\n+    description CDI salle 12" in ssh, ssh[-3000:]
+    assert "col-pantin-jean-zay-acc1: configuration changed" in ssh, ssh[-3000:]
     truth = json.loads((tmp_path / "state" / "wifi-truth.json").read_text())[0]["sessions"][0]
     assert truth["client_mac"].lower() in out.lower()  # the requisition found the generator's true MAC
     series = re.search(r"series on /metrics: (\d+)", out)

@@ -18,7 +18,7 @@ from thdmon.cli import main
                                               "'nowhere' is not HOST:PORT"),
     ({"THDMON_COLLECTOR__TRAP_LISTEN": "127.0.0.1:70000"}, "collector.trap_listen"),
     ({"THDMON_CONNLOG__SYSLOG_LISTEN": ":514"}, "connlog.syslog_listen"),
-    ({"THDMON_COLLECTOR__PROTOCOLS": "snmp,ssh"}, "collector.protocols.1"),
+    ({"THDMON_COLLECTOR__PROTOCOLS": "snmp,telnet"}, "collector.protocols.1"),
     ({"THDMON_CONNLOG__IDENTITY_RETENTION_DAYS": "30"},
      "connlog (from environment THDMON_CONNLOG__IDENTITY_RETENTION_DAYS): identity_retention_days (30) must be "
      ">= technical_retention_days (365)"),
@@ -43,7 +43,7 @@ def test_a_bad_file_value_names_the_file_and_a_flag_wins_over_both(tmp_path: Pat
 def test_defaults_are_valid_and_protocols_parse_from_a_comma_list():
     s = S.load(env={"THDMON_COLLECTOR__PROTOCOLS": "icmp"})
     assert s.collector.protocols == ("icmp",) and s.collector.shard == "1/1"
-    assert S.load(env={}).collector.protocols == ("snmp", "icmp")
+    assert S.load(env={}).collector.protocols == ("snmp", "icmp", "ssh")
     assert S.load(env={"THDMON_COLLECTOR__SHARD": " 2 / 4 "}).collector.shard == "2/4"
 
 

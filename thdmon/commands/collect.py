@@ -55,7 +55,7 @@ def _report_json(report: CollectReport) -> dict[str, Any]:
 
 
 def _summary_table(report: CollectReport) -> Table:
-    table = Table(title="Collection (SNMP, ICMP)")
+    table = Table(title=f"Collection ({', '.join(p.upper() for p in report.protocols())})")
     for col, justify in (("protocol", "left"), ("devices", "right"), ("ok", "right"), ("down (by reason)", "left"),
                          ("samples", "right")):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
@@ -64,7 +64,8 @@ def _summary_table(report: CollectReport) -> Table:
         down = ", ".join(f"{reason} {n}" for reason, n in report.down_by_reason(protocol).items()) or "-"
         table.add_row(protocol, str(len(polled)), str(len(report.up(protocol))), down,
                       str(sum(len(r.samples) for r in polled)))
-    table.caption = f"{report.varbinds} SNMP varbinds in {report.duration:.2f} s"
+    table.caption = (f"{report.varbinds} SNMP varbinds in " if "snmp" in report.protocols() else "in ") + \
+        f"{report.duration:.2f} s"
     return table
 
 
@@ -98,7 +99,7 @@ def select_devices(inv: Inventory, names: tuple[str, ...], sites: tuple[str, ...
 @click.option("--once", is_flag=True, help="poll every selected device once, print, and exit")
 @click.option("--device", "device_names", multiple=True, help="this device (hostname; repeat for more)")
 @click.option("--site", "site_ids", multiple=True, help="the devices of this site (id; repeat for more)")
-@click.option("--protocol", "protocols", multiple=True, type=click.Choice(["snmp", "icmp"]),
+@click.option("--protocol", "protocols", multiple=True, type=click.Choice(["snmp", "icmp", "ssh"]),
               help="poll over this protocol (repeat; default: collector.protocols in the settings)")
 @click.option("--json", "as_json", is_flag=True, help="print samples and states as JSON")
 @click.option("--engine", type=click.Choice(["gufo", "pysnmp"]), default=None,
@@ -110,7 +111,8 @@ def select_devices(inv: Inventory, names: tuple[str, ...], sites: tuple[str, ...
 def cli(ctx: click.Context, once: bool, device_names: tuple[str, ...], site_ids: tuple[str, ...],
         protocols: tuple[str, ...], as_json: bool, engine: str | None, total_deadline: float,
         verbose: bool) -> None:
-    """Poll devices once: SNMP with their profiles' modules (collector/profiles/*.yaml), ICMP echo.
+    """Poll devices once: SNMP with their profiles' modules (collector/profiles/*.yaml), ICMP echo, SSH
+    (configuration backup into the history, CLI facts).
 
     Exit status: 0 when at least one device answered, 1 when none did.
     """

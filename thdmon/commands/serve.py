@@ -23,6 +23,8 @@ from collector.service import PollingService, ServiceOptions, default_watch_path
 from collector.shard import parse_shard
 from collector.snmp.poller import SnmpPoller
 from collector.snmp.trapwatch import TrapWatch
+from collector.ssh.first import FirstBackup
+from collector.ssh.poller import SshPoller
 from collector.uplinks import UplinkLoad
 from exporters import exposition
 from exporters.exposition import DeviceExposition
@@ -89,7 +91,11 @@ def check_listen(listen: str, security: HttpSecurity) -> None:
 
 def poller_options(settings: Settings, engine: str | None = None) -> PollerOptions:
     c = settings.collector
-    return PollerOptions(engine=engine or c.engine, timeout=c.timeout, retries=c.retries, icmp_count=c.icmp_count)
+    return PollerOptions(engine=engine or c.engine, timeout=c.timeout, retries=c.retries, icmp_count=c.icmp_count,
+                         state_dir=str(settings.state_dir), ssh_pool=c.ssh_pool,
+                         ssh_connect_timeout=c.ssh_connect_timeout, ssh_auth_timeout=c.ssh_auth_timeout,
+                         ssh_command_timeout=c.ssh_command_timeout, ssh_session_timeout=c.ssh_session_timeout,
+                         ssh_max_output=c.ssh_max_output, config_batch=c.config_batch)
 
 
 def trap_listen(text: str) -> tuple[str, int] | None:
@@ -137,7 +143,8 @@ def cli(ctx: click.Context, listen: str | None, shard: str | None, engine: str |
     pollers = build_pollers(collector.protocols, inventory, poller_options(settings, engine))
     options = ServiceOptions(
         shard=parse_shard(shard or collector.shard),
-        defaults=Defaults(fast=collector.fast_interval, slow=collector.slow_interval, icmp=collector.icmp_interval),
+        defaults=Defaults(fast=collector.fast_interval, slow=collector.slow_interval, icmp=collector.icmp_interval,
+                          config=collector.config_interval, facts=collector.facts_interval),
         concurrency=collector.concurrency, reload_interval=reload_interval,
         watch_paths=default_watch_paths(settings.inventory, settings.secrets_file), backoff=backoff)
     service = PollingService(load, pollers, options, observer=metrics, reload_observer=metrics)
@@ -147,6 +154,9 @@ def cli(ctx: click.Context, listen: str | None, shard: str | None, engine: str |
         watch = TrapWatch(traps_at, lambda hostname: service.scheduler.trigger(hostname, "snmp"), snmp.engine_id)
         service.companions.append(watch)
         metrics.watch_traps(watch.counts)
+    ssh = next((p for p in pollers if isinstance(p, SshPoller)), None)
+    if ssh is not None:  # devices never backed up are backed up now, not at their phase of the day
+        service.companions.append(FirstBackup(ssh, service.scheduler.trigger))
     devices = DeviceExposition(service.store)
 
     def on_inventory(inventory: Inventory, enabled: Mapping[str, Device]) -> None:
@@ -171,7 +181,8 @@ def cli(ctx: click.Context, listen: str | None, shard: str | None, engine: str |
         service.apply(inventory)
         loop.settle_heap()
         server.start()
-        trap_note = "traps off" if not service.companions else "traps on {}:{}".format(*traps_at)
+        trapping = traps_at is not None and snmp is not None
+        trap_note = "traps on {}:{}".format(*traps_at) if trapping else "traps off"
         click.echo(f"thdmon serve: {scheme}://{host}:{port}/metrics, shard {options.shard}, "
                    f"{len(service.scheduler.devices)} devices, {'+'.join(service.scheduler.protocols)}, "
                    f"{trap_note}", err=True)

@@ -61,8 +61,8 @@ CASES = {
         {"extra_yaml": DEV + "    snmp_prot: 1161\n"},
         "extra.yaml:6: device sw-x snmp_prot: unknown key 'snmp_prot' (did you mean 'snmp_port'?)"),
     "unknown nested key": (
-        {"extra_yaml": DEV + "    intervals:\n      fats: 30\n"},
-        "extra.yaml:7: device sw-x intervals.fats: unknown key 'fats' (did you mean 'fast'?)"),
+        {"extra_yaml": DEV + "    intervals:\n      slwo: 30\n"},
+        "extra.yaml:7: device sw-x intervals.slwo: unknown key 'slwo' (did you mean 'slow'?)"),
     "wrong type": (
         {"extra_yaml": DEV + "    snmp_port: high\n"},
         "extra.yaml:6: device sw-x snmp_port: should be a valid integer, unable to parse string as an integer "

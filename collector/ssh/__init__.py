@@ -1,0 +1,1 @@
+"""SSH collection (netmiko): configuration backup with history, and facts only the CLI gives."""
