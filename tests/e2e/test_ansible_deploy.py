@@ -94,6 +94,8 @@ def test_units_verify_and_are_least_privilege(deployed):
     hardening = (collector["NoNewPrivileges"], collector["ProtectSystem"], collector["PrivateTmp"])
     assert hardening == ("yes", "strict", "yes")
     assert collector["ExecStart"] == "/opt/thdmon/venv/bin/thdmon serve" and collector["User"] == "thdmon"
+    rendered = tomllib.loads((d.root("mon-1") / "etc/thdmon/thdmon.toml").read_text())
+    assert rendered["collector"]["protocols"] == ["snmp", "icmp", "ssh"]
     sync = settings("mon-1", "thdmon-silence-sync.service")  # the first collector keeps maintenance silences
     assert sync["ExecStart"] == (f"/opt/thdmon/venv/bin/thdmon alerts silence-sync --alertmanager "
                                  f"http://127.0.0.1:{d.ports['alertmanager']}")
@@ -325,7 +327,9 @@ def test_remote_write_to_victoriametrics(deployed, tmp_path):
             env = {**os.environ, "THDMON_CONFIG": str(root / "etc/thdmon/thdmon.toml"),
                    "THDMON_INVENTORY": str(root / "etc/thdmon/inventory"),
                    "THDMON_SECRETS": str(root / "etc/thdmon/secrets.yaml"),
-                   "THDMON_STATE_DIR": str(tmp_path / host), "THDMON_COLLECTOR__TRAP_LISTEN": "off"}
+                   "THDMON_STATE_DIR": str(tmp_path / host), "THDMON_COLLECTOR__TRAP_LISTEN": "off",
+                   # no SSH logins against this machine's own sshd from the test's made-up devices
+                   "THDMON_COLLECTOR__PROTOCOLS": "snmp,icmp"}
             procs.append(subprocess.Popen([str(root / "opt/thdmon/venv/bin/thdmon"), "serve"], env=env,
                                           stdout=(tmp_path / f"{host}.log").open("wb"), stderr=subprocess.STDOUT))
         prom_port = free_tcp_port()
