@@ -162,3 +162,7 @@ class DeviceBackoff:
 
     def success(self, device: Hashable) -> None:
         self._states.pop(device, None)
+
+    def __len__(self) -> int:
+        """Keys with at least one failure since their last success."""
+        return len(self._states)

@@ -22,6 +22,8 @@ Design decisions:
 - A triggered poll (a trap: the device is talking) is never held back by the backoff, but at most one per
   device and protocol every `trigger_interval` seconds runs: forged or flapping traps cannot turn into a
   flood of polls (the others are counted as throttled).
+- The log says what changed, not what happened: one line per device state change, and one summary per
+  period of misfires, backoff skips and failures (`collector.events`); the per-event lines are DEBUG.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEve
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from collector.events import PollEvents, quiet_apscheduler, state_changes
 from collector.limits import DEFAULT_CONCURRENCY, ConcurrencyLimiter, DeviceBackoff
 from collector.model import DeviceState, DownReason, PollResult
 from collector.poller import Poller
@@ -130,10 +133,12 @@ class Scheduler:
         self._inflight: set[str] = set()  # job ids being polled (scheduled or triggered)
         self._last_trigger: dict[tuple[str, str], float] = {}
         self._aps: AsyncIOScheduler | None = None
+        self.events = PollEvents()
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def start(self) -> None:
         """Start on the running event loop (call from a coroutine)."""
+        quiet_apscheduler()  # its per-run misfire warnings are counted in events' summaries instead
         self._aps = AsyncIOScheduler(timezone=dt.UTC, event_loop=asyncio.get_running_loop())
         self._aps.add_listener(self._on_misfire, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
         self._aps.start()
@@ -172,6 +177,10 @@ class Scheduler:
 
     def interval(self, job_id: str) -> float:
         return self._intervals[job_id]
+
+    def intervals(self) -> dict[str, float]:
+        """Job id -> seconds, for every scheduled job."""
+        return dict(self._intervals)
 
     def sync(self, devices: Mapping[str, Device], profiles: Mapping[str, Profile]) -> SyncReport:
         """Make the jobs match `devices` (already filtered: enabled, this shard). Others keep their state."""
@@ -257,8 +266,9 @@ class Scheduler:
             self._aps.remove_job(job)
 
     def _on_misfire(self, event: JobEvent) -> None:
-        log.info("event=misfire job=%s kind=%s", event.job_id,
-                 "missed" if event.code == EVENT_JOB_MISSED else "still_running")
+        kind = "missed" if event.code == EVENT_JOB_MISSED else "still_running"
+        log.debug("event=misfire job=%s kind=%s", event.job_id, kind)
+        self.events.misfired(kind)
         if self._observer is not None:
             self._observer.misfired(split_job_id(event.job_id)[1])
 
@@ -266,12 +276,15 @@ class Scheduler:
         """One run of a device's job (what APScheduler calls), or a triggered poll (`scheduled=False`)."""
         job = job_id(hostname, protocol, cls)
         if job in self._inflight:  # a triggered poll and the scheduled one met: one is enough
-            if scheduled and self._observer is not None:
-                self._observer.misfired(protocol)
+            if scheduled:
+                self.events.misfired("busy")
+                if self._observer is not None:
+                    self._observer.misfired(protocol)
             return
         if scheduled and not self.backoff.allowed((hostname, protocol)):
             log.debug("event=backoff_skip device=%s protocol=%s class=%s failures=%d", hostname, protocol, cls,
                       self.backoff.failures((hostname, protocol)))
+            self.events.backed_off(protocol)
             if self._observer is not None:
                 self._observer.backed_off(protocol)
             return
@@ -310,8 +323,8 @@ class Scheduler:
         except TimeoutError:
             expired = True
             result = self._failure(hostname, DownReason.timeout, f"poll exceeded the {watchdog:g} s watchdog")
-            log.warning("event=watchdog device=%s protocol=%s class=%s seconds=%g", hostname, protocol, cls,
-                        watchdog)
+            # counted in the period's summary (watchdog=N); the device_down line names the watchdog once
+            log.debug("event=watchdog device=%s protocol=%s class=%s seconds=%g", hostname, protocol, cls, watchdog)
         except Exception as exc:
             result = self._failure(hostname, DownReason.error, type(exc).__name__)
             log.exception("event=poll_crashed device=%s protocol=%s class=%s", hostname, protocol, cls)
@@ -326,15 +339,21 @@ class Scheduler:
         current = self._devices.get(hostname)
         if current is None:
             return None  # removed while polling: do not resurrect it in the store
-        self._store.update(hostname, result, protocol=protocol, part=cls,
-                           maintenance=current.in_maintenance(self._today()))
+        before = self._store.get(hostname)
+        entry = self._store.update(hostname, result, protocol=protocol, part=cls,
+                                   maintenance=current.in_maintenance(self._today()))
+        old_protocol = before.protocols.get(protocol) if before is not None else None
+        state_changes(hostname, current.site, before.state if before is not None else None, entry.state, protocol,
+                      old_protocol.state if old_protocol is not None else None, entry.protocols[protocol].state,
+                      self._clock())
         key = (hostname, protocol)
         if result.state.up:
             self.backoff.success(key)
         else:
             delay = self.backoff.failure(key)
-            log.info("event=backoff device=%s protocol=%s failures=%d retry_in=%.1f", hostname, protocol,
-                     self.backoff.failures(key), delay)
+            log.debug("event=backoff device=%s protocol=%s failures=%d retry_in=%.1f", hostname, protocol,
+                      self.backoff.failures(key), delay)
+        self.events.polled(protocol, cls, result.state.up, duration, result.state.varbinds, expired)
         if self._observer is not None:
             self._observer.polled(protocol, result, duration, expired)
         return result

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from collector import loop
+from collector import capacity, loop
 from collector.limits import DEFAULT_CONCURRENCY, DeviceBackoff
 from collector.poller import Poller
 from collector.schedule import Defaults, PollObserver, Scheduler
@@ -60,6 +60,7 @@ class ServiceOptions:
     on_inventory: list[InventoryHook] = field(default_factory=list)
     backoff: DeviceBackoff | None = None  # None: DeviceBackoff's defaults (30 s doubling up to 900 s)
     trigger_interval: float = 10.0  # seconds between two triggered polls of one device (traps)
+    summary_interval: float = 60.0  # seconds between two poll_summary log lines
 
 
 def fingerprint(paths: tuple[Path, ...]) -> frozenset[tuple[str, int, int]]:
@@ -157,7 +158,8 @@ class PollingService:
             loop.add_signal_handler(signal.SIGHUP, self.request_reload)
         self.scheduler.start()
         self.running = True
-        tasks = [asyncio.create_task(self._watch(stop))]
+        capacity.report(capacity.plan(self.scheduler.intervals()), self.options.concurrency, "start")
+        tasks = [asyncio.create_task(self._watch(stop)), asyncio.create_task(self._summaries(stop))]
         tasks += [asyncio.create_task(c.run(stop)) for c in self.companions]
         try:
             await stop.wait()
@@ -189,6 +191,22 @@ class PollingService:
                 self._fingerprint = current
                 log.info("event=inventory_reload trigger=%s", reason or "files_changed")
                 await self.reload()
+
+    async def _summaries(self, stop: asyncio.Event) -> None:
+        """One poll_summary line per period; after the first, the load check again with measured poll times."""
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), self.options.summary_interval)
+            except TimeoutError:
+                pass
+            if stop.is_set():
+                return
+            down = sum(1 for e in self.store.snapshot() if not e.state.up)
+            seconds, load = self.scheduler.events.flush(len(self.scheduler.devices), down,
+                                                        len(self.scheduler.backoff))
+            if self.scheduler.events.periods == 1:
+                capacity.report(capacity.plan(self.scheduler.intervals(), load, seconds), self.options.concurrency,
+                                "measured")
 
     def health(self) -> tuple[bool, str]:
         if not self.running:

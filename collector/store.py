@@ -106,6 +106,8 @@ def health_samples(state: DeviceState, protocols: Mapping[str, ProtocolEntry], m
         Sample("thdmon_device_up", (), 1.0 if state.up else 0.0, now),
         Sample("thdmon_device_maintenance", (), 1.0 if maintenance else 0.0, now),
     ]
+    if not state.up and state.since:
+        out.append(Sample("thdmon_device_down_since_timestamp_seconds", (), state.since, now))
     for name, entry in protocols.items():
         proto = (("protocol", name),)
         ps = entry.state

@@ -20,6 +20,7 @@ import logging
 import socket
 import ssl
 import threading
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -226,6 +227,11 @@ class MetricsServer:
             self._thread.join(timeout=5)
 
 
+TARGET_REFUSED = (b"thdmon serves every device of its shard in one scrape of /metrics: scrape each collector whole, "
+                  b"without ?target= (docs/exporter.md, 'Scrape contract'; thdmon inventory export --format file_sd "
+                  b"--group-by collector)\n")
+
+
 class _Handler(BaseHTTPRequestHandler):
     body: BodyFn
     health: HealthFn
@@ -244,6 +250,10 @@ class _Handler(BaseHTTPRequestHandler):
         if self.auth is not None and not self._authenticated():
             return
         if path == "/metrics":
+            if "target" in urllib.parse.parse_qs(self.path.partition("?")[2]):
+                # snmp_exporter's habit: every per-device scrape would fetch the whole shard (docs/exporter.md)
+                self._send(400, TARGET_REFUSED, "text/plain; charset=utf-8")
+                return
             body, content_type = self.body(self.headers.get("Accept"))
             self._send(200, body, content_type)
         elif path == "/":

@@ -3,10 +3,11 @@
 None of them carries a secret: they are built from sites and devices only (a device's credential
 *names* appear in the CSV, never a reference's value).
 
-file_sd target: `address:snmp_port` of each enabled device (`[v6]:port` for IPv6). It identifies the
-device, not an HTTP endpoint: a Prometheus job that scrapes the thdmon exporter per device must
-relabel `__address__` into a `target` parameter and point `__address__` at the exporter, as for
-snmp_exporter. The polling service must use the same string when it labels a device's samples.
+The scrape contract (docs/exporter.md): Prometheus scrapes each collector (`thdmon serve`) whole.
+`collectors_file_sd` lists them, the K-th of N as shard K/N: that is what a scrape job reads. The
+device groups (`file_sd`, target `address:snmp_port`, `[v6]:port` for IPv6) list devices, for jobs
+that probe the devices themselves (blackbox) or check that each expected device is exposed; they are
+never relabelled into a `?target=` of thdmon, which serves no per-device scrape.
 
 `shard` (K/N) keeps only the devices of that shard's sites, the split `thdmon serve --shard K/N` polls
 (`inventory.shard`): one file_sd file per collector.
@@ -19,7 +20,7 @@ import io
 import json
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
 import yaml
@@ -67,6 +68,12 @@ def file_sd(inv: Inventory, group_by: Literal["device", "site"] = "device",
         groups.append({"targets": sorted(by_site[site_id]),
                        "labels": {"site": site.id, "site_kind": site.kind.value, "commune": site.commune}})
     return groups
+
+
+def collectors_file_sd(collectors: Sequence[str]) -> list[dict[str, Any]]:
+    """The scrape targets: the K-th of N collectors (HOST:PORT of its /metrics) runs `--shard K/N`."""
+    n = len(collectors)
+    return [{"targets": [address], "labels": {"shard": f"{k}/{n}"}} for k, address in enumerate(collectors, 1)]
 
 
 def file_sd_json(inv: Inventory, group_by: Literal["device", "site"] = "device",

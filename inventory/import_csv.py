@@ -6,11 +6,20 @@ for what the sheet does not say (`role=access_switch`), and optionally a transla
 (`Collège` -> `college`). Rows are validated like the YAML (schema, duplicates; references too when
 checked against an inventory); problems name the CSV file, the row's line and the column. The YAML
 written reads back into the very same models.
+
+Real spreadsheets: French Excel saves "CSV (séparateur : point-virgule)" in cp1252 with `;` and CRLF,
+"CSV UTF-8" with a BOM, "Texte Unicode" in UTF-16 with tabs; the encoding is detected (or given) and
+the delimiter is the one the header line uses most. Headers match exactly, else ignoring case, accents
+and spaces (`Etablissement` finds `Établissement`). A device's `site` may name the site by its id or
+by its name (from the sheet's sites or the `--against` inventory); a `model` column picks the profile
+whose name or description names that model.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import difflib
 import io
 import re
 from collections.abc import Mapping, Sequence
@@ -20,6 +29,7 @@ from typing import Any
 
 import yaml
 
+from inventory.csv_refs import folded, profile_texts, resolve_models, resolve_sites
 from inventory.errors import InventoryError, Problem
 from inventory.limits import MAX_TOTAL_BYTES, FileRefused, read_regular, shown_path
 from inventory.loader import read_entries
@@ -28,6 +38,9 @@ from inventory.validate import Entry, Origin, check_all, suggest
 from inventory.yamlsrc import parse_file
 
 SITE_PREFIX = "site."
+MODEL = "model"  # not a Device field: a column whose value chooses the profile (see resolve_models)
+ENCODINGS = ("auto", "utf-8", "cp1252", "latin-1", "utf-16")
+DELIMITERS = ";,\t|"
 _LIST_FIELDS = {"tags"}
 _DECIMAL_FIELDS = {"lat", "lon"}
 
@@ -45,7 +58,7 @@ def _fields(model: type, prefix: str = "") -> list[str]:
 
 DEVICE_FIELDS = _fields(Device)
 SITE_FIELDS = [SITE_PREFIX + f for f in _fields(Site)]
-KNOWN_FIELDS = DEVICE_FIELDS + SITE_FIELDS
+KNOWN_FIELDS = DEVICE_FIELDS + SITE_FIELDS + [MODEL]
 
 
 @dataclass(frozen=True)
@@ -54,6 +67,7 @@ class ColumnMapping:
     constants: dict[str, str] = field(default_factory=dict)  # field -> value
     values: dict[str, dict[str, str]] = field(default_factory=dict)  # field -> {cell: value}
     delimiter: str | None = None
+    encoding: str = "auto"
 
     def fields(self) -> set[str]:
         return set(self.columns) | set(self.constants)
@@ -72,10 +86,10 @@ def _pairs(items: Sequence[str], what: str) -> tuple[dict[str, str], list[str]]:
 
 
 def mapping_from_options(maps: Sequence[str], constants: Sequence[str] = (),
-                         delimiter: str | None = None) -> ColumnMapping:
+                         delimiter: str | None = None, encoding: str = "auto") -> ColumnMapping:
     columns, errors = _pairs(maps, "--map")
     consts, more = _pairs(constants, "--const")
-    mapping = ColumnMapping(columns, consts, {}, delimiter)
+    mapping = ColumnMapping(columns, consts, {}, delimiter, encoding)
     _check_mapping(mapping, "command line", errors + more)
     return mapping
 
@@ -90,8 +104,9 @@ def mapping_from_file(path: Path) -> ColumnMapping:
         data = {}
         errors.append("the mapping file must be a mapping with keys columns, constants, values, delimiter")
     for key in data:
-        if key not in ("columns", "constants", "values", "delimiter"):
-            errors.append(f"unknown key {key!r}{suggest(key, ('columns', 'constants', 'values', 'delimiter'))}")
+        if key not in ("columns", "constants", "values", "delimiter", "encoding"):
+            errors.append(f"unknown key {key!r}"
+                          f"{suggest(key, ('columns', 'constants', 'values', 'delimiter', 'encoding'))}")
 
     def _strings(value: Any, name: str) -> dict[str, str]:
         if value is None:
@@ -109,6 +124,7 @@ def mapping_from_file(path: Path) -> ColumnMapping:
         _strings(data.get("columns"), "columns"), _strings(data.get("constants"), "constants"),
         {str(k): _strings(v, f"values.{k}") for k, v in values.items()},
         str(data["delimiter"]) if data.get("delimiter") else None,
+        str(data.get("encoding") or "auto"),
     )
     _check_mapping(mapping, shown_path(path), errors)
     return mapping
@@ -120,10 +136,18 @@ def _check_mapping(mapping: ColumnMapping, where: str, errors: list[str]) -> Non
             errors.append(f"unknown field {name!r}{suggest(name, KNOWN_FIELDS)}")
     for name in set(mapping.columns) & set(mapping.constants):
         errors.append(f"field {name!r} is mapped both to a column and to a constant")
+    if MODEL in mapping.fields() and "profile" in mapping.fields():
+        errors.append("map either model (a column of device models, matched to a profile) or profile, not both")
     if not mapping.fields():
         errors.append("nothing mapped: give --map FIELD=COLUMN (and --const FIELD=VALUE)")
     if mapping.delimiter is not None and len(mapping.delimiter) != 1:
         errors.append(f"delimiter must be one character, not {mapping.delimiter!r}")
+    if mapping.encoding != "auto":
+        try:
+            codecs.lookup(mapping.encoding)
+        except LookupError:
+            errors.append(f"unknown encoding {mapping.encoding!r}{suggest(mapping.encoding, ENCODINGS)}; "
+                          f"one of {', '.join(ENCODINGS)}")
     if errors:
         raise InventoryError.from_problems(f"invalid column mapping ({where})",
                                            [Problem(where, None, "", e) for e in errors])
@@ -180,13 +204,56 @@ def _put(target: dict[str, Any], dotted_name: str, value: Any) -> None:
     target[parts[-1]] = value
 
 
-def _sniff(sample: str, delimiter: str | None) -> str:
+def _sniff(text: str, delimiter: str | None) -> str:
+    """The given delimiter, else the one the header line holds most (a French sheet's `;`, even when its
+    cells hold decimal commas), else the csv module's guess."""
     if delimiter:
         return delimiter
+    header = text.split("\n", 1)[0]
+    counts = {d: header.count(d) for d in DELIMITERS}
+    best = max(counts.values())
+    if best and list(counts.values()).count(best) == 1:
+        return max(counts, key=lambda d: counts[d])
     try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+        return csv.Sniffer().sniff(text[:8192], delimiters=DELIMITERS).delimiter
     except csv.Error:
         return ","
+
+
+def decode(raw: bytes, encoding: str) -> tuple[str, str]:
+    """(text, encoding used). `auto`: a BOM says (UTF-8, UTF-16), else UTF-8 if it decodes, else cp1252
+    (what French Excel writes for "CSV (séparateur : point-virgule)"). UnicodeDecodeError otherwise."""
+    if encoding == "auto":
+        if raw.startswith(codecs.BOM_UTF8):
+            return raw.decode("utf-8-sig"), "utf-8"
+        if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return raw.decode("utf-16"), "utf-16"
+        try:
+            return raw.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            return raw.decode("cp1252"), "cp1252"
+    if codecs.lookup(encoding).name == "utf-8":
+        return raw.decode("utf-8-sig"), encoding
+    return raw.decode(encoding), encoding
+
+
+def _decode_problem(raw: bytes, encoding: str, exc: UnicodeDecodeError) -> str:
+    hint = "" if encoding in ("auto", "cp1252") else " (French Excel writes cp1252: --encoding cp1252)"
+    return f"byte 0x{raw[exc.start]:02x} is not {'UTF-8 or cp1252' if encoding == 'auto' else encoding}{hint}"
+
+
+def _find_column(column: str, header: list[str]) -> int | None:
+    """Exact header first; else the one header equal ignoring case, accents and spaces."""
+    if column in header:
+        return header.index(column)
+    loose = [i for i, h in enumerate(header) if folded(h) == folded(column)]
+    return loose[0] if len(loose) == 1 else None
+
+
+def _column_hint(column: str, header: list[str]) -> str:
+    by_fold = {folded(h): h for h in header}
+    close = difflib.get_close_matches(folded(column), list(by_fold), n=1, cutoff=0.6)
+    return f" (did you mean {by_fold[close[0]]!r}?)" if close else ""
 
 
 def read_rows(csv_path: Path, mapping: ColumnMapping) -> tuple[list[Entry], list[Problem]]:
@@ -197,12 +264,16 @@ def read_rows(csv_path: Path, mapping: ColumnMapping) -> tuple[list[Entry], list
     except FileRefused as exc:
         return [], [Problem(shown, None, "", f"refused: {exc}")]
     except OSError as exc:
-        return [], [Problem(shown, None, "", f"cannot read CSV: {exc.strerror}")]
+        return [], [Problem(shown, None, "", f"cannot read CSV: {exc.strerror or exc}")]
     try:
-        text = raw.decode("utf-8-sig")  # Excel writes a BOM
+        text, _encoding = decode(raw, mapping.encoding)
     except UnicodeDecodeError as exc:
-        return [], [Problem(shown, raw[:exc.start].count(b"\n") + 1, "", "cannot read CSV: not valid UTF-8")]
-    reader = csv.reader(io.StringIO(text), delimiter=_sniff(text[:8192], mapping.delimiter))
+        return [], [Problem(shown, raw[:exc.start].count(b"\n") + 1, "",
+                            f"cannot read CSV: {_decode_problem(raw, mapping.encoding, exc)}")]
+    if "\x00" in text:  # cp1252 decodes anything: a NUL says binary (or UTF-16 that lost its BOM)
+        return [], [Problem(shown, text[:text.index("\x00")].count("\n") + 1, "",
+                            "cannot read CSV: a NUL character: not a text spreadsheet")]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff(text, mapping.delimiter))
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
@@ -210,10 +281,11 @@ def read_rows(csv_path: Path, mapping: ColumnMapping) -> tuple[list[Entry], list
     problems = []
     index: dict[str, int] = {}
     for name, column in mapping.columns.items():
-        if column in header:
-            index[name] = header.index(column)
+        found = _find_column(column, header)
+        if found is not None:
+            index[name] = found
         else:
-            hint = suggest(column, header)
+            hint = _column_hint(column, header)
             problems.append(Problem(shown, 1, f"--map {name}={column}",
                                     f"no column {column!r} in the header{hint}; columns: {', '.join(header)}"
                                     f" (for a constant value use --const {name}={column})"))
@@ -296,6 +368,9 @@ def import_csv(csv_path: Path, mapping: ColumnMapping, against: Path | None = No
         skip = replacing.resolve() if replacing is not None and replacing.exists() else None
         existing = [e for e in existing if skip is None or Path(e.origin.file).resolve() != skip]
         problems.extend(p for p in more if skip is None or Path(p.file).resolve() != skip)
+    devices = [e for e in entries if e.section == "devices"]
+    problems.extend(resolve_sites(devices, [e for e in [*existing, *entries] if e.section == "sites"]))
+    problems.extend(resolve_models(devices, profile_texts(existing)))
     checked = check_all([*existing, *entries], None, check_references=against is not None)
     problems.extend(checked.problems)
     if problems:

@@ -18,6 +18,18 @@ MetricType = Literal["counter", "gauge", "histogram", "info", "stateset"]
 
 DEVICE_LABELS: tuple[str, ...] = ("site", "site_kind", "commune", "device", "role")
 
+# Hygiene (issue 17: series that chart well), asserted over this catalogue by tests/unit/test_metric_hygiene.py
+# and over a poll of the lab by tests/e2e/test_metric_hygiene.py:
+# - labels people edit (DESCRIPTIVE_LABELS) belong on `*_info` series only, joined in PromQL on the
+#   identifying labels (`* on(device, ifname) group_left(ifalias) thdmon_interface_info`): on a counter,
+#   a new port description would start a new series and break rate();
+# - a point in time is a Unix timestamp named `*_timestamp_seconds` (`time() - x` is an age), never a
+#   value relative to the device's uptime;
+# - SNMP indexes (labels ending in `index`) only on info series: series name what they measure (cpu0,
+#   "CPU 0 of module 1", a sensor's entity name), the info series keeps the index beside the name;
+# - no empty label value outside info series (on an info series, an empty description is no description).
+DESCRIPTIVE_LABELS: frozenset[str] = frozenset({"ifalias", "sys_name", "sys_descr", "name", "description"})
+
 
 @dataclass(frozen=True, slots=True)
 class Metric:
@@ -52,6 +64,9 @@ METRICS: tuple[Metric, ...] = (
     _m("thdmon_device_down_reason", "gauge",
        "1 for the reason a protocol of the device is down (timeout, auth_failure, ...), absent when up",
        ("protocol", "reason")),
+    _m("thdmon_device_down_since_timestamp_seconds", "gauge",
+       "When the device went down (Unix time: time() - it is the outage so far), absent while it is up",
+       unit="seconds"),
     _m("thdmon_device_last_poll_timestamp_seconds", "gauge", "End of the device's last poll over this protocol",
        ("protocol",), unit="seconds"),
     _m("thdmon_device_poll_duration_seconds", "gauge", "Duration of the device's last poll over this protocol",
@@ -72,6 +87,8 @@ METRICS: tuple[Metric, ...] = (
        ("module",)),
     # CPU, memory, temperature
     _m("thdmon_cpu_utilisation_ratio", "gauge", "CPU utilisation, 0 to 1", ("cpu",), "ratio"),
+    _m("thdmon_cpu_info", "info", "A CPU of the device: its name (the label of the CPU metrics) and SNMP index",
+       ("cpu", "cpu_index")),
     _m("thdmon_memory_used_bytes", "gauge", "Memory in use", ("pool",), "bytes"),
     _m("thdmon_memory_total_bytes", "gauge", "Memory size", ("pool",), "bytes"),
     _m("thdmon_memory_utilisation_ratio", "gauge",
@@ -101,7 +118,8 @@ METRICS: tuple[Metric, ...] = (
        _IF + ("duplex",)),
     _m("thdmon_vlan_info", "info", "A VLAN configured on the device (Q-BRIDGE-MIB dot1qVlanStaticName)",
        ("vlan", "name")),
-    _m("thdmon_interface_last_change_seconds", "gauge", "Device uptime at the last oper status change", _IF,
+    _m("thdmon_interface_last_change_timestamp_seconds", "gauge",
+       "When the interface's oper status last changed (Unix time; the agent's start if never since)", _IF,
        "seconds"),
     # Optics (ENTITY-SENSOR-MIB, CISCO-ENTITY-SENSOR-MIB, vendor MIBs), with the device's own thresholds
     _m("thdmon_optical_rx_power_dbm", "gauge", "Optical receive power", _SENSOR, "dbm"),

@@ -12,8 +12,11 @@ service binds to loopback by default.
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
+import urllib.parse
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -92,6 +95,7 @@ class CollectorSettings(_Section):
     trap_listen: ListenOrOff = "127.0.0.1:10162"  # HOST:PORT of the SNMP trap receiver, or "off"
     backoff_base: float = Field(BACKOFF_BASE, gt=0)  # seconds: first delay after a failed poll, doubled to the cap
     backoff_cap: float = Field(BACKOFF_CAP, gt=0)
+    log_summary_interval: float = Field(60.0, ge=1)  # seconds between two poll_summary lines of the log
     # HTTP of /metrics. Beyond loopback, basic auth is required: the password as a bcrypt/sha256 hash,
     # given as a secret reference (env:NAME, file:NAME of the secrets file) or as the hash itself.
     auth_user: str = ""
@@ -157,9 +161,9 @@ class Settings(_Section):
     inventory: Path = DEFAULT_INVENTORY
     secrets_file: Path | None = None
     state_dir: Path = Path(os.path.expanduser(DEFAULT_STATE_DIR))
+    log_format: Literal["text", "json"] = "text"  # json: one object per line, key=value pairs as fields
     collector: CollectorSettings = CollectorSettings()
     connlog: ConnlogSettings = ConnlogSettings()
-    portal: PortalSettings = PortalSettings()
     portal: PortalSettings = PortalSettings()
 
     @property
@@ -176,7 +180,16 @@ _FLAT_ENV = {
     "THDMON_SECRETS": ("secrets_file",),
     "THDMON_STATE_DIR": ("state_dir",),
     "THDMON_DB_URL": ("connlog", "db_url"),
+    "THDMON_LOG_FORMAT": ("log_format",),
 }
+
+
+# THDMON_* variables that are not settings: the config path, and those of the lab, demo, tests, benchmarks.
+_NOT_SETTINGS = ("THDMON_CONFIG",)
+_NOT_SETTINGS_PREFIXES = ("THDMON_LAB_", "THDMON_DEMO_", "THDMON_TEST_", "THDMON_BENCH_", "THDMON_UPDATE_")
+# Values shown masked by `thdmon settings show` (a reference such as env:NAME is shown: it is no secret).
+SECRET_KEYS: frozenset[tuple[str, ...]] = frozenset({("collector", "auth_password_hash")})
+URL_KEYS: frozenset[tuple[str, ...]] = frozenset({("connlog", "db_url"), ("portal", "db_url"), ("portal", "ldap_url")})
 
 
 def _set(d: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
@@ -226,9 +239,84 @@ def _source_of(loc: tuple[str, ...], sources: dict[tuple[str, ...], str]) -> str
     return ", ".join(below) if below else "defaults"
 
 
-def load(config: Path | None = None, env: dict[str, str] | None = None,
-         overrides: dict[tuple[str, ...], Any] | None = None) -> Settings:
-    """The effective settings; SettingsError naming every bad key and where its value came from."""
+def _model_at(loc: tuple[str, ...]) -> type[BaseModel] | None:
+    """The settings section holding the key at `loc` (None when `loc` does not lead to one)."""
+    model: type[BaseModel] = Settings
+    for part in loc[:-1]:
+        info = model.model_fields.get(part)
+        sub = info.annotation if info is not None else None
+        if not (isinstance(sub, type) and issubclass(sub, BaseModel)):
+            return None
+        model = sub
+    return model
+
+
+def keys() -> list[tuple[str, ...]]:
+    """Every setting's key path, in declaration order."""
+    out: list[tuple[str, ...]] = []
+    for name, info in Settings.model_fields.items():
+        sub = info.annotation
+        if isinstance(sub, type) and issubclass(sub, BaseModel):
+            out.extend((name, child) for child in sub.model_fields)
+        else:
+            out.append((name,))
+    return out
+
+
+def _did_you_mean(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def env_name(key_path: tuple[str, ...]) -> str:
+    return "THDMON_" + "__".join(p.upper() for p in key_path)
+
+
+def _unknown_key(loc: tuple[str, ...], where: str) -> str:
+    model = _model_at(loc)
+    known = list(model.model_fields) if model is not None else []
+    if where.startswith("environment "):
+        names = [env_name(k) for k in keys()]
+        return "not a setting" + _did_you_mean(where.removeprefix("environment "), names)
+    return "unknown key" + _did_you_mean(loc[-1], known)
+
+
+def env_warnings(env: dict[str, str]) -> list[str]:
+    """THDMON_* variables that look meant as settings but set none (a typo, one underscore for two)."""
+    names = [env_name(k) for k in keys()]
+    out = []
+    for name in sorted(env):
+        if (not name.startswith("THDMON_") or name in _FLAT_ENV or name in _NOT_SETTINGS
+                or name.startswith(_NOT_SETTINGS_PREFIXES) or "__" in name):
+            continue  # a double-underscore name is a key path: an unknown one fails validation, with a hint
+        guess = difflib.get_close_matches(name, names + list(_FLAT_ENV), n=1, cutoff=0.75)
+        if guess:
+            hint = " (nested keys take a double underscore)" if "__" in guess[0] else ""
+            out.append(f"environment variable {name} sets no setting; did you mean {guess[0]}?{hint}")
+        elif name.removeprefix("THDMON_").split("_", 1)[0].lower() in Settings.model_fields:
+            out.append(f"environment variable {name} sets no setting (nested keys take a double underscore: "
+                       f"THDMON_SECTION__KEY)")
+    return out
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The effective settings and where each value came from (key path -> 'file X', 'environment Y',
+    'command line'; absent: the default)."""
+
+    settings: Settings
+    config: Path | None
+    sources: dict[tuple[str, ...], str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def source(self, key_path: tuple[str, ...]) -> str:
+        return self.sources.get(key_path, "default")
+
+
+def resolve(config: Path | None = None, env: dict[str, str] | None = None,
+            overrides: dict[tuple[str, ...], Any] | None = None) -> Loaded:
+    """The effective settings with their sources; SettingsError naming every bad key and where its value
+    came from, with the closest known key for an unknown one."""
     env = dict(os.environ if env is None else env)
     path = config_path(config, env)
     data: dict[str, Any] = _read_file(path) if path is not None else {}
@@ -247,12 +335,52 @@ def load(config: Path | None = None, env: dict[str, str] | None = None,
             _set(data, key_path, value)
             sources[key_path] = "command line"
     try:
-        return Settings.model_validate(data)
+        settings = Settings.model_validate(data)
     except ValidationError as exc:
         lines = []
         for e in exc.errors():
             loc = tuple(str(part) for part in e["loc"])
             where = _source_of(loc, sources)
-            msg = e["msg"].removeprefix("Value error, ")
+            msg = _unknown_key(loc, where) if e["type"] == "extra_forbidden" else e["msg"].removeprefix("Value error, ")
             lines.append(f"{'.'.join(loc) or '(settings)'} (from {where}): {msg}")
         raise SettingsError("invalid settings:\n  " + "\n  ".join(lines)) from None
+    return Loaded(settings, path, sources, env_warnings(env))
+
+
+def load(config: Path | None = None, env: dict[str, str] | None = None,
+         overrides: dict[tuple[str, ...], Any] | None = None) -> Settings:
+    """The effective settings (see `resolve` for their sources)."""
+    return resolve(config, env, overrides).settings
+
+
+def _mask_url(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)
+    user = netloc[0].split(":", 1)[0]
+    return urllib.parse.urlunsplit(parts._replace(netloc=f"{user}:****@{netloc[1]}"))
+
+
+def shown(key_path: tuple[str, ...], value: Any) -> Any:
+    """A value as `thdmon settings show` prints it: secrets masked, references kept, paths as text."""
+    if key_path in SECRET_KEYS and value and not str(value).startswith(("env:", "file:")):
+        return "****"
+    if key_path in URL_KEYS and value:
+        return _mask_url(str(value))
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def effective(loaded: Loaded) -> list[tuple[str, Any, str]]:
+    """(dotted key, shown value, source) for every setting."""
+    out = []
+    for key_path in keys():
+        value: Any = loaded.settings
+        for part in key_path:
+            value = getattr(value, part)
+        out.append((".".join(key_path), shown(key_path, value), loaded.source(key_path)))
+    return out

@@ -165,7 +165,7 @@ class _MetricPlan:
             for transform in transforms:
                 if number is None:
                     break
-                number = transform(number, raw, index, walked)
+                number = transform(number, raw, index, walked, timestamp)
             if number is None or not isfinite(number):
                 skipped += 1
                 continue

@@ -100,6 +100,16 @@ def _step_op(step: Step) -> StepFn:
     if step.reverse is not None:
         column = step.reverse
         return lambda current, index, walked: None if current is None else walked.reverse(column, current)
+    if step.ordinal is not None:
+        column = step.ordinal
+
+        def ordinal(current: str | None, index: str, walked: Walked) -> str | None:
+            cache = walked.memo(ordinal)
+            rows = cache.get(column)
+            if rows is None:  # once per walk: the column's indexes in OID order
+                rows = cache[column] = {i: str(n) for n, (i, _) in enumerate(walked.rows(column))}
+            return None if current is None else rows.get(current)
+        return ordinal
     if step.last_arcs is not None:
         n = step.last_arcs
 
@@ -307,7 +317,7 @@ def row_labels(mm: MetricMap, names: Sequence[str]) -> RowLabels:
 # ENTITY-SENSOR-MIB / CISCO-ENTITY-SENSOR-MIB SensorDataScale: yocto(1) .. units(9) .. yotta(17).
 _SCALE_EXPONENT = {i: (i - 9) * 3 for i in range(1, 18)}
 
-TransformFn = Callable[[float, Any, str, Walked], float | None]
+TransformFn = Callable[[float, Any, str, Walked, float], float | None]  # (value, raw, index, walked, poll time)
 
 _TO_MILLIWATTS: dict[str, Callable[[float], float]] = {
     "mw": lambda v: v, "uw": lambda v: v / 1000, "watts": lambda v: v * 1000,
@@ -318,27 +328,27 @@ _TO_MILLIWATTS: dict[str, Callable[[float], float]] = {
 def compile_transform(tr: Transform) -> TransformFn:
     if tr.scale is not None:
         factor = tr.scale
-        return lambda value, raw, index, walked: value * factor
+        return lambda value, raw, index, walked, now: value * factor
     if tr.offset is not None:
         offset = tr.offset
-        return lambda value, raw, index, walked: value + offset
+        return lambda value, raw, index, walked, now: value + offset
     if tr.enum is not None:
         table, other = tr.enum, tr.enum.get("default")
 
-        def enum(value: float, raw: Any, index: str, walked: Walked) -> float | None:
+        def enum(value: float, raw: Any, index: str, walked: Walked, now: float) -> float | None:
             key = to_text(raw) if raw is not None else None
             return table[key] if key in table else other
         return enum
     if tr.min is not None:
         lo = tr.min
-        return lambda value, raw, index, walked: value if value >= lo else None
+        return lambda value, raw, index, walked, now: value if value >= lo else None
     if tr.max is not None:
         hi = tr.max
-        return lambda value, raw, index, walked: value if value <= hi else None
+        return lambda value, raw, index, walked, now: value if value <= hi else None
     if tr.dbm_from is not None:
         to_mw = _TO_MILLIWATTS[tr.dbm_from]
 
-        def dbm(value: float, raw: Any, index: str, walked: Walked) -> float | None:
+        def dbm(value: float, raw: Any, index: str, walked: Walked, now: float) -> float | None:
             milliwatts = to_mw(value)
             # 0 mW has no dBm value: a dark port is reported by its absence, not as -inf.
             return 10 * math.log10(milliwatts) if milliwatts > 0 else None
@@ -347,7 +357,7 @@ def compile_transform(tr: Transform) -> TransformFn:
         row_of = _index_getter(tr.sensor_scale.index)
         scale_col, precision_col = tr.sensor_scale.scale, tr.sensor_scale.precision
 
-        def sensor_scale(value: float, raw: Any, index: str, walked: Walked) -> float | None:
+        def sensor_scale(value: float, raw: Any, index: str, walked: Walked, now: float) -> float | None:
             row = row_of(index)
             scale = walked.by_oid.get(f"{scale_col}.{row}")
             precision = walked.by_oid.get(f"{precision_col}.{row}")
@@ -359,15 +369,30 @@ def compile_transform(tr: Transform) -> TransformFn:
         return sensor_scale
     if tr.round is not None:
         digits = tr.round
-        return lambda value, raw, index, walked: round(value, digits)
+        return lambda value, raw, index, walked, now: round(value, digits)
     if tr.multiply is not None:
         prefix = tr.multiply + "."
 
-        def multiply(value: float, raw: Any, index: str, walked: Walked) -> float | None:
+        def multiply(value: float, raw: Any, index: str, walked: Walked, now: float) -> float | None:
             factor = walked.by_oid.get(prefix + index)
             number = to_number(factor.value) if factor is not None else None
             return value * number if number is not None else None
         return multiply
+    if tr.uptime_timestamp is not None:
+        return _uptime_timestamp(tr.uptime_timestamp + ".0")
     raise AssertionError(f"transform without an operation: {tr!r}")  # pragma: no cover
+
+
+def _uptime_timestamp(uptime_oid: str) -> TransformFn:
+    """TimeTicks since the agent started (ifLastChange) -> Unix time at the poll's clock (`now`), so that
+    PromQL compares it with time() and it means the same after a reboot."""
+
+    def uptime_timestamp(value: float, raw: Any, index: str, walked: Walked, now: float) -> float | None:
+        uptime = walked.by_oid.get(uptime_oid)
+        ticks = to_number(uptime.value) if uptime is not None else None
+        if ticks is None or value > ticks:  # no uptime, or one of them wrapped (497 days): unknown
+            return None
+        return now - (ticks - value) / 100.0
+    return uptime_timestamp
 
 

@@ -42,7 +42,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-_STEP_OPS = ("index", "lookup", "reverse", "last_arcs", "regex", "map", "text", "as_", "first_of", "join")
+_STEP_OPS = ("index", "lookup", "reverse", "ordinal", "last_arcs", "regex", "map", "text", "as_", "first_of", "join")
 
 
 class Step(_Strict):
@@ -53,6 +53,8 @@ class Step(_Strict):
     lookup: str | None = Field(None, description="value of this column at <current> (+ suffix)")
     suffix: str = ""
     reverse: str | None = Field(None, description="index of the row of this column whose value is <current>")
+    ordinal: str | None = Field(None, description="position (0-based) of <current> among this column's row "
+                                "indexes: cpu0, cpu1... where the MIB only numbers rows (hrProcessorTable)")
     last_arcs: int | None = Field(None, ge=1, description="last N arcs of an OID value")
     regex: str | None = Field(None, description="first group (or whole match) of this regex")
     map: dict[str, str] | None = None
@@ -64,7 +66,7 @@ class Step(_Strict):
     join: list[list[Step]] | None = None
     sep: str = "_"
 
-    @field_validator("lookup", "reverse")
+    @field_validator("lookup", "reverse", "ordinal")
     @classmethod
     def _numeric(cls, v: str | None) -> str | None:
         return None if v is None else _oid(v)
@@ -157,6 +159,8 @@ class Transform(_Strict):
     dbm_from: Literal["mw", "uw", "watts", "tenths_mw", "hundredths_mw"] | None = None
     sensor_scale: SensorScale | None = None
     multiply: str | None = Field(None, description="multiply by this column at the same index (hrStorage units)")
+    uptime_timestamp: str | None = Field(None, description="TimeTicks of this uptime scalar (sysUpTime) -> Unix "
+                                         "time: now - (uptime - value) / 100 (ifLastChange as a timestamp)")
     round: int | None = Field(None, ge=0, le=9, description="decimal digits to keep (after log conversions)")
     min: float | None = Field(None, description="drop the sample below this (after previous transforms)")
     max: float | None = Field(None, description="drop the sample above this")
@@ -166,7 +170,7 @@ class Transform(_Strict):
     def _str_keys(cls, v: Any) -> Any:
         return {str(k): x for k, x in v.items()} if isinstance(v, dict) else v
 
-    @field_validator("multiply")
+    @field_validator("multiply", "uptime_timestamp")
     @classmethod
     def _numeric(cls, v: str | None) -> str | None:
         return None if v is None else _oid(v)
@@ -180,8 +184,8 @@ class Transform(_Strict):
 
     @model_validator(mode="after")
     def _one(self) -> Transform:
-        given = [k for k in ("scale", "offset", "enum", "dbm_from", "sensor_scale", "multiply", "round", "min",
-                                  "max")
+        given = [k for k in ("scale", "offset", "enum", "dbm_from", "sensor_scale", "multiply", "uptime_timestamp",
+                             "round", "min", "max")
                  if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(f"a transform needs exactly one operation, got {given or 'none'}")
@@ -287,7 +291,7 @@ def _walk_oids(raw: Any) -> Iterable[tuple[str, str, int]]:
     """(key, oid, line) for every OID-valued key, to check they lie under a walked root."""
     if isinstance(raw, _Lines):
         for key, value in raw.items():
-            if key in ("lookup", "reverse", "multiply") and isinstance(value, str | int):
+            if key in ("lookup", "reverse", "ordinal", "multiply", "uptime_timestamp") and isinstance(value, str | int):
                 yield key, str(value), raw.key_lines.get(str(key), raw.line)
             elif key == "sensor_scale" and isinstance(value, _Lines):
                 for sub in ("scale", "precision"):

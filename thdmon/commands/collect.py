@@ -102,6 +102,7 @@ def select_devices(inv: Inventory, names: tuple[str, ...], sites: tuple[str, ...
 @click.option("--protocol", "protocols", multiple=True, type=click.Choice(["snmp", "icmp", "ssh"]),
               help="poll over this protocol (repeat; default: collector.protocols in the settings)")
 @click.option("--json", "as_json", is_flag=True, help="print samples and states as JSON")
+@click.option("--fail-on-down", is_flag=True, help="exit 1 when any selected device is down (for scripts and CI)")
 @click.option("--engine", type=click.Choice(["gufo", "pysnmp"]), default=None,
               help="SNMP engine (default: collector.engine in the settings)")
 @click.option("--deadline", "total_deadline", type=click.FloatRange(min=1.0), default=DEFAULT_PASS_DEADLINE,
@@ -109,12 +110,14 @@ def select_devices(inv: Inventory, names: tuple[str, ...], sites: tuple[str, ...
 @click.option("--verbose", "-v", is_flag=True, help="also a table of each device's SNMP profile, modules and why")
 @click.pass_context
 def cli(ctx: click.Context, once: bool, device_names: tuple[str, ...], site_ids: tuple[str, ...],
-        protocols: tuple[str, ...], as_json: bool, engine: str | None, total_deadline: float,
+        protocols: tuple[str, ...], as_json: bool, fail_on_down: bool, engine: str | None, total_deadline: float,
         verbose: bool) -> None:
     """Poll devices once: SNMP with their profiles' modules (collector/profiles/*.yaml), ICMP echo, SSH
     (configuration backup into the history, CLI facts).
 
-    Exit status: 0 when at least one device answered, 1 when none did.
+    Exit status: 0 when at least one device answered (with --fail-on-down: when every device did), 1
+    otherwise, 2 for a bad argument, setting or inventory. A device is down when none of its protocols
+    answered (the device-level rule of `thdmon serve`).
     """
     if not once:
         raise click.UsageError("only --once is available here; continuous polling runs in `thdmon serve`")
@@ -152,5 +155,6 @@ def cli(ctx: click.Context, once: bool, device_names: tuple[str, ...], site_ids:
             out.print(f"[yellow]empty module[/yellow] {text(line)}")
         for line in unmatched_lines(selections):  # a vendor to give a profile (inventory or built in)
             out.print(f"[yellow]no profile[/yellow] {text(line)}")
-    if report.results and not any(r.state.up for by in report.results.values() for r in by.values()):
+    up = {name: any(r.state.up for r in by.values()) for name, by in report.results.items()}
+    if up and (not any(up.values()) or (fail_on_down and not all(up.values()))):
         ctx.exit(1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -10,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import click
+from pydantic import TypeAdapter, ValidationError
 from rich.console import Console
 from rich.table import Table
 
 from inventory import InventoryError, load_inventory
-from inventory.exports import FORMATS, render
-from inventory.import_csv import ColumnMapping, import_csv, mapping_from_file, mapping_from_options
+from inventory.exports import FORMATS, collectors_file_sd, render
+from inventory.import_csv import ENCODINGS, ColumnMapping, import_csv, mapping_from_file, mapping_from_options
 from inventory.model import Inventory, Role, SiteKind
 from inventory.shard import Shard
 from inventory.shard import parse as parse_shard
@@ -35,9 +38,18 @@ def _load(ctx: click.Context, directory: Path | None, check_secrets: bool = True
 
 
 def _write(path: Path, text: str) -> None:
+    """Atomically, creating the missing directories; a path that cannot be written is a clear error."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        error = click.ClickException(f"cannot write {path}: {exc.strerror or exc}")
+        error.exit_code = 2
+        raise error from None
 
 
 def summary(inv: Inventory) -> dict[str, Any]:
@@ -182,16 +194,39 @@ def show(ctx: click.Context, directory: Path | None, as_json: bool, device_name:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="what to produce")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="write here (default: standard output)")
-@click.option("--group-by", type=click.Choice(["device", "site"]), default="device", show_default=True,
-              help="file_sd: one target group per device or per site")
+@click.option("--group-by", type=click.Choice(["device", "site", "collector"]), default="device",
+              show_default=True, help="file_sd: one target group per device or per site (device addresses, "
+              "for probes), or per collector (what Prometheus scrapes: docs/exporter.md)")
+@click.option("--collector", "collectors", multiple=True, metavar="HOST:PORT",
+              help="--group-by collector: the /metrics of the collector of shard K, in order K=1..N "
+                   "(default: collector.listen, one collector)")
 @click.option("--no-secrets", is_flag=True,
               help="do not resolve secret references (export on a host that lacks the secrets)")
 @click.option("--shard", "shard_text", default=None, metavar="K/N",
               help="file_sd: only the devices of shard K among N, as `thdmon serve --shard K/N` polls them")
 @click.pass_context
 def export(ctx: click.Context, directory: Path | None, fmt: str, output: Path | None, group_by: str,
-           no_secrets: bool, shard_text: str | None) -> None:
+           collectors: tuple[str, ...], no_secrets: bool, shard_text: str | None) -> None:
     """Export to Prometheus file_sd JSON, an Ansible YAML inventory or CSV (never with secrets)."""
+    if collectors and group_by != "collector":
+        raise click.UsageError("--collector goes with --format file_sd --group-by collector")
+    if group_by == "collector":
+        if fmt != "file_sd" or shard_text is not None:
+            raise click.UsageError("--group-by collector is a file_sd export of every collector: no --shard, "
+                                   "give the collectors in shard order with --collector")
+        for address in collectors:
+            try:
+                TypeAdapter(settings_mod.Listen).validate_python(address)
+            except ValidationError as exc:
+                raise click.BadParameter(exc.errors()[0]["msg"].removeprefix("Value error, "),
+                                         param_hint="--collector") from None
+        text = json.dumps(collectors_file_sd(collectors or (_settings(ctx).collector.listen,)), indent=2) + "\n"
+        if output is None:
+            click.echo(text, nl=False)
+        else:
+            _write(output, text)
+            click.echo(f"wrote {output} (file_sd, {len(collectors) or 1} collectors)", err=True)
+        return
     shard: Shard | None = None
     if shard_text is not None:
         if fmt != "file_sd":
@@ -216,23 +251,25 @@ def export(ctx: click.Context, directory: Path | None, fmt: str, output: Path | 
 @click.option("--const", "consts", multiple=True, metavar="FIELD=VALUE", help="constant value; repeatable")
 @click.option("--mapping", "mapping_file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help="YAML mapping file (columns, constants, values, delimiter)")
-@click.option("--delimiter", default=None, help="CSV delimiter (default: sniffed among , ; tab |)")
+@click.option("--delimiter", default=None, help="CSV delimiter (default: the one the header line uses, ; , tab |)")
+@click.option("--encoding", default=None, metavar="|".join(ENCODINGS),
+              help="of the CSV (default auto: a BOM's, else UTF-8, else cp1252 as French Excel writes)")
 @click.option("--against", type=click.Path(path_type=Path), default=None,
               help="check references and clashes against this inventory directory")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True,
               help="YAML file to write")
 def import_csv_cmd(csv_file: Path, maps: tuple[str, ...], consts: tuple[str, ...], mapping_file: Path | None,
-                   delimiter: str | None, against: Path | None, output: Path) -> None:
+                   delimiter: str | None, encoding: str | None, against: Path | None, output: Path) -> None:
     """Import devices and/or sites from a CSV spreadsheet into inventory YAML."""
     if mapping_file is not None and (maps or consts):
         raise click.UsageError("give either --mapping FILE or --map/--const options, not both")
     mapping: ColumnMapping
     if mapping_file is not None:
         mapping = mapping_from_file(mapping_file)
-        if delimiter:
-            mapping = ColumnMapping(mapping.columns, mapping.constants, mapping.values, delimiter)
+        mapping = dataclasses.replace(mapping, delimiter=delimiter or mapping.delimiter,
+                                      encoding=encoding or mapping.encoding)
     else:
-        mapping = mapping_from_options(maps, consts, delimiter)
+        mapping = mapping_from_options(maps, consts, delimiter, encoding or "auto")
     result = import_csv(csv_file, mapping, against=against, replacing=output)
     _write(output, result.to_yaml())
     click.echo(f"wrote {printable(output)}: {len(result.sites)} sites, {len(result.devices)} devices", err=True)

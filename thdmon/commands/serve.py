@@ -146,7 +146,8 @@ def cli(ctx: click.Context, listen: str | None, shard: str | None, engine: str |
         defaults=Defaults(fast=collector.fast_interval, slow=collector.slow_interval, icmp=collector.icmp_interval,
                           config=collector.config_interval, facts=collector.facts_interval),
         concurrency=collector.concurrency, reload_interval=reload_interval,
-        watch_paths=default_watch_paths(settings.inventory, settings.secrets_file), backoff=backoff)
+        watch_paths=default_watch_paths(settings.inventory, settings.secrets_file), backoff=backoff,
+        summary_interval=collector.log_summary_interval)
     service = PollingService(load, pollers, options, observer=metrics, reload_observer=metrics)
     traps_at = trap_listen(traps or collector.trap_listen)
     snmp = next((p for p in pollers if isinstance(p, SnmpPoller)), None)

@@ -259,7 +259,8 @@ CSV: dict[str, tuple[Callable[[Path], None], str]] = {
     "fifo": (_csv_fifo, "refused: a FIFO, not a regular file"),
     "symlink to /dev/zero": (_csv_zero, "refused: a character device, not a regular file"),
     "20 MB": (_csv_big, "refused: 20,971,520 bytes, larger than the limit of 8,388,608"),
-    "not UTF-8": (_csv_binary, "sheet.csv:2: cannot read CSV: not valid UTF-8"),
+    # not UTF-8, so read as cp1252 (French Excel): its NUL byte gives it away as binary
+    "not UTF-8": (_csv_binary, "sheet.csv:2: cannot read CSV: a NUL character: not a text spreadsheet"),
 }
 
 

@@ -106,6 +106,9 @@ def start_serve(tmp_path: Path, agent: Agent, *, env: dict[str, str] | None = No
     port = free_tcp_port()
     full_env = {**os.environ, "THDMON_TEST_COMMUNITY": "public", "THDMON_STATE_DIR": str(tmp_path / "state"),
                 "THDMON_TEST_V3_AUTH": AUTH_PASS, "THDMON_TEST_V3_PRIV": PRIV_PASS,
+                # SNMP only: these tests are about SNMP polling (127.0.0.1 answers ping, so with ICMP
+                # a device nobody answers SNMP for would still be up; see tests/integration/icmp)
+                "THDMON_COLLECTOR__PROTOCOLS": "snmp",
                 "THDMON_COLLECTOR__FAST_INTERVAL": "5", "THDMON_COLLECTOR__TIMEOUT": "0.5",
                 "THDMON_COLLECTOR__RETRIES": "0", "PYTHONPATH": str(ROOT), **(env or {})}
     log = tmp_path / "serve.log"

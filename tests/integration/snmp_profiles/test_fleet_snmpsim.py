@@ -42,12 +42,12 @@ FLEET: dict[str, tuple[str, str, list[tuple[str, dict[str, str], float]]]] = {
         ("thdmon_optical_rx_power_dbm", {"ifname": "GigabitEthernet0/0/1"}, -11.04),
         ("thdmon_interface_info", {"ifname": "GigabitEthernet0/0/1"}, 1)]),
     "sw-2960x": ("ios_2960x", "cisco-ios", [
-        ("thdmon_cpu_utilisation_ratio", {"cpu": "1"}, 0.63),
+        ("thdmon_cpu_utilisation_ratio", {"cpu": "cpu0"}, 0.63),
         ("thdmon_memory_used_bytes", {"pool": "Processor"}, 50661572),
         ("thdmon_optical_rx_power_dbm", {"ifname": "Gi1/0/52"}, -4.7)]),
     "wlc-5760": ("iosxe_ct5760", "cisco-wlc", [
         ("thdmon_wifi_channel", {"ap": "APC-013", "radio": "1"}, 36),
-        ("thdmon_cpu_utilisation_ratio", {"cpu": "1000"}, 0.01)]),
+        ("thdmon_cpu_utilisation_ratio", {"cpu": "Switch 1"}, 0.01)]),
 }
 
 

@@ -25,7 +25,9 @@ EXPECTED: dict[str, list[tuple[str, str, dict[str, str], float]]] = {
         ("cisco_entity_sensor", "thdmon_optical_rx_power_threshold_dbm",
          {"ifname": "Gi1/1", "threshold": "high_warning"}, -3.0),                # 1126.2: greaterOrEqual minor -30
         ("cisco_entity_sensor", "thdmon_optical_temperature_celsius", {"ifname": "Gi1/1"}, 46.925),
-        ("cisco_cpu_memory", "thdmon_cpu_utilisation_ratio", {"cpu": "2"}, 0.02),  # cpmCPUTotal1minRev 2
+        # cpmCPUTotal1minRev.2 = 2, its cpmCPUTotalPhysicalIndex 1141 named "cpu R0/0" by entPhysicalName
+        ("cisco_cpu_memory", "thdmon_cpu_utilisation_ratio", {"cpu": "cpu R0/0"}, 0.02),
+        ("cisco_cpu_memory", "thdmon_cpu_info", {"cpu": "cpu R0/0", "cpu_index": "2"}, 1),
         ("cisco_cpu_memory", "thdmon_memory_total_bytes", {"pool": "Processor"}, 155265440 + 279062172),
         ("lldp", "thdmon_lldp_neighbor_info",
          {"ifname": "Gi1/1", "remote_sys_name": "DE-XXX-XXX-FAC-MP-SW110", "remote_port": "Gi1/25"}, 1),
@@ -47,7 +49,8 @@ EXPECTED: dict[str, list[tuple[str, str, dict[str, str], float]]] = {
     "arubaos-cx_10.16": [
         ("if_mib", "thdmon_interface_info", {"ifname": "1/1/1", "ifindex": "1"}, 1),
         ("entity_sensor", "thdmon_temperature_celsius", {"sensor": "Temp Sensor"}, 28.875),  # 28875 milli
-        ("host_resources", "thdmon_cpu_utilisation_ratio", {"cpu": "196608"}, 0.09),
+        ("host_resources", "thdmon_cpu_utilisation_ratio", {"cpu": "cpu0"}, 0.09),   # hrDeviceIndex 196608
+        ("host_resources", "thdmon_cpu_info", {"cpu": "cpu0", "cpu_index": "196608"}, 1),
         ("system", "thdmon_device_info", {"vendor": "aruba", "sys_object_id": "1.3.6.1.4.1.47196.4.1.1.1.100"}, 1),
         # ARUBAWIRED-PM-MIB port 27 lane 1: rx "0.5537" mW = -2.57 dBm, tx "0.6451" mW = -1.90 dBm
         ("aruba_cx_optics", "thdmon_optical_rx_power_dbm", {"ifname": "1/1/27", "sensor": "1/1/27 lane 1"}, -2.57),
@@ -88,11 +91,12 @@ EXPECTED: dict[str, list[tuple[str, str, dict[str, str], float]]] = {
     "ruckuswireless-sz": [
         ("wifi_ruckus", "thdmon_wifi_controller_aps", {}, 40),
         ("wifi_ruckus", "thdmon_wifi_controller_clients", {}, 146),
-        ("wifi_ruckus", "thdmon_wifi_ssid_clients", {"ssid": "<private>"}, 52 + 16 + 9 + 0 + 67 + 2),
-        ("host_resources", "thdmon_cpu_utilisation_ratio", {"cpu": "196611"}, 1.0),
+        ("wifi_ruckus", "thdmon_wifi_ssid_clients", {"ssid": "<private>", "ap": "all", "band": "all"},
+         52 + 16 + 9 + 0 + 67 + 2),
+        ("host_resources", "thdmon_cpu_utilisation_ratio", {"cpu": "cpu3"}, 1.0),    # hrDeviceIndex 196611
     ],
     "unifi_nanohd": [
-        ("wifi_unifi", "thdmon_wifi_clients", {"radio": "na", "band": "5GHz"}, 14),
+        ("wifi_unifi", "thdmon_wifi_clients", {"radio": "na", "band": "5GHz", "ap": "<private>"}, 14),  # sysName
         ("wifi_unifi", "thdmon_wifi_ssid_clients", {"ssid": "homewifi_ac", "band": "2.4GHz"}, 4),
         ("wifi_unifi", "thdmon_wifi_channel", {"radio": "na"}, 157),
         ("wifi_unifi", "thdmon_wifi_tx_power_dbm", {"radio": "ng"}, 23),
@@ -127,7 +131,8 @@ EXPECTED: dict[str, list[tuple[str, str, dict[str, str], float]]] = {
     ],
     # Catalyst 2960-X stack, classic IOS 15.0(2a)EX5 (more/ios_2960x)
     "ios_2960x": [
-        ("cisco_cpu_memory", "thdmon_cpu_utilisation_ratio", {"cpu": "1"}, 0.63),        # cpmCPUTotal1minRev 63
+        # cpmCPUTotal1minRev.1 63; cpmCPUTotalPhysicalIndex 0 (no entity): named by position
+        ("cisco_cpu_memory", "thdmon_cpu_utilisation_ratio", {"cpu": "cpu0"}, 0.63),
         ("cisco_cpu_memory", "thdmon_memory_used_bytes", {"pool": "Processor"}, 50661572),
         ("cisco_cpu_memory", "thdmon_memory_total_bytes", {"pool": "Processor"}, 50661572 + 392203472),
         ("cisco_entity_sensor", "thdmon_optical_rx_power_dbm", {"ifname": "Gi1/0/52"}, -4.7),
@@ -150,7 +155,7 @@ EXPECTED: dict[str, list[tuple[str, str, dict[str, str], float]]] = {
         ("wifi_airespace", "thdmon_wifi_channel", {"ap": "APC-013", "radio": "1", "band": "5GHz"}, 36),
         ("wifi_airespace", "thdmon_wifi_channel_utilisation_ratio", {"ap": "APC-013", "radio": "0"}, 0.15),
         ("wifi_airespace", "thdmon_wifi_clients", {"ap": "APC-013", "radio": "0"}, 0),
-        ("cisco_cpu_memory", "thdmon_cpu_utilisation_ratio", {"cpu": "1000"}, 0.01),
+        ("cisco_cpu_memory", "thdmon_cpu_utilisation_ratio", {"cpu": "Switch 1"}, 0.01),  # entPhysicalName.1000
         ("cisco_cpu_memory", "thdmon_memory_total_bytes", {"pool": "Processor"}, 1610612736),
     ],
     # Huawei S5720-32X-EI, VRP V200R010 (more/vrp_5720-32x-ei): MPU Board 0 (entity 67108873)
@@ -193,7 +198,7 @@ EXPECTED: dict[str, list[tuple[str, str, dict[str, str], float]]] = {
     ],
     "linux_xcp-ng": [
         ("system", "thdmon_device_info", {"vendor": "net-snmp"}, 1),
-        ("host_resources", "thdmon_cpu_utilisation_ratio", {"cpu": "196611"}, 0.01),
+        ("host_resources", "thdmon_cpu_utilisation_ratio", {"cpu": "cpu3"}, 0.01),   # hrDeviceIndex 196611
         ("if_mib", "thdmon_interface_info", {"ifname": "eth0", "ifindex": "2"}, 1),
     ],
 }

@@ -1,0 +1,154 @@
+"""The scrape contract (docs/exporter.md): a real Prometheus with the shipped `exporters/prometheus.yml`
+scrapes each collector whole, first one collector, then two shards, from the file_sd that `thdmon
+inventory export --format file_sd --group-by collector` writes.
+
+lab (one commune, its PoP and data-centre cores: 9 devices on 2 shards) -> three `thdmon serve`
+(1/1, 1/2, 2/2) -> Debian's prometheus. Only the scrape interval and timeout of the fragment are
+shortened (2 s / 1.5 s) and its file_sd path pointed at the test's file; the rest is as shipped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from inventory import load_inventory
+from inventory.shard import devices_of_shard, parse
+from lab.sample import generate
+from lab.snmp.snmpd import free_udp_port
+from lab.supervisor import lab_running
+from tests.conftest import ROOT, require
+from tests.e2e.conftest import chosen_devices, write_serve_inventory
+from tests.peers import free_tcp_port, prometheus_query, until
+from thdmon.cli import main
+
+pytestmark = pytest.mark.slow
+
+COMMUNE = "Pierrefitte-sur-Seine"  # its 9 devices fall 3 / 6 on two shards
+FRAGMENT = ROOT / "exporters" / "prometheus.yml"
+
+
+@dataclass
+class Chain:
+    devices: list[str]
+    serves: dict[str, int]  # shard -> /metrics port
+    prom_port: int
+    collectors_file: Path
+
+    def query(self, expr: str) -> list[dict]:
+        return prometheus_query(self.prom_port, expr)
+
+    def point_at(self, shards: list[str]) -> None:
+        """Regenerate the collectors' file_sd with the real CLI (Prometheus watches the file)."""
+        tmp = self.collectors_file.with_suffix(".tmp")
+        args = [a for s in shards for a in ("--collector", f"127.0.0.1:{self.serves[s]}")]
+        assert main(["inventory", "export", "--format", "file_sd", "--group-by", "collector", *args,
+                     "-o", str(tmp)]) == 0
+        tmp.replace(self.collectors_file)
+
+
+def _fragment(collectors_file: Path) -> str:
+    text = FRAGMENT.read_text(encoding="utf-8")
+    for old, new in (("scrape_interval: 60s", "scrape_interval: 2s"), ("scrape_timeout: 45s", "scrape_timeout: 1500ms"),
+                     ("/etc/prometheus/thdmon-collectors.json", str(collectors_file))):
+        assert old in text, old
+        text = text.replace(old, new)
+    return text
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
+    require(shutil.which("prometheus") is not None, "prometheus not installed (apt-get install prometheus)")
+    work = tmp_path_factory.mktemp("scrape")
+    inv = load_inventory(generate.DATA_DIR, check_secrets=False)
+    devices = chosen_devices(inv, COMMUNE)
+    lab_port = free_udp_port()
+    with lab_running(work / "lab", inv, generate.DATA_DIR, processes=1, port=lab_port, only=set(devices),
+                     timeout=120):
+        secrets = write_serve_inventory(work / "inventory", inv, devices, lab_port)
+        env = {**os.environ, "THDMON_STATE_DIR": str(work / "state"), "PYTHONPATH": str(ROOT),
+               "THDMON_COLLECTOR__FAST_INTERVAL": "10", "THDMON_COLLECTOR__SLOW_INTERVAL": "20",
+               "THDMON_COLLECTOR__PROTOCOLS": "snmp", "THDMON_COLLECTOR__TIMEOUT": "1"}
+        procs = []
+        serves = {}
+        for shard in ("1/1", "1/2", "2/2"):
+            serves[shard] = port = free_tcp_port()
+            with (work / f"serve-{shard.replace('/', 'of')}.log").open("wb") as out:
+                procs.append(subprocess.Popen(
+                    [sys.executable, "-m", "thdmon", "--inventory", str(work / "inventory"), "--secrets", str(secrets),
+                     "serve", "--listen", f"127.0.0.1:{port}", "--shard", shard, "--traps", "off"],
+                    stdout=out, stderr=subprocess.STDOUT, env=env, cwd=work))
+        chain = Chain(devices, serves, free_tcp_port(), work / "collectors.json")
+        chain.point_at(["1/1"])
+        config = work / "prometheus.yml"
+        config.write_text(_fragment(chain.collectors_file), encoding="utf-8")
+        with (work / "prometheus.log").open("wb") as out:
+            procs.append(subprocess.Popen(
+                ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={work / 'tsdb'}",
+                 f"--web.listen-address=127.0.0.1:{chain.prom_port}"], stdout=out, stderr=subprocess.STDOUT))
+        try:
+            yield chain
+        finally:
+            for proc in procs:
+                proc.kill()
+                proc.wait()
+
+
+def _all_up(chain: Chain, targets: int) -> list[dict] | None:
+    up = chain.query('up{job="thdmon"} == 1')
+    devices = chain.query("thdmon_device_up")  # up or down: the contract is about scraping, not health
+    return devices if len(up) == targets and len(devices) == len(chain.devices) else None
+
+
+def test_one_collector_then_two_shards_keep_each_device_series_whole(chain: Chain):
+    inventory = load_inventory(generate.DATA_DIR, check_secrets=False)
+    halves = [[h for h in devices_of_shard(inventory, parse(f"{k}/2")) if h in chain.devices] for k in (1, 2)]
+    assert all(halves), halves  # both shards poll something
+    devices = until("every device exposed through one collector", lambda: _all_up(chain, 1), timeout=60)
+    # the device series carry their identity, not the collector's address or shard
+    assert all("instance" not in d["metric"] and "shard" not in d["metric"] for d in devices)
+    assert {d["metric"]["job"] for d in devices} == {"thdmon"}
+    own = chain.query("thdmon_collector_devices")
+    assert {d["metric"]["instance"] for d in own} == {f"127.0.0.1:{chain.serves['1/1']}"}
+    (duration,) = chain.query('scrape_duration_seconds{job="thdmon"}')
+    assert float(duration["value"][1]) < 1.5
+
+    chain.point_at(["1/2", "2/2"])
+    until("two shards scraped", lambda: len(chain.query('up{job="thdmon"} == 1')) == 2
+          and not chain.query(f'up{{instance="127.0.0.1:{chain.serves["1/1"]}"}}'), timeout=60)
+    assert {u["metric"]["shard"] for u in chain.query('up{job="thdmon"}')} == {"1/2", "2/2"}
+    # a fresh sample of every device through its shard, and still one series per device across the move
+    until("devices through the shards", lambda: _all_up(chain, 2), timeout=30)
+    for device in chain.devices:
+        history = chain.query(f'thdmon_device_up{{device="{device}"}}[2m]')
+        assert len(history) == 1, (device, [h["metric"] for h in history])
+    by_collector = {d["metric"]["instance"]: sum(float(x["value"][1]) for x in chain.query(
+        f'thdmon_collector_devices{{instance="{d["metric"]["instance"]}"}}')) for d in chain.query('up{job="thdmon"}')}
+    assert sorted(by_collector.values()) == sorted(float(len(h)) for h in halves)
+
+
+def test_a_per_device_scrape_is_refused_saying_why(chain: Chain):
+    url = f"http://127.0.0.1:{chain.serves['1/1']}/metrics?target=10.93.0.1:161"
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(url, timeout=5)
+    assert err.value.code == 400
+    assert b"scrape each collector whole" in err.value.read()
+
+
+def test_the_collectors_file_sd(capsys: pytest.CaptureFixture[str]):
+    assert main(["inventory", "export", "--format", "file_sd", "--group-by", "collector",
+                 "--collector", "c1.thd.local:9810", "--collector", "c2.thd.local:9810"]) == 0
+    assert json.loads(capsys.readouterr().out) == [
+        {"targets": ["c1.thd.local:9810"], "labels": {"shard": "1/2"}},
+        {"targets": ["c2.thd.local:9810"], "labels": {"shard": "2/2"}}]
+    assert main(["inventory", "export", "--format", "file_sd", "--group-by", "collector", "--shard", "1/2"]) == 2
