@@ -25,7 +25,8 @@ from typing import Any, Literal
 
 import yaml
 
-from inventory.model import Device, Inventory, Site
+from inventory.builtin import merged as merged_profiles
+from inventory.model import Device, Inventory, Profile, Site, SshCredential
 from inventory.shard import Shard, devices_of_shard
 
 FORMATS = ("file_sd", "ansible", "csv")
@@ -87,24 +88,80 @@ def ansible_group(prefix: str, value: str) -> str:
     return f"{prefix}_{name}"
 
 
+# netmiko device_type (a profile's `ssh_platform`) -> (ansible_network_os, ansible_connection) of the
+# collection that drives that platform. A platform missing here gets `ssh_platform` and `ansible_user`
+# but no network_os: add it here (tests/unit/inventory/test_exports.py lists the expectations).
+NETWORK_CLI = "ansible.netcommon.network_cli"
+ANSIBLE_PLATFORMS: dict[str, tuple[str, str]] = {
+    "cisco_ios": ("cisco.ios.ios", NETWORK_CLI),
+    "cisco_xe": ("cisco.ios.ios", NETWORK_CLI),
+    "cisco_nxos": ("cisco.nxos.nxos", NETWORK_CLI),
+    "cisco_xr": ("cisco.iosxr.iosxr", NETWORK_CLI),
+    "cisco_asa": ("cisco.asa.asa", NETWORK_CLI),
+    "cisco_wlc": ("community.network.aireos", NETWORK_CLI),
+    "juniper_junos": ("junipernetworks.junos.junos", NETWORK_CLI),
+    "arista_eos": ("arista.eos.eos", NETWORK_CLI),
+    "aruba_aoscx": ("arubanetworks.aoscx.aoscx", NETWORK_CLI),
+    "hp_procurve": ("arubanetworks.aos_switch.arubaoss", NETWORK_CLI),
+    "fortinet": ("fortinet.fortios.fortios", "ansible.netcommon.httpapi"),
+    "mikrotik_routeros": ("community.routeros.routeros", NETWORK_CLI),
+    "vyos": ("vyos.vyos.vyos", NETWORK_CLI),
+    "huawei": ("community.network.ce", NETWORK_CLI),
+}
+# Platforms that are plain Unix hosts: Ansible's own ssh connection, no network_os.
+ANSIBLE_SSH_PLATFORMS = frozenset({"linux"})
+
+
+def _ansible_access(inv: Inventory, device: Device, profiles: dict[str, Profile]) -> dict[str, Any]:
+    """How Ansible reaches a device: network_os and connection from its profile's ssh_platform (the
+    inventory's profiles merged over the built-in ones), the SSH user (a name, never a secret) and key file
+    path from its ssh credential."""
+    out: dict[str, Any] = {}
+    profile = profiles.get(device.profile) if device.profile else None
+    platform = profile.ssh_platform if profile is not None else None
+    if platform:
+        out["ssh_platform"] = platform
+        if platform in ANSIBLE_PLATFORMS:
+            out["ansible_network_os"], out["ansible_connection"] = ANSIBLE_PLATFORMS[platform]
+        elif platform in ANSIBLE_SSH_PLATFORMS:
+            out["ansible_connection"] = "ssh"
+    cred = inv.credentials.get(device.ssh) if device.ssh else None
+    if isinstance(cred, SshCredential):
+        out["ansible_user"] = cred.username
+        if cred.key_file:
+            out["ansible_ssh_private_key_file"] = cred.key_file
+    return out
+
+
 def ansible_inventory(inv: Inventory) -> dict[str, Any]:
-    """An Ansible YAML inventory: hosts with their vars, grouped by site kind, role and commune."""
+    """An Ansible YAML inventory of the enabled devices, ready for network modules, grouped by site, site
+    kind, role, commune and profile. Disabled devices are left outside `all` (every host of an Ansible
+    inventory is in `all`, so a play on `all` must not reach them); their names are listed in the
+    variable `thdmon_disabled_devices`."""
     hosts: dict[str, dict[str, Any]] = {}
     groups: dict[str, dict[str, None]] = {}
+    disabled: list[str] = []
+    profiles = {name: entry.profile for name, entry in merged_profiles(inv.profiles).items()}
     for device in sorted(inv.devices.values(), key=lambda d: d.hostname):
+        if not device.enabled:
+            disabled.append(device.hostname)
+            continue
         site = inv.site_of(device)
         hostvars: dict[str, Any] = {"ansible_host": str(device.address), "site": site.id,
                                     "site_kind": site.kind.value, "commune": site.commune,
-                                    "role": device.role.value, "profile": device.profile,
-                                    "enabled": device.enabled}
+                                    "role": device.role.value, "profile": device.profile}
         if device.ssh_port != 22:
             hostvars["ansible_port"] = device.ssh_port
+        hostvars.update(_ansible_access(inv, device, profiles))
         hosts[device.hostname] = hostvars
-        for group in (ansible_group("kind", site.kind.value), ansible_group("role", device.role.value),
-                      ansible_group("commune", site.commune)):
+        names = [ansible_group("site", site.id), ansible_group("kind", site.kind.value),
+                 ansible_group("role", device.role.value), ansible_group("commune", site.commune)]
+        if device.profile:
+            names.append(ansible_group("profile", device.profile))
+        for group in names:
             groups.setdefault(group, {})[device.hostname] = None
     children = {name: {"hosts": groups[name]} for name in sorted(groups)}
-    return {"all": {"hosts": hosts, "children": children}}
+    return {"all": {"hosts": hosts, "children": children, "vars": {"thdmon_disabled_devices": disabled}}}
 
 
 def ansible_yaml(inv: Inventory) -> str:

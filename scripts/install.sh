@@ -15,6 +15,8 @@ DEBIAN_PACKAGES=(
   nftables                        # the lab makes a device ICMP-unreachable with a drop rule
   chromium chromium-driver        # the portal's end-to-end tests drive the system Chromium (Selenium)
   slapd ldap-utils                # OpenLDAP server and ldapwhoami for the portal's LDAP bind test
+  victoria-metrics                # ansible/: the long-term store Prometheus remote_writes to (e2e)
+  shellcheck systemd              # ansible/: rendered scripts and units checked (shellcheck, systemd-analyze)
 )
 
 missing=()

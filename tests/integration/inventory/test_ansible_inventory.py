@@ -42,12 +42,13 @@ def test_ansible_inventory_reads_the_export(write_inventory, secrets_file, tmp_p
     assert sorted(hostvars) == ["ap-ile-1", "ap-parc-sausset-1", "rt-pop-bobigny", "sw-col-jean-moulin-1"]
     assert hostvars["ap-ile-1"] == {"ansible_host": "10.93.3.1", "ansible_port": 2022, "site": "parc-ile",
                                     "site_kind": "park", "commune": "L'Île-Saint-Denis", "role": "wifi_ap",
-                                    "profile": None, "enabled": True}
+                                    "profile": None, "thdmon_disabled_devices": []}
     assert hostvars["sw-col-jean-moulin-1"]["profile"] == "cisco-ios"
     assert sorted(data["all"]["children"]) == sorted([
         "ungrouped", "commune_aubervilliers", "commune_aulnay_sous_bois", "commune_bobigny",
-        "commune_l_ile_saint_denis", "kind_college", "kind_park", "kind_pop", "role_access_switch", "role_router",
-        "role_wifi_ap"])
+        "commune_l_ile_saint_denis", "kind_college", "kind_park", "kind_pop", "profile_cisco_ios",
+        "role_access_switch", "role_router", "role_wifi_ap", "site_col_jean_moulin", "site_parc_ile",
+        "site_parc_sausset", "site_pop_bobigny"])
     assert sorted(data["kind_park"]["hosts"]) == ["ap-ile-1", "ap-parc-sausset-1"]
     assert data["commune_l_ile_saint_denis"]["hosts"] == ["ap-ile-1"]
     assert data["role_router"]["hosts"] == ["rt-pop-bobigny"]
@@ -59,7 +60,8 @@ def test_ansible_inventory_reads_the_sample_export(tmp_path):
     path = tmp_path / "hosts.yml"
     path.write_text(ansible_yaml(inv))
     data = _ansible_list(path, tmp_path)
-    assert len(data["_meta"]["hostvars"]) == len(inv.devices)
-    by_role = Counter(d.role.value for d in inv.devices.values())
+    enabled = [d for d in inv.devices.values() if d.enabled]
+    assert len(data["_meta"]["hostvars"]) == len(enabled)
+    by_role = Counter(d.role.value for d in enabled)
     for role, count in by_role.items():
         assert len(data[f"role_{role}"]["hosts"]) == count

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from inventory import load_inventory
-from inventory.exports import CSV_COLUMNS, ansible_group, ansible_inventory, render, target_of
+from inventory.exports import ANSIBLE_PLATFORMS, CSV_COLUMNS, ansible_group, ansible_inventory, render, target_of
 
 IPV6_AND_DISABLED = """\
 devices:
@@ -68,12 +68,36 @@ def test_ansible_inventory_structure(inv):
     data = ansible_inventory(inv)
     hosts = data["all"]["hosts"]
     assert hosts["rt-v6"] == {"ansible_host": "2001:db8::93", "site": "pop-bobigny", "site_kind": "pop",
-                              "commune": "Bobigny", "role": "core", "profile": None, "enabled": True,
-                              "ansible_port": 2222}
-    assert hosts["sw-off"]["enabled"] is False
+                              "commune": "Bobigny", "role": "core", "profile": None, "ansible_port": 2222}
+    # disabled devices are outside `all` (a play on `all` must not reach them), named in a variable
+    assert "sw-off" not in hosts
+    assert data["all"]["vars"] == {"thdmon_disabled_devices": ["sw-off"]}
     children = data["all"]["children"]
-    assert sorted(children["role_access_switch"]["hosts"]) == ["sw-col-jean-moulin-1", "sw-off"]
+    assert sorted(children["role_access_switch"]["hosts"]) == ["sw-col-jean-moulin-1"]
     assert sorted(children["commune_aulnay_sous_bois"]["hosts"]) == ["ap-parc-sausset-1"]
+    assert sorted(children["site_pop_bobigny"]["hosts"]) == ["rt-pop-bobigny", "rt-v6"]
+    assert sorted(children["profile_cisco_ios"]["hosts"]) == ["sw-col-jean-moulin-1"]
+    assert not any("sw-off" in g["hosts"] for g in children.values())
+
+
+def test_ansible_inventory_ready_for_network_modules(inv):
+    hosts = ansible_inventory(inv)["all"]["hosts"]
+    # the profile's ssh_platform (netmiko cisco_ios) -> the collection's network_os and connection
+    sw = hosts["sw-col-jean-moulin-1"]
+    assert (sw["ssh_platform"], sw["ansible_network_os"], sw["ansible_connection"]) == (
+        "cisco_ios", "cisco.ios.ios", "ansible.netcommon.network_cli")
+    assert "ansible_user" not in sw  # no ssh credential on that device
+    # the ssh credential's username, never its password reference or value
+    rt = hosts["rt-pop-bobigny"]
+    assert rt["ansible_user"] == "thdmon"
+    assert "ansible_network_os" not in rt  # no profile: no platform known
+    assert not any("password" in k or "THDMON_TEST_SSH_PASSWORD" in str(v) for k, v in rt.items())
+
+
+def test_every_platform_maps_to_a_collection():
+    for platform, (network_os, connection) in ANSIBLE_PLATFORMS.items():
+        assert network_os.count(".") == 2, platform  # namespace.collection.os
+        assert connection.startswith("ansible.netcommon."), platform
 
 
 def test_csv_export_parses_back(inv):
@@ -91,3 +115,14 @@ def test_csv_export_parses_back(inv):
 def test_unknown_format(inv):
     with pytest.raises(ValueError, match="unknown export format 'xml'"):
         render(inv, "xml")
+
+
+def test_ansible_platform_of_a_built_in_profile(write_inventory, secrets_file):
+    """A device naming a profile that ships with thdmon (not in the inventory's `profiles:`) gets its platform."""
+    inv = load_inventory(write_inventory(extra_yaml=(
+        "devices:\n  - {hostname: rt-junos, address: 10.93.0.9, site: pop-bobigny, role: router,"
+        " profile: juniper-junos, ssh: lab-ssh}\n")), secrets_file)
+    assert "juniper-junos" not in inv.profiles
+    rt = ansible_inventory(inv)["all"]["hosts"]["rt-junos"]
+    assert (rt["ansible_network_os"], rt["ansible_connection"], rt["ansible_user"]) == (
+        "junipernetworks.junos.junos", "ansible.netcommon.network_cli", "thdmon")
