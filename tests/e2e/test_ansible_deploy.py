@@ -196,7 +196,7 @@ def test_rules_and_alertmanager_pass_promtool_and_amtool(deployed):
 
 
 def test_grafana_provisioning(deployed):
-    d, run = deployed
+    d, _ = deployed
     root = d.root("mon-1")
     assert _has("dashboards")  # `thdmon dashboards build` is on main: the play provisions Grafana
     ds = yaml.safe_load((root / "etc/grafana/provisioning/datasources/thdmon.yaml").read_text())
