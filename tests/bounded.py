@@ -1,7 +1,7 @@
 """Run a command under a memory cap and a deadline, and measure what it took: the hostile-input suites
 assert that every bad input ends in a clear error within bounded time AND memory.
 
-The cap is RLIMIT_AS (address space) set in the child before exec, so a runaway allocation fails fast
+The cap is RLIMIT_AS (address space), set by `prlimit` before the command runs, so a runaway allocation fails fast
 there instead of swapping the shared machine; the measure is the child's own peak RSS (wait4 rusage)
 and wall time. A deadline overrun kills the child and is reported as a hang, never waited out.
 """
@@ -9,7 +9,6 @@ and wall time. A deadline overrun kills the child and is reported as a hang, nev
 from __future__ import annotations
 
 import os
-import resource
 import signal
 import subprocess
 import tempfile
@@ -44,14 +43,14 @@ class Outcome:
 
 def run_bounded(argv: Sequence[str], *, timeout: float = 20.0, address_space: int = DEFAULT_ADDRESS_SPACE,
                 env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Outcome:
-    def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
-
     # Output to files, not pipes: the child is reaped with wait4 (its own rusage), so nothing may block on
     # a full pipe meanwhile.
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.monotonic()
-        proc = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=out, stderr=err, preexec_fn=limit,
+        # The cap is set by util-linux prlimit, not a preexec_fn: without one, subprocess spawns with vfork,
+        # so the child's peak RSS (ru_maxrss) is its own, not the test process's pages copied by fork.
+        capped = ["prlimit", f"--as={address_space}", "--", *argv]
+        proc = subprocess.Popen(capped, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
                                 env={**os.environ, **(env or {})}, cwd=cwd, start_new_session=True)
         returncode: int | None = None
         while True:

@@ -63,7 +63,7 @@ def test_poll_recordings_end_to_end(recordings_agent: Agent, engine_cls: type) -
     # chosen by sysObjectID 1.3.6.1.4.1.9.1.2683 -> cisco-iosxe, plus cisco_cpu_memory by its own prefix
     assert _by(ie.samples, "thdmon_optical_rx_power_dbm", ifname="Gi1/1") == pytest.approx(-6.2)
     assert _by(ie.samples, "thdmon_optical_rx_power_threshold_dbm", threshold="low_alarm") == pytest.approx(-19)
-    assert _by(ie.samples, "thdmon_cpu_utilisation_ratio", cpu="2") == pytest.approx(0.02)
+    assert _by(ie.samples, "thdmon_cpu_utilisation_ratio", cpu="cpu R0/0") == pytest.approx(0.02)
     assert _by(ie.samples, "thdmon_lldp_neighbor_info", ifname="Gi1/1", remote_port="Gi1/25") == 1
     assert _by(ie.samples, "thdmon_interface_info", ifname="Gi1/2", ifindex="2") == 1
     assert _by(ie.samples, "thdmon_device_reboots_total") == 0
