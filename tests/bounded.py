@@ -43,24 +43,26 @@ class Outcome:
 
 def run_bounded(argv: Sequence[str], *, timeout: float = 20.0, address_space: int = DEFAULT_ADDRESS_SPACE,
                 env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Outcome:
-    # Output to files, not pipes: the child is reaped with wait4 (its own rusage), so nothing may block on
-    # a full pipe meanwhile.
+    # Output to files, not pipes: the child is reaped with wait4, so nothing may block on a full pipe
+    # meanwhile. Its peak memory is read from /proc (VmHWM, its own address space after exec), not from
+    # wait4's ru_maxrss: Linux carries the forking process's high-water mark into the child's, so a test
+    # process grown to 300 MiB would make every child look that big.
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.monotonic()
-        # The cap is set by util-linux prlimit, not a preexec_fn: without one, subprocess spawns with vfork,
-        # so the child's peak RSS (ru_maxrss) is its own, not the test process's pages copied by fork.
         capped = ["prlimit", f"--as={address_space}", "--", *argv]
         proc = subprocess.Popen(capped, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
                                 env={**os.environ, **(env or {})}, cwd=cwd, start_new_session=True)
         returncode: int | None = None
+        peak_kib = 0
         while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            peak_kib = max(peak_kib, _high_water_kib(proc.pid))
+            pid, status, _ = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 returncode = os.waitstatus_to_exitcode(status)
                 break
             if time.monotonic() - started > timeout:
                 os.killpg(proc.pid, signal.SIGKILL)
-                _, _, usage = os.wait4(proc.pid, 0)
+                os.wait4(proc.pid, 0)
                 break
             time.sleep(0.01)
         proc.returncode = -9 if returncode is None else returncode  # reaped here, not by Popen
@@ -68,7 +70,19 @@ def run_bounded(argv: Sequence[str], *, timeout: float = 20.0, address_space: in
         out.seek(0)
         err.seek(0)
         return Outcome(returncode, out.read().decode(errors="replace"), err.read().decode(errors="replace"),
-                       seconds, usage.ru_maxrss / 1024)
+                       seconds, peak_kib / 1024)
+
+
+def _high_water_kib(pid: int) -> int:
+    """VmHWM of a running process (0 once it has exited or before it exists)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def thdmon(*args: str, **kwargs: object) -> Outcome:
