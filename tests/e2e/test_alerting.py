@@ -231,6 +231,9 @@ def test_every_site_up_and_status_agrees(chain: Chain):
     # (a loaded machine may lose one SNMP poll now and then: the site is degraded for a poll interval)
     until("every site up, in Prometheus and in thdmon status", lambda: chain.sites_in("up") == sites
           and chain.status()["counts"]["up"] == len(sites), timeout=WAIT)
+    assert chain.sites_in("up") == sites
+    assert chain.status()["counts"]["up"] == len(sites)
+    assert chain.hook.alerts("SiteDown", COLLEGE) == []  # nothing paged while every site is up
 
 
 def _page_latency(chain: Chain, previous_pages: int) -> float:
