@@ -3,9 +3,11 @@
 By Little's law, polls running at once = polls per second x seconds per poll. The schedule gives the
 first factor exactly (one job per device, protocol and class, each on its interval); the second is
 assumed at start-up (`ASSUMED_SECONDS`, typical of the lab's SNMP agents and of an ICMP probe) and
-measured from the first summary period on. When the product exceeds `collector.concurrency`, polls
-queue behind the bound, start late and are skipped as misfires: this says so once, with the intervals
-(or the concurrency) that would fit, instead of letting thousands of misfires say it line by line.
+measured over a summary period. When the product exceeds `collector.concurrency`, polls queue behind
+the bound, start late and are skipped as misfires: this says so once, with the intervals (or the
+concurrency) that would fit, instead of letting thousands of misfires say it line by line. Misfires seen
+in the measured period are evidence on their own: a mean poll time hides one slow device holding the
+bound while the others queue, a skipped poll does not.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class ClassPlan:
     seconds_per_poll: float
     measured: bool
     varbinds_per_second: float | None = None  # known once measured
+    polls_seen: int = 0  # polls completed in the measured period
 
     @property
     def busy(self) -> float:
@@ -57,16 +60,27 @@ def plan(intervals: Mapping[str, float], measured: Mapping[tuple[str, str], Clas
         if seen is not None and seen.polls:
             out.append(ClassPlan(protocol, cls, len(values), statistics.median(values), rate,
                                  seen.seconds / seen.polls, True,
-                                 seen.varbinds / period if period > 0 else None))
+                                 seen.varbinds / period if period > 0 else None, seen.polls))
         else:
             out.append(ClassPlan(protocol, cls, len(values), statistics.median(values), rate,
                                  ASSUMED_SECONDS.get(cls, 1.0), False))
     return out
 
 
-def suggestion(plans: list[ClassPlan], concurrency: int) -> str:
-    """'' when the load fits; otherwise the intervals (or the concurrency) that would make it fit."""
+def demand(plans: list[ClassPlan], concurrency: int, misfires: int = 0) -> float:
+    """Polls that would run at once if none were skipped."""
     busy = sum(p.busy for p in plans)
+    if not misfires:
+        return busy
+    # A misfire is a poll the bound could not start in time: the bound was full, and it served only
+    # `served` of the `served + misfires` polls asked for.
+    served = sum(p.polls_seen for p in plans)
+    return max(busy, float(concurrency)) * (served + misfires) / max(served, 1)
+
+
+def suggestion(plans: list[ClassPlan], concurrency: int, misfires: int = 0) -> str:
+    """'' when the load fits; otherwise the intervals (or the concurrency) that would make it fit."""
+    busy = demand(plans, concurrency, misfires)
     if busy <= concurrency * HEADROOM:
         return ""
     factor = busy / (concurrency * HEADROOM)
@@ -79,20 +93,22 @@ def _round_up(seconds: float) -> int:
     return int(math.ceil(seconds / 5.0) * 5)
 
 
-def report(plans: list[ClassPlan], concurrency: int, stage: str) -> bool:
-    """Log the load per class and the verdict; True when it fits. `stage`: start (assumed) or measured."""
+def report(plans: list[ClassPlan], concurrency: int, stage: str, misfires: int = 0) -> bool:
+    """Log the load per class and the verdict; True when it fits. `stage`: start (assumed) or measured,
+    with the misfires seen in the measured period."""
     for p in plans:
         varbinds = f"{p.varbinds_per_second:.0f}" if p.varbinds_per_second is not None else "unknown"
         log.info("event=polling_load stage=%s protocol=%s class=%s jobs=%d interval_seconds=%g "
                  "polls_per_second=%.2f seconds_per_poll=%.2f measured=%s varbinds_per_second=%s busy=%.1f", stage,
                  p.protocol, p.cls, p.jobs, p.interval, p.polls_per_second, p.seconds_per_poll,
                  "yes" if p.measured else "no", varbinds, p.busy)
-    advice = suggestion(plans, concurrency)
-    busy = sum(p.busy for p in plans)
+    advice = suggestion(plans, concurrency, misfires)
+    busy = demand(plans, concurrency, misfires)
     if advice:
         # Polls would queue behind the bound, start late and be skipped as misfires.
-        log.warning("event=polling_over_capacity stage=%s busy=%.1f concurrency=%d effect=misfires suggested=%r",
-                    stage, busy, concurrency, advice)
+        log.warning("event=polling_over_capacity stage=%s busy=%.1f concurrency=%d misfires=%d effect=misfires "
+                    "suggested=%r", stage, busy, concurrency, misfires, advice)
         return False
-    log.info("event=polling_capacity_ok stage=%s busy=%.1f concurrency=%d", stage, busy, concurrency)
+    log.info("event=polling_capacity_ok stage=%s busy=%.1f concurrency=%d misfires=%d", stage, busy, concurrency,
+             misfires)
     return True

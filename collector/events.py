@@ -8,8 +8,9 @@
   line per period** (`event=poll_summary`), never one line per event: on a loaded collector those
   events come by thousands a minute and would bury the state changes. APScheduler's own warnings for
   the same misfires are dropped (`quiet_apscheduler`): they are counted here.
-- The first summary also carries the load measured over its period (polls and varbinds per second,
-  mean poll duration per class), checked against the concurrency by `collector.capacity`.
+- The second summary (the first period to start with the service already polling) also carries the load
+  measured over its period (polls and varbinds per second,
+  mean poll duration per class, misfires), checked against the concurrency by `collector.capacity`.
 """
 
 from __future__ import annotations
@@ -101,9 +102,9 @@ class PollEvents:
     def backed_off(self, protocol: str) -> None:
         self.backoff_skips[protocol] += 1
 
-    def flush(self, devices: int, down: int, in_backoff: int) -> tuple[float, dict[tuple[str, str], ClassLoad]]:
+    def flush(self, devices: int, down: int, in_backoff: int) -> tuple[float, dict[tuple[str, str], ClassLoad], int]:
         """Log the period's summary (WARNING when polls were skipped for lack of capacity); return the
-        period's length and the load seen in it."""
+        period's length, the load seen in it and its misfires."""
         now = self.clock()
         seconds = max(now - self.started, 1e-9)
         misfires = sum(self.misfires.values())
@@ -118,7 +119,7 @@ class PollEvents:
         for c in (self.ok, self.failed, self.watchdog, self.misfires, self.backoff_skips):
             c.clear()
         self.load = {}
-        return seconds, load
+        return seconds, load, misfires
 
 
 def _pairs(counts: Counter[str]) -> str:

@@ -29,6 +29,8 @@ from collector.store import Store
 from inventory.errors import InventoryError
 from inventory.model import Device, Inventory
 
+MEASURED_PERIOD = 2  # the summary period whose load the capacity check measures
+
 log = logging.getLogger(__name__)
 
 InventoryLoader = Callable[[], Inventory]
@@ -64,10 +66,11 @@ class ServiceOptions:
 
 
 def fingerprint(paths: tuple[Path, ...]) -> frozenset[tuple[str, int, int]]:
-    """(path, mtime_ns, size) of every file under `paths`: any edit, addition or removal changes it."""
+    """(path, mtime_ns, size) of every entry but directories under `paths`: any edit, addition or removal
+    changes it, a FIFO or device node dropped in too (the reload then refuses it by name)."""
     out: set[tuple[str, int, int]] = set()
     for root in paths:
-        candidates = [root] if root.is_file() else (p for p in root.rglob("*") if p.is_file())
+        candidates = [root] if not root.is_dir() else (p for p in root.rglob("*") if not p.is_dir())
         for path in candidates:
             try:
                 st = path.stat()
@@ -182,9 +185,11 @@ class PollingService:
         while not stop.is_set():
             try:
                 await asyncio.wait_for(self._reload_requested.wait(), self.options.reload_interval)
-                reason = "signal"
             except TimeoutError:
-                reason = ""
+                pass
+            # Asked by the event, not by how the wait ended: a SIGHUP handled in the loop turn that timed the
+            # wait out would otherwise be cleared unseen, and a FIFO dropped in changes no fingerprint.
+            reason = "signal" if self._reload_requested.is_set() else ""
             self._reload_requested.clear()
             current = await asyncio.to_thread(fingerprint, self.options.watch_paths)
             if reason or current != self._fingerprint:
@@ -202,11 +207,13 @@ class PollingService:
             if stop.is_set():
                 return
             down = sum(1 for e in self.store.snapshot() if not e.state.up)
-            seconds, load = self.scheduler.events.flush(len(self.scheduler.devices), down,
-                                                        len(self.scheduler.backoff))
-            if self.scheduler.events.periods == 1:
+            seconds, load, misfires = self.scheduler.events.flush(len(self.scheduler.devices), down,
+                                                                  len(self.scheduler.backoff))
+            # The first period began with every job's first poll at once and ends with the slowest still
+            # running (not yet counted): the second is the first to show the steady load.
+            if self.scheduler.events.periods == MEASURED_PERIOD:
                 capacity.report(capacity.plan(self.scheduler.intervals(), load, seconds), self.options.concurrency,
-                                "measured")
+                                "measured", misfires)
 
     def health(self) -> tuple[bool, str]:
         if not self.running:

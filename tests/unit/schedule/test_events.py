@@ -96,8 +96,8 @@ def test_a_summary_is_one_line_per_period_warning_when_polls_were_skipped(caplog
     events.polled("snmp", "fast", True, 0.5, 100, False)
     events.polled("snmp", "fast", False, 4.0, 0, True)
     t[0] = 60.0
-    seconds, load = events.flush(devices=10, down=1, in_backoff=1)
-    assert seconds == 60.0 and load[("snmp", "fast")] == ClassLoad(2, 4.5, 100)
+    seconds, load, misfires = events.flush(devices=10, down=1, in_backoff=1)
+    assert seconds == 60.0 and load[("snmp", "fast")] == ClassLoad(2, 4.5, 100) and misfires == 501
     (line,) = [r for r in caplog.records if "poll_summary" in r.getMessage()]
     assert line.levelno == logging.WARNING
     assert ("period_seconds=60 devices=10 down=1 in_backoff=1 polls_ok=1 polls_failed=1 watchdog=1 misfires=501 "
@@ -144,3 +144,16 @@ def test_the_load_check_suggests_intervals_and_concurrency_when_the_bound_cannot
                              period=60.0)
     fast = next(p for p in measured if p.cls == "fast")
     assert (fast.seconds_per_poll, fast.varbinds_per_second, fast.measured) == (0.1, 15_000.0, True)
+
+
+def test_misfires_in_the_measured_period_say_over_capacity_even_when_the_mean_poll_time_fits(caplog):
+    # one slow device holds the only slot while five fast ones queue: the mean poll time fits the bound,
+    # the skipped polls say it does not
+    intervals = {f"d{i}/snmp/fast": 5.0 for i in range(6)}
+    measured = capacity.plan(intervals, {("snmp", "fast"): ClassLoad(polls=3, seconds=1.2, varbinds=300)}, period=5.0)
+    assert capacity.suggestion(measured, concurrency=1) == ""
+    caplog.set_level(logging.INFO, logger="collector")
+    assert not capacity.report(measured, concurrency=1, stage="measured", misfires=5)
+    (warning,) = [r for r in caplog.records if r.levelno == logging.WARNING]
+    # the bound served 3 of 8 polls asked for: 8/3 slots' worth of demand, 4 with the headroom
+    assert "misfires=5" in warning.getMessage() and "collector.concurrency >= 4" in warning.getMessage()

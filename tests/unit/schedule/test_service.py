@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import os
 from pathlib import Path
 
 from collector.schedule import Defaults
@@ -115,7 +116,9 @@ def test_fingerprint_sees_edits_additions_and_removals(tmp_path: Path):
     third = fingerprint((tmp_path,))
     (tmp_path / "a.yaml").unlink()
     fourth = fingerprint((tmp_path,))
-    assert len({first, second, third, fourth}) == 4
+    os.mkfifo(tmp_path / "x.yaml")  # never opened (it would block): seen, and refused by name at the reload
+    fifth = fingerprint((tmp_path,))
+    assert len({first, second, third, fourth, fifth}) == 5
     assert fingerprint((tmp_path / "missing",)) == frozenset()
 
 
