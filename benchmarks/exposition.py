@@ -89,13 +89,13 @@ def measure_speed(devices_n: int, ports: int, runs: int) -> dict[str, float]:
     entries = store.snapshot()
     renderers = {e.device: DeviceRenderer(identities[e.device]) for e in entries}
     for e in entries:
-        renderers[e.device].render(e.samples)
+        renderers[e.device].render(e.series)
     return {
         "series": series, "bytes": len(body),
         "scrape": median_time(lambda: exposition.render(devices, None), runs),
         "reference": median_time(lambda: generate_latest(registry), max(3, runs // 2)),
-        "warm": median_time(lambda: [renderers[e.device].render(e.samples) for e in entries], runs),
-        "cold": median_time(lambda: [DeviceRenderer(identities[e.device]).render(e.samples) for e in entries], runs),
+        "warm": median_time(lambda: [renderers[e.device].render(e.series) for e in entries], runs),
+        "cold": median_time(lambda: [DeviceRenderer(identities[e.device]).render(e.series) for e in entries], runs),
     }
 
 

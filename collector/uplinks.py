@@ -17,6 +17,7 @@ from metrics.sample import Sample
 
 _COUNTERS = ("thdmon_interface_receive_bytes_total", "thdmon_interface_transmit_bytes_total")
 _SPEED = "thdmon_interface_speed_bits_per_second"
+METRICS = frozenset({*_COUNTERS, _SPEED})  # what `saturated` reads: the store builds samples of these only
 
 
 @dataclass(frozen=True, slots=True)

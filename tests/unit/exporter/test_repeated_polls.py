@@ -102,7 +102,7 @@ def test_the_renderer_forgets_vanished_series():
     renderer = DeviceRenderer((("device", "sw"),))
     renderer.render(interface_samples(["Gi0/1", "Gi0/2"], 1.0))
     chunks = renderer.render(interface_samples(["Gi0/2"], 2.0))
-    assert len(renderer._samples) == 3 and len(renderer._spans) == 6  # receive bytes, oper up, info of Gi0/2 only
+    assert len(renderer._series) == 3 and len(renderer._spans) == 6  # receive bytes, oper up, info of Gi0/2 only
     assert b"Gi0/1" not in b"".join(chunks.values())
     assert chunks["thdmon_interface_receive_bytes_total"] == (
         b'thdmon_interface_receive_bytes_total{device="sw",ifalias="alias Gi0/2",ifname="Gi0/2"} 2.0\n')
