@@ -42,16 +42,22 @@ class CollectReport:
 
 
 async def collect_once(devices: Iterable[Device], pollers: list[Poller], *, concurrency: int = DEFAULT_CONCURRENCY,
-                       deadline: float | None = None,
+                       deadline: float | None = None, total_deadline: float | None = None,
                        on_done: Callable[[str, str, PollResult], None] | None = None) -> CollectReport:
     """Poll every device once by each poller that wants it (all its classes at once); close the pollers.
 
     `deadline` (seconds) bounds each device-poll, whatever the device does: a poll cut short reports the
-    device down with reason timeout.
+    device down with reason timeout. `total_deadline` bounds the whole pass: the polls still running or
+    waiting for a slot then are cut and reported down with reason timeout, and the pass ends.
     """
     limiter = ConcurrencyLimiter(concurrency)
     report = CollectReport()
     t0 = time.monotonic()
+
+    def record(device: Device, poller: Poller, result: PollResult) -> None:
+        report.results.setdefault(device.hostname, {})[poller.protocol] = result
+        if on_done is not None:
+            on_done(device.hostname, poller.protocol, result)
 
     async def one(device: Device, poller: Poller) -> None:
         async with limiter.slot():
@@ -59,19 +65,30 @@ async def collect_once(devices: Iterable[Device], pollers: list[Poller], *, conc
                 async with asyncio.timeout(deadline):
                     result = await poller.poll(device, None)
             except TimeoutError:
-                now = time.time()
-                result = PollResult([], DeviceState(device=device.hostname, up=False, reason=DownReason.timeout,
-                                                    detail=f"poll exceeded the {deadline:g} s deadline",
-                                                    last_poll=now))
-        report.results.setdefault(device.hostname, {})[poller.protocol] = result
-        if on_done is not None:
-            on_done(device.hostname, poller.protocol, result)
+                result = _timed_out(device, f"poll exceeded the {deadline:g} s deadline")
+        record(device, poller, result)
 
+    jobs = {asyncio.ensure_future(one(d, p)): (d, p) for d in devices for p in pollers if p.wants(d)}
     try:
-        await asyncio.gather(*(one(d, p) for d in devices for p in pollers if p.wants(d)))
+        if jobs:
+            _, late = await asyncio.wait(jobs, timeout=total_deadline)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+            for task in late:
+                device, poller = jobs[task]
+                record(device, poller, _timed_out(device, f"the pass exceeded its {total_deadline:g} s deadline"))
+            for task in jobs:
+                if not task.cancelled() and task.exception() is not None:
+                    raise task.exception()  # type: ignore[misc]
     finally:
         for poller in pollers:
             await poller.close()
     report.duration = time.monotonic() - t0
     report.results = {h: dict(sorted(r.items())) for h, r in sorted(report.results.items())}
     return report
+
+
+def _timed_out(device: Device, detail: str) -> PollResult:
+    return PollResult([], DeviceState(device=device.hostname, up=False, reason=DownReason.timeout, detail=detail,
+                                      last_poll=time.time()))

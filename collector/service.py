@@ -26,6 +26,7 @@ from collector.poller import Poller
 from collector.schedule import Defaults, PollObserver, Scheduler
 from collector.shard import ALL, Shard, devices_of_shard
 from collector.store import Store
+from inventory.errors import InventoryError
 from inventory.model import Device, Inventory
 
 log = logging.getLogger(__name__)
@@ -124,8 +125,13 @@ class PollingService:
             inventory = await asyncio.to_thread(self._load)
             self.apply(inventory)
             loop.resettle_heap()
-        except Exception as exc:  # an InventoryError names file:line; anything else is not fatal either
-            log.error("event=inventory_reload_failed kept=previous error=%s", str(exc).replace("\n", " | "))
+        except InventoryError as exc:  # names file:line and field; its reasons never quote a secret
+            log.error("event=inventory_reload_failed kept=previous error=%s",
+                      str(exc).replace("\n", " | "))
+            ok = False
+        except Exception as exc:  # not fatal either; its message could quote anything read, so not logged
+            log.error("event=inventory_reload_failed kept=previous error_type=%s (an unexpected error: "
+                      "run `thdmon inventory check` to see it)", type(exc).__name__)
             ok = False
         else:
             ok = True

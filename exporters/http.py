@@ -4,12 +4,14 @@ Scrapes never block polling: requests run in their own threads and read the stor
 snapshot. Loopback by default; any other address requires HTTP basic authentication (a bcrypt or
 sha256 hash of the password, from a secret reference) or the server refuses to start. TLS is optional
 (certificate and key files); the handshake runs in the request's thread so a slow client cannot stall
-the accept loop.
+the accept loop. Connections are bounded and failed authentications rate-limited per source
+(exporters/guard.py); credentials are checked in constant time whatever the user name.
 """
 
 from __future__ import annotations
 
 import base64
+import collections
 import gzip
 import hashlib
 import hmac
@@ -30,6 +32,7 @@ from prometheus_client.exposition import gzip_accepted
 from pydantic import SecretStr
 
 from collector.errors import CollectorError
+from exporters.guard import ConnectionBound, FailedAuthLimiter, Rejections
 
 log = logging.getLogger(__name__)
 
@@ -68,30 +71,44 @@ class BasicAuth:
                 "not in clear; see docs/exporter.md")
         self.user = user
         self._hash = password_hash
-        self._accepted: set[bytes] = set()  # digests of headers already verified: bcrypt once, not per scrape
+        # Digests of headers already verified: bcrypt once, not per scrape. Bounded, least recent out.
+        self._accepted: collections.OrderedDict[bytes, None] = collections.OrderedDict()
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"BasicAuth(user={self.user!r}, password_hash=**********)"
 
     def check(self, header: str | None) -> bool:
-        if not header or not header.startswith("Basic "):
+        if not header or not header.startswith("Basic ") or len(header) > MAX_AUTH_HEADER:
             return False
         digest = hashlib.sha256(header.encode()).digest()
         with self._lock:
             if digest in self._accepted:
+                self._accepted.move_to_end(digest)
                 return True
         try:
             user, _, password = base64.b64decode(header[6:], validate=True).decode().partition(":")
         except (ValueError, UnicodeDecodeError):
-            return False
-        if not hmac.compare_digest(user.encode(), self.user.encode()) or not self._verify(password):
+            user, password = "", ""
+        # The password is verified whatever the user name, and both results combined only then: a wrong
+        # user name must cost what a wrong password costs, or timing tells which names exist.
+        user_ok = hmac.compare_digest(hashlib.sha256(user.encode()).digest(),
+                                      hashlib.sha256(self.user.encode()).digest())
+        if not (self._verify(password) and user_ok):
             return False
         with self._lock:
-            if len(self._accepted) > 64:
-                self._accepted.clear()
-            self._accepted.add(digest)
+            self._accepted[digest] = None
+            while len(self._accepted) > ACCEPTED_CACHE:
+                self._accepted.popitem(last=False)
         return True
+
+    def known(self, header: str | None) -> bool:
+        """Whether `header` was verified recently: a blocked source still scrapes with good credentials."""
+        if not header or len(header) > MAX_AUTH_HEADER:
+            return False
+        digest = hashlib.sha256(header.encode()).digest()
+        with self._lock:
+            return digest in self._accepted
 
     def _verify(self, password: str) -> bool:
         stored = self._hash.get_secret_value()
@@ -101,6 +118,10 @@ class BasicAuth:
             return bcrypt.checkpw(password.encode(), stored.encode())
         except ValueError:
             return False
+
+
+ACCEPTED_CACHE = 64  # verified Authorization headers remembered (one per scraper and password, in practice)
+MAX_AUTH_HEADER = 1024  # bytes: a longer header is refused before any hashing
 
 
 def _is_sha256(value: str) -> bool:
@@ -138,6 +159,8 @@ def check_exposure(host: str, auth: BasicAuth | None, tls: Tls | None) -> None:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     tls: ssl.SSLContext | None = None
+    connections: ConnectionBound
+    rejections: Rejections
 
     def get_request(self) -> tuple[Any, Any]:
         sock, addr = super().get_request()
@@ -145,6 +168,20 @@ class _Server(ThreadingHTTPServer):
         if self.tls is not None:
             sock = self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
         return sock, addr
+
+    def verify_request(self, request: Any, client_address: Any) -> bool:
+        # In the accept thread, before a thread is started for it: beyond the bound, closed at once.
+        refused = self.connections.enter(client_address[0])
+        if refused is not None:
+            self.rejections.add(refused)
+            return False
+        return True
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.connections.leave(client_address[0])
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that drops the connection or fails the TLS handshake is not our error: one line.
@@ -155,11 +192,14 @@ class MetricsServer:
     """Serves `body` on /metrics and `health` on /healthz until stop()."""
 
     def __init__(self, listen: str, body: BodyFn, health: HealthFn, *, auth: BasicAuth | None = None,
-                 tls: Tls | None = None) -> None:
+                 tls: Tls | None = None, connections: ConnectionBound | None = None,
+                 failures: FailedAuthLimiter | None = None) -> None:
         host, port = parse_listen(listen)
         check_exposure(host, auth, tls)
+        self.rejections = Rejections()
         handler = type("Handler", (_Handler,), {"body": staticmethod(body), "health": staticmethod(health),
-                                                "auth": auth})
+                                                "auth": auth, "failures": failures or FailedAuthLimiter(),
+                                                "rejections": self.rejections})
         server_class = type("Server", (_Server,), {
             "address_family": socket.AF_INET6 if ":" in host else socket.AF_INET})
         try:
@@ -167,6 +207,8 @@ class MetricsServer:
         except OSError as exc:
             raise CollectorError(f"cannot listen on {listen}: {exc.strerror or exc}") from None
         self._server.tls = tls.context() if tls else None
+        self._server.connections = connections or ConnectionBound()
+        self._server.rejections = self.rejections
         self._thread: threading.Thread | None = None
 
     @property
@@ -194,6 +236,8 @@ class _Handler(BaseHTTPRequestHandler):
     body: BodyFn
     health: HealthFn
     auth: BasicAuth | None
+    failures: FailedAuthLimiter
+    rejections: Rejections
     server_version = "thdmon"
     sys_version = ""
 
@@ -203,11 +247,7 @@ class _Handler(BaseHTTPRequestHandler):
             ok, text = self.health()
             self._send(200 if ok else 503, text.encode() + b"\n", "text/plain; charset=utf-8")
             return
-        if self.auth is not None and not self.auth.check(self.headers.get("Authorization")):
-            self.send_response(401)
-            self.send_header("WWW-Authenticate", 'Basic realm="thdmon", charset="UTF-8"')
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+        if self.auth is not None and not self._authenticated():
             return
         if path == "/metrics":
             if "target" in urllib.parse.parse_qs(self.path.partition("?")[2]):
@@ -221,6 +261,28 @@ class _Handler(BaseHTTPRequestHandler):
                             b"</body></html>\n", "text/html; charset=utf-8")
         else:
             self._send(404, b"not found\n", "text/plain; charset=utf-8")
+
+    def _authenticated(self) -> bool:
+        """Check the credentials, or answer 429 (too many failures from this source) or 401."""
+        assert self.auth is not None
+        source = self.client_address[0]
+        header = self.headers.get("Authorization")
+        if self.failures.blocked(source) and not self.auth.known(header):
+            self.rejections.add("auth_rate_limited")
+            self.send_response(429)
+            self.send_header("Retry-After", str(self.failures.retry_after(source)))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return False
+        if self.auth.check(header):
+            return True
+        self.failures.failed(source)
+        self.rejections.add("auth_failed")
+        self.send_response(401)
+        self.send_header("WWW-Authenticate", 'Basic realm="thdmon", charset="UTF-8"')
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        return False
 
     def _send(self, status: int, body: bytes, content_type: str) -> None:
         gzipped = len(body) >= GZIP_MIN_BYTES and gzip_accepted(self.headers.get("Accept-Encoding", ""))

@@ -65,17 +65,18 @@ class Load:
         yield CounterMetricFamily(name, catalogue.get(name).help, value=float(self._store.rejected_samples))
 
 
-class TrapCounts:
-    """thdmon_collector_traps_total{trap}, read from the trap receiver's own counts at scrape time."""
+class CountsByLabel:
+    """A counter with one label, read at scrape time from counts kept elsewhere (the trap receiver's
+    per trap, the HTTP server's refusals per reason): the counting side needs no prometheus_client."""
 
-    def __init__(self, counts: Callable[[], Mapping[str, int]]) -> None:
-        self._counts = counts
+    def __init__(self, metric: str, counts: Callable[[], Mapping[str, int]]) -> None:
+        self._metric, self._counts = metric, counts
 
     def collect(self) -> Iterator[Metric]:
-        name, help_, labels = _spec("thdmon_collector_traps_total")
+        name, help_, labels = _spec(self._metric)
         family = CounterMetricFamily(name, help_, labels=list(labels))
-        for trap, count in sorted(self._counts().items()):
-            family.add_metric([trap], float(count))
+        for value, count in sorted(self._counts().items()):
+            family.add_metric([value], float(count))
         yield family
 
 
@@ -100,7 +101,10 @@ class SelfMetrics:
         self.registry.register(Load(limiter, store))
 
     def watch_traps(self, counts: Callable[[], Mapping[str, int]]) -> None:
-        self.registry.register(TrapCounts(counts))
+        self.registry.register(CountsByLabel("thdmon_collector_traps_total", counts))
+
+    def watch_http(self, rejections: Callable[[], Mapping[str, int]]) -> None:
+        self.registry.register(CountsByLabel("thdmon_exporter_http_rejections_total", rejections))
 
     # PollObserver
     def polled(self, protocol: str, result: PollResult, duration: float, watchdog: bool) -> None:

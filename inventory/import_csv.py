@@ -31,6 +31,7 @@ import yaml
 
 from inventory.csv_refs import folded, profile_texts, resolve_models, resolve_sites
 from inventory.errors import InventoryError, Problem
+from inventory.limits import MAX_TOTAL_BYTES, FileRefused, read_regular, shown_path
 from inventory.loader import read_entries
 from inventory.model import Device, Site
 from inventory.validate import Entry, Origin, check_all, suggest
@@ -94,7 +95,7 @@ def mapping_from_options(maps: Sequence[str], constants: Sequence[str] = (),
 
 
 def mapping_from_file(path: Path) -> ColumnMapping:
-    data, problems = parse_file(path, str(path))
+    data, problems = parse_file(path, shown_path(path))
     if problems:
         raise InventoryError.from_problems(f"invalid column mapping {path}", problems)
     data = data or {}
@@ -125,7 +126,7 @@ def mapping_from_file(path: Path) -> ColumnMapping:
         str(data["delimiter"]) if data.get("delimiter") else None,
         str(data.get("encoding") or "auto"),
     )
-    _check_mapping(mapping, str(path), errors)
+    _check_mapping(mapping, shown_path(path), errors)
     return mapping
 
 
@@ -237,10 +238,8 @@ def decode(raw: bytes, encoding: str) -> tuple[str, str]:
 
 
 def _decode_problem(raw: bytes, encoding: str, exc: UnicodeDecodeError) -> str:
-    line = raw[:exc.start].count(b"\n") + 1
     hint = "" if encoding in ("auto", "cp1252") else " (French Excel writes cp1252: --encoding cp1252)"
-    return (f"line {line}: byte 0x{raw[exc.start]:02x} is not {'UTF-8 or cp1252' if encoding == 'auto' else encoding}"
-            f"{hint}")
+    return f"byte 0x{raw[exc.start]:02x} is not {'UTF-8 or cp1252' if encoding == 'auto' else encoding}{hint}"
 
 
 def _find_column(column: str, header: list[str]) -> int | None:
@@ -259,15 +258,21 @@ def _column_hint(column: str, header: list[str]) -> str:
 
 def read_rows(csv_path: Path, mapping: ColumnMapping) -> tuple[list[Entry], list[Problem]]:
     """One device entry and/or one site entry per row, before validation."""
-    shown = str(csv_path)
+    shown = shown_path(csv_path)
     try:
-        raw = csv_path.read_bytes()
+        raw = read_regular(csv_path, MAX_TOTAL_BYTES)
+    except FileRefused as exc:
+        return [], [Problem(shown, None, "", f"refused: {exc}")]
     except OSError as exc:
         return [], [Problem(shown, None, "", f"cannot read CSV: {exc.strerror or exc}")]
     try:
         text, _encoding = decode(raw, mapping.encoding)
     except UnicodeDecodeError as exc:
-        return [], [Problem(shown, None, "", f"cannot read CSV: {_decode_problem(raw, mapping.encoding, exc)}")]
+        return [], [Problem(shown, raw[:exc.start].count(b"\n") + 1, "",
+                            f"cannot read CSV: {_decode_problem(raw, mapping.encoding, exc)}")]
+    if "\x00" in text:  # cp1252 decodes anything: a NUL says binary (or UTF-16 that lost its BOM)
+        return [], [Problem(shown, text[:text.index("\x00")].count("\n") + 1, "",
+                            "cannot read CSV: a NUL character: not a text spreadsheet")]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff(text, mapping.delimiter))
     try:
         header = [h.strip() for h in next(reader)]

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from inventory.errors import InventoryError, Problem
+from inventory.limits import MAX_TOTAL_BYTES, excerpt, label, shown_path
 from inventory.model import Inventory, Location
 from inventory.secrets import SecretsFile, load_secrets_file
 from inventory.validate import KEY_FIELD, SECTIONS, SINGULAR, Checked, Entry, Origin, check_all, suggest
@@ -24,8 +26,8 @@ log = logging.getLogger(__name__)
 
 
 def find_files(root: Path) -> list[Path]:
-    if root.is_file():
-        return [root]
+    if not root.is_dir():
+        return [root]  # a file, or something else that reading it will refuse with the reason
     found = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
@@ -47,7 +49,7 @@ def entries_of_document(data: Any, shown: str) -> tuple[list[Entry], list[Proble
         line = data.key_lines.get(key, 1) if hasattr(data, "key_lines") else 1
         if key not in SECTIONS:
             problems.append(Problem(shown, line, "",
-                                    f"unknown top-level key {key!r}{suggest(key, SECTIONS)}: "
+                                    f"unknown top-level key {excerpt(key)}{suggest(key, SECTIONS)}: "
                                     f"expected {', '.join(SECTIONS)}"))
         elif value is None:
             continue
@@ -73,7 +75,7 @@ def _listed(section: Any, items: list[Any], shown: str) -> list[Entry]:
         name = raw.get(KEY_FIELD[section]) if isinstance(raw, Mapping) else None
         if isinstance(name, str) and name.strip():
             name = name.strip()
-            origin = Origin(shown, line, f"{SINGULAR[section]} {name}", raw)
+            origin = Origin(shown, line, f"{SINGULAR[section]} {label(name)}", raw)
         else:
             name = None
             origin = Origin(shown, line, f"{section}[{index}]", raw, sep=".")
@@ -85,7 +87,7 @@ def _named(section: Any, items: Mapping[Any, Any], shown: str) -> list[Entry]:
     out = []
     lines = getattr(items, "key_lines", {})
     for name, raw in items.items():
-        origin = Origin(shown, lines.get(name, 1), f"{SINGULAR[section]} {name}", raw)
+        origin = Origin(shown, lines.get(name, 1), f"{SINGULAR[section]} {label(name)}", raw)
         entry = Entry(section, str(name), raw, origin)
         if not isinstance(name, str):
             entry.problems.append(origin.problem((), f"{SINGULAR[section]} names must be strings"))
@@ -97,31 +99,46 @@ def read_entries(root: Path) -> tuple[list[Entry], list[Problem]]:
     """Every entry of every file under `root` and the problems met reading them."""
     files = find_files(root)
     if not files:
-        return [], [Problem(str(root), None, "", "no *.yaml or *.yml file found")]
+        return [], [Problem(shown_path(root), None, "", "no *.yaml or *.yml file found")]
+    total = sum(_size(path) for path in files)
+    if total > MAX_TOTAL_BYTES:
+        # Refused before parsing anything: the point is to spend neither the time nor the memory.
+        return [], [Problem(shown_path(root), None, "", f"refused: {len(files)} files, {total:,} bytes in all, larger "
+                                                 f"than the limit of {MAX_TOTAL_BYTES:,}")]
     entries: list[Entry] = []
     problems: list[Problem] = []
     for path in files:
-        data, syntax = parse_file(path, str(path))
+        data, syntax = parse_file(path, shown_path(path))
         problems.extend(syntax)
-        found, layout = entries_of_document(data, str(path))
+        found, layout = entries_of_document(data, shown_path(path))
         entries.extend(found)
         problems.extend(layout)
     return entries, problems
 
 
+def _size(path: Path) -> int:
+    """The size of a regular file (0 for anything else: reading it refuses it with the reason)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return 0
+    return st.st_size if stat.S_ISREG(st.st_mode) else 0
+
+
 def load_inventory(path: str | os.PathLike[str], secrets_file: str | os.PathLike[str] | None = None, *,
-                   check_secrets: bool = True,
-                   env: Mapping[str, str] | None = None) -> Inventory:
+                   check_secrets: bool = True, env: Mapping[str, str] | None = None,
+                   require_devices: bool = True) -> Inventory:
     """Load, validate and return the inventory at `path` (a directory, or one file).
 
     Raises InventoryError listing every problem (file:line: field: reason), sorted, with a count.
     With `check_secrets`, every credential's references are resolved (environment, secrets file)
-    and kept in `Inventory.secrets`; without, references are only checked for syntax.
+    and kept in `Inventory.secrets`; without, references are only checked for syntax. An inventory
+    without devices is an error unless `require_devices` is False.
     """
     root = Path(path)
     if not root.exists():
-        raise InventoryError(f"inventory {root}: no such file or directory",
-                             [Problem(str(root), None, "", "no such file or directory")])
+        raise InventoryError(f"inventory {shown_path(root)}: no such file or directory",
+                             [Problem(shown_path(root), None, "", "no such file or directory")])
     secrets_path = Path(secrets_file).expanduser() if secrets_file else None
     started = time.perf_counter()
     entries, problems = read_entries(root)
@@ -131,12 +148,17 @@ def load_inventory(path: str | os.PathLike[str], secrets_file: str | os.PathLike
         problems.extend(secret_problems)
     checked = check_all(entries, sfile, env)
     problems.extend(checked.problems)
+    if require_devices and not problems and not checked.devices:
+        # Emptied or truncated files (or the wrong directory) would otherwise make a running service
+        # silently stop polling everything.
+        problems.append(Problem(shown_path(root), None, "", "no device declared: an inventory without devices is "
+                                                     "refused (wrong directory, or emptied files?)"))
     if problems:
-        log.warning("event=inventory_invalid root=%s errors=%d", root, len(set(problems)))
-        raise InventoryError.from_problems(f"invalid inventory {root}", problems)
+        log.warning("event=inventory_invalid root=%s errors=%d", shown_path(root), len(set(problems)))
+        raise InventoryError.from_problems(f"invalid inventory {shown_path(root)}", problems)
     inv = build(root, checked)
     log.info("event=inventory_loaded root=%s sites=%d devices=%d credentials=%d profiles=%d secrets=%d "
-             "duration_seconds=%.3f", root, len(inv.sites), len(inv.devices), len(inv.credentials),
+             "duration_seconds=%.3f", shown_path(root), len(inv.sites), len(inv.devices), len(inv.credentials),
              len(inv.profiles), len(checked.secrets), time.perf_counter() - started)
     return inv
 

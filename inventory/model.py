@@ -14,9 +14,44 @@ import re
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, field_validator
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+_LIMITED_BROADCAST = ipaddress.IPv4Address("255.255.255.255")
+
+
+def _address_text(value: Any) -> Any:
+    # YAML reads `address: 10` as the number 10, which ipaddress would take for 0.0.0.10.
+    if isinstance(value, bool | int | float):
+        raise ValueError(f"expected an address such as 10.93.1.1, found a number ({value!r}): write the "
+                         "whole address")
+    return value
+
+
+def _host_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> Any:
+    """A device is polled at one unicast host address: refuse what would reach nobody or many."""
+    if isinstance(address, ipaddress.IPv6Address) and address.scope_id:
+        raise ValueError(f"{address}: an interface scope (%{address.scope_id}) depends on the host polling; "
+                         "use a global or unique-local address")
+    if address.is_unspecified:
+        raise ValueError(f"{address} is the unspecified address, not a device")
+    if address.is_multicast:
+        raise ValueError(f"{address} is a multicast address, not one device")
+    if address == _LIMITED_BROADCAST:
+        raise ValueError(f"{address} is the broadcast address, not one device")
+    return address
+
+
+def _not_a_boolean(value: Any) -> Any:
+    # pydantic reads true as 1: `snmp_port: true` would poll port 1.
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, found a boolean ({str(value).lower()})")
+    return value
+
+
+IPAddress = Annotated[ipaddress.IPv4Address | ipaddress.IPv6Address, BeforeValidator(_address_text),
+                      AfterValidator(_host_address)]
+Port = Annotated[int, BeforeValidator(_not_a_boolean), Field(ge=1, le=65535)]
+Seconds = Annotated[int, BeforeValidator(_not_a_boolean)]
 
 _SECRET_REF = re.compile(r"^(env|file):[A-Za-z_][A-Za-z0-9_.\-]*$")
 _IDENT = r"^[a-z0-9][a-z0-9_.\-]*$"
@@ -58,7 +93,7 @@ SecretRef = Annotated[str, Field(pattern=_SECRET_REF.pattern, description="env:N
 
 
 class Site(_Strict):
-    id: Annotated[str, Field(pattern=_IDENT)]
+    id: Annotated[str, Field(pattern=_IDENT, max_length=128)]
     name: str
     kind: SiteKind
     commune: str
@@ -73,16 +108,16 @@ class Site(_Strict):
 class Intervals(_Strict):
     """Polling intervals in seconds, per kind of data; None means the profile's default."""
 
-    fast: Annotated[int, Field(ge=5, le=86400)] | None = None  # interfaces, status: default 60 s
-    slow: Annotated[int, Field(ge=5, le=86400)] | None = None  # inventory-like tables: default 300 s
-    icmp: Annotated[int, Field(ge=1, le=86400)] | None = None
+    fast: Annotated[Seconds, Field(ge=5, le=86400)] | None = None  # interfaces, status: default 60 s
+    slow: Annotated[Seconds, Field(ge=5, le=86400)] | None = None  # inventory-like tables: default 300 s
+    icmp: Annotated[Seconds, Field(ge=1, le=86400)] | None = None
 
 
 class Device(_Strict):
-    hostname: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
+    hostname: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=253)]  # as DNS
     address: IPAddress
-    snmp_port: Annotated[int, Field(ge=1, le=65535)] = 161
-    ssh_port: Annotated[int, Field(ge=1, le=65535)] = 22
+    snmp_port: Port = 161
+    ssh_port: Port = 22
     site: str
     role: Role
     profile: str | None = Field(None, description="inventory profile; None: chosen by sysObjectID")

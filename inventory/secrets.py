@@ -17,6 +17,7 @@ import yaml
 from pydantic import SecretStr
 
 from inventory.errors import Problem
+from inventory.limits import FileRefused, read_regular, shown_path
 
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -66,7 +67,7 @@ def load_secrets_file(path: Path | None, inventory_root: Path | None) -> tuple[S
     """Load and check the secrets file. Every problem is returned, none raised."""
     if path is None:
         return SecretsFile(None, {}), []
-    shown = str(path)
+    shown = shown_path(path)
     if not path.exists():
         return SecretsFile(path, {}, False), [Problem(shown, None, "", "secrets file does not exist")]
     if not path.is_file():
@@ -87,7 +88,9 @@ def load_secrets_file(path: Path | None, inventory_root: Path | None) -> tuple[S
         # A secret kept where others can read it is refused outright, not used.
         return SecretsFile(path, {}, False), problems
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (safe loader)
+        data = yaml.load(read_regular(path).decode("utf-8"), Loader=_Loader)  # noqa: S506 (safe loader)
+    except FileRefused as exc:
+        return SecretsFile(path, {}, False), [Problem(shown, None, "", f"secrets file refused: {exc}")]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         return SecretsFile(path, {}, False), [Problem(shown, mark.line + 1 if mark else None, "",
@@ -114,20 +117,22 @@ def load_secrets_file(path: Path | None, inventory_root: Path | None) -> tuple[S
 
 def resolve(ref: str, secrets_file: SecretsFile, env: Mapping[str, str]) -> SecretStr | str:
     """The value of `ref` as SecretStr, or a human reason (str) why it cannot be resolved."""
+    # The reasons name the scheme, never the NAME: a secret pasted as `file:<secret>` must not be echoed
+    # (the problem's file:line and field say which reference it is).
     scheme, _, name = ref.partition(":")
     if scheme == "env":
         if name not in env:
-            return f"environment variable {name} is not set"
+            return "env: the environment variable it names is not set"
         return SecretStr(env[name])
     if scheme == "file":
         if secrets_file.path is None:
-            return f"{ref}: no secrets file is configured (--secrets, THDMON_SECRETS or secrets_file in thdmon.toml)"
+            return "file: no secrets file is configured (--secrets, THDMON_SECRETS or secrets_file in thdmon.toml)"
         if not secrets_file.usable:
-            return f"{ref}: the secrets file {secrets_file.path} is not usable (see its own error)"
+            return f"file: the secrets file {secrets_file.path} is not usable (see its own error)"
         if name not in secrets_file.values:
-            return f"{ref}: no key {name} in the secrets file {secrets_file.path}"
+            return f"file: the key it names is not in the secrets file {secrets_file.path}"
         return secrets_file.values[name]
-    return f"{ref}: unknown scheme (use env:NAME or file:NAME)"
+    return "unknown scheme (use env:NAME or file:NAME)"
 
 
 def resolve_all(refs: Iterable[str], secrets_file: SecretsFile,

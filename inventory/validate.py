@@ -18,6 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from inventory.errors import Problem
+from inventory.limits import EXCERPT_CHARS, excerpt
 from inventory.model import (
     Credential,
     Device,
@@ -107,7 +108,7 @@ def dotted(path: Sequence[str | int]) -> str:
 
 
 def suggest(word: object, candidates: Iterable[str]) -> str:
-    if not isinstance(word, str):
+    if not isinstance(word, str) or len(word) > EXCERPT_CHARS:  # difflib is quadratic in the length
         return ""
     close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
@@ -132,6 +133,8 @@ def check_schema(entry: Entry) -> list[Problem]:
 
 def _translate(exc: ValidationError, entry: Entry) -> list[Problem]:
     """Pydantic errors as Problems: one per offending field, with its line; unions collapsed."""
+    # Where a secret reference or a credential's name is expected, a secret may have been pasted in:
+    # those reasons name the field and the kind of problem, never the value.
     sensitive = entry.section == "credentials"
     by_path: dict[tuple[str | int, ...], list[dict[str, Any]]] = {}
     for err in exc.errors(include_url=False):
@@ -141,9 +144,10 @@ def _translate(exc: ValidationError, entry: Entry) -> list[Problem]:
     for path, errs in by_path.items():
         types = {e["type"] for e in errs}
         if types <= {"ip_v4_address", "ip_v6_address"}:
-            reason = f"invalid address {errs[0]['input']!r}: not an IPv4 or IPv6 address"
+            reason = f"invalid address {excerpt(errs[0]['input'])}: not an IPv4 or IPv6 address"
         else:
-            reasons = dict.fromkeys(_reason(e, entry, path, sensitive) for e in errs)
+            quiet = sensitive or (entry.section == "devices" and bool(path) and path[0] in CREDENTIAL_FIELDS)
+            reasons = dict.fromkeys(_reason(e, entry, path, quiet) for e in errs)
             reason = "; or ".join(reasons)
         if types == {"missing"}:
             problems.append(_missing_problem(entry, path, reason))
@@ -180,19 +184,21 @@ def _reason(err: Mapping[str, Any], entry: Entry, path: tuple[str | int, ...], s
     kind = err["type"]
     ctx = err.get("ctx") or {}
     value = err.get("input")
-    shown = "" if sensitive else f" {value!r}"
+    shown = "" if sensitive else f" {excerpt(value)}"
     last = path[-1] if path else ""
     if kind == "missing":
-        return f"missing required key {last!r}"
+        return f"missing required key {excerpt(last)}"
     if kind == "extra_forbidden":
         known = _known_keys(entry, path)
-        return f"unknown key {last!r}{suggest(last, known)}"
+        return f"unknown key {excerpt(last)}{suggest(last, known)}"
     if kind in ("enum", "literal_error"):
         allowed = _quoted_words(ctx.get("expected", ""))
         close = suggest(value, allowed) if not sensitive else ""
         return f"{(shown or ' value').strip()} is not one of: {', '.join(allowed)}{close}"
     if kind == "union_tag_invalid":
-        return f"unknown credential type {ctx.get('tag')!r}: expected one of {ctx.get('expected_tags')}"
+        # Never the value: a secret pasted under `type:` must not be printed back.
+        return f"unknown credential type{suggest(ctx.get('tag'), CREDENTIAL_TYPES)}: expected one of " \
+               f"{', '.join(CREDENTIAL_TYPES)}"
     if kind == "union_tag_not_found":
         return f"missing required key 'type' (one of {', '.join(repr(t) for t in CREDENTIAL_TYPES)})"
     if kind == "string_pattern_mismatch":
@@ -201,7 +207,7 @@ def _reason(err: Mapping[str, Any], entry: Entry, path: tuple[str | int, ...], s
         hint = _PATTERN_HINTS.get(str(last), f"must match {ctx.get('pattern')}")
         return f"invalid value{shown}: {hint}"
     if kind == "string_type" and isinstance(value, int | float | bool) and not sensitive:
-        return f"expected a string, found {type(value).__name__} {value!r}: quote it"
+        return f"expected a string, found {type(value).__name__} {excerpt(value)}: quote it"
     if kind == "model_type" or kind == "dict_type":
         return f"expected a mapping of keys, found {_kind(value)}"
     message = str(err.get("msg", kind))
@@ -279,7 +285,7 @@ def check_all(entries: Iterable[Entry], secrets_file: SecretsFile | None, env: M
                 key = KEY_FIELD.get(entry.section)
                 out.problems.append(entry.origin.problem(
                     (key,) if key else (),
-                    f"duplicate {SINGULAR[entry.section]} {_key_word(entry.section)}{entry.name!r}: "
+                    f"duplicate {SINGULAR[entry.section]} {_key_word(entry.section)}{excerpt(entry.name)}: "
                     f"already declared at {first.origin}"))
                 continue
             named[entry.section][entry.name] = entry
@@ -290,7 +296,7 @@ def check_all(entries: Iterable[Entry], secrets_file: SecretsFile | None, env: M
             if other is not None and address is not None:
                 out.problems.append(entry.origin.problem(
                     ("address",), f"address {address[0]} port {address[1]} is already used by device "
-                                  f"{other.name!r} at {other.origin}"))
+                                  f"{excerpt(other.name)} at {other.origin}"))
             elif address is not None:
                 seen_address[address] = entry
         if entry.model is not None and entry.name is not None:
@@ -358,7 +364,7 @@ def _check_uplinks(sites: Mapping[str, Entry]) -> list[Problem]:
     for name, uplink in uplinks.items():
         if uplink is not None and uplink not in sites:
             problems.append(sites[name].origin.problem(
-                ("uplink",), f"unknown uplink site {uplink!r}{suggest(uplink, sites)}"))
+                ("uplink",), f"unknown uplink site {excerpt(uplink)}{suggest(uplink, sites)}"))
     # Each site has at most one uplink, so a cycle is found by walking up from every site once.
     state: dict[str, int] = {}  # 1: on the current walk, 2: done
     for start in sites:
@@ -383,11 +389,12 @@ def _check_device_refs(entry: Entry, named: Mapping[str, Mapping[str, Entry]]) -
     problems = []
     site = value_of(entry, "site")
     if site is not None and site not in named["sites"]:
-        problems.append(entry.origin.problem(("site",), f"unknown site {site!r}{suggest(site, named['sites'])}"))
+        problems.append(entry.origin.problem(("site",),
+                                             f"unknown site {excerpt(site)}{suggest(site, named['sites'])}"))
     profile = value_of(entry, "profile")
     if profile is not None and profile not in named["profiles"]:
         problems.append(entry.origin.problem(
-            ("profile",), f"unknown profile {profile!r}{suggest(profile, named['profiles'])}"))
+            ("profile",), f"unknown profile {excerpt(profile)}{suggest(profile, named['profiles'])}"))
     for key, allowed in CREDENTIAL_FIELDS.items():
         name = value_of(entry, key)
         if name is None:
@@ -395,9 +402,10 @@ def _check_device_refs(entry: Entry, named: Mapping[str, Mapping[str, Entry]]) -
         cred = named["credentials"].get(name)
         kind = value_of(cred, "type") if cred is not None else None
         if cred is None:
+            # Not the name itself: a secret pasted here instead of a credential's name must not be echoed.
             problems.append(entry.origin.problem(
-                (key,), f"unknown credential {name!r}{suggest(name, named['credentials'])}"))
-        elif kind is not None and kind not in allowed:
+                (key,), f"no credential of that name{suggest(name, named['credentials'])}"))
+        elif kind in CREDENTIAL_TYPES and kind not in allowed:  # an unknown type is the credential's own error
             problems.append(entry.origin.problem(
                 (key,), f"credential {name!r} is of type {kind}, but {key}: needs "
                         f"{' or '.join(allowed)} (declared at {cred.origin})"))

@@ -157,6 +157,10 @@ METRICS: tuple[Metric, ...] = (
        "Samples a collector produced that the vocabulary refuses (logged once per device and metric)",
        per_device=False),
     _m("thdmon_collector_traps_total", "counter", "SNMP traps received", ("trap",), per_device=False),
+    _m("thdmon_exporter_http_rejections_total", "counter",
+       "Connections and requests the /metrics server refused: connections_total, connections_per_source "
+       "(bounds), auth_failed, auth_rate_limited (too many failures from one source)", ("reason",),
+       per_device=False),
     _m("thdmon_collector_triggered_polls_total", "counter",
        "Polls asked for out of schedule (a trap), run or throttled (one per device and protocol per 10 s)",
        ("protocol", "result"), per_device=False),

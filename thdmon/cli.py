@@ -18,6 +18,7 @@ import click
 
 from thdmon import logfmt
 from thdmon import settings as settings_mod
+from thdmon.terminal import printable
 
 # name -> module holding a click command or group named `cli`. Packages outside production (the lab)
 # add theirs as entry points of the group `thdmon.commands`, so that nothing here imports them.
@@ -120,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, _user_error_types()):
             if debug:
                 traceback.print_exc()
-            click.echo(f"error: {exc}", err=True)
+            # Messages quote file names and device values: each line made inert for the terminal.
+            click.echo("\n".join(printable(line) for line in f"error: {exc}".splitlines()), err=True)
             return EXIT_INVALID
         # A bug, not a bad input: the traceback is what a report needs; 3 tells scripts it is neither.
         traceback.print_exc()

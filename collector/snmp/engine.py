@@ -32,7 +32,9 @@ decoding layer must therefore take counter/gauge semantics and Counter32 wrap wi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Literal, NamedTuple, Protocol
 
 from collector.errors import CollectorError
@@ -45,6 +47,11 @@ Value = int | float | bytes | str | None
 
 # OIDs per GET request: beyond a few dozen, agents answer tooBig or drop the request.
 MAX_GET_OIDS = 32
+# Whatever an agent sends, a walk ends: within this many seconds (an agent dripping one varbind per answer
+# just under the timeout) and this many varbinds (one sending ever-increasing OIDs as fast as it can).
+# The largest table profiles walk is ~40,000 varbinds (1,000 interfaces x 40 columns).
+WALK_DEADLINE = 120.0
+MAX_WALK_VARBINDS = 200_000
 
 INTEGER_TAGS = frozenset({"int", "counter32", "counter64", "gauge32", "timeticks"})
 ABSENT_TAGS = frozenset({"nosuchobject", "nosuchinstance"})
@@ -151,6 +158,30 @@ class AutoEngine:
         for engine in self._engines.values():
             await engine.close()
         self._engines.clear()
+
+
+@contextlib.asynccontextmanager
+async def walk_deadline(target: Target, base: str, seconds: float) -> AsyncIterator[None]:
+    """Bound one walk in time: its end raises SnmpError(timeout) naming the walk, not a bare TimeoutError."""
+    try:
+        async with asyncio.timeout(seconds):
+            yield
+    except TimeoutError:
+        raise SnmpError(DownReason.timeout, f"{target.endpoint}: walk of {base} unfinished after {seconds:g} s "
+                                            "(an agent answering without end?)") from None
+
+
+def check_walk_size(target: Target, base: str, count: int, limit: int) -> None:
+    if count > limit:
+        raise SnmpError(DownReason.malformed_response,
+                        f"{target.endpoint}: walk of {base} beyond {limit:,} varbinds (an agent sending OIDs "
+                        "without end?)")
+
+
+def repeated(target: Target, what: str, oids: Sequence[str]) -> None:
+    """The same OID twice in one answer: an agent's bug the engines refuse alike (which value is right?)."""
+    if len(set(oids)) != len(oids):
+        raise SnmpError(DownReason.malformed_response, f"{target.endpoint}: {what}: the same OID twice in one answer")
 
 
 def normalise_oid(oid: str) -> str:

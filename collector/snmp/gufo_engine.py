@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import operator
+import os
+import socket
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -41,8 +44,23 @@ from gufo.snmp._fast import GetIter, SnmpV2cClientSocket, SnmpV3ClientSocket
 from gufo.snmp.utils import format_sock_addr
 
 from collector.model import DownReason
-from collector.snmp.engine import SnmpError, Value, Varbind, all_absent, chunks, normalise_oid, oid_key
+from collector.snmp.engine import (
+    MAX_WALK_VARBINDS,
+    WALK_DEADLINE,
+    SnmpEngine,
+    SnmpError,
+    Value,
+    Varbind,
+    all_absent,
+    check_walk_size,
+    chunks,
+    normalise_oid,
+    oid_key,
+    repeated,
+    walk_deadline,
+)
 from collector.snmp.limits import socket_budget
+from collector.snmp.rawpdu import GUFO_MAX_DATAGRAM, repeated_oid, status_name, v2c_header, v2c_prefix
 from collector.snmp.target import Target
 
 T = TypeVar("T")
@@ -58,6 +76,12 @@ _PRIV_KEYS: dict[str, type[BasePrivKey]] = {
 _V3_REFRESH_AFTER = 140.0
 
 Socket = SnmpV2cClientSocket | SnmpV3ClientSocket
+
+
+_TAGS: dict[type, str] = {int: "int", bytes: "octets", float: "float"}  # gufo_tag's answer for these types
+_first = operator.itemgetter(0)
+# Varbind(...) runs the named tuple's Python-level __new__: building the tuple directly costs half.
+_new = tuple.__new__
 
 
 def gufo_tag(value: Value) -> str:
@@ -82,10 +106,18 @@ def _is_panic(exc: BaseException) -> bool:
     return type(exc).__name__ == "PanicException"
 
 
+class _Oversize(SnmpError):
+    """An answer beyond gufo_snmp's buffer: the engine retries with fewer repetitions, then with pysnmp."""
+
+
 @dataclass(slots=True)
 class _Conn:
     sock: Socket
     fd: int
+    # A duplicate of the socket, to peek at each datagram (size, SNMPv2c error-status) before gufo_snmp
+    # reads it: rawpdu.py says why.
+    peek: socket.socket
+    prefix: bytes = field(repr=False)  # SNMPv2c: version and community (a secret) of every answer; b"" in v3
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     last_used: float = 0.0
     proven: bool = False  # has answered at least once with these credentials
@@ -95,12 +127,17 @@ class _Conn:
 class GufoEngine:
     """SnmpEngine over gufo_snmp, for SNMPv2c and SNMPv3 without a context name."""
 
-    def __init__(self, max_sessions: int | None = None) -> None:
+    def __init__(self, max_sessions: int | None = None, *, walk_seconds: float = WALK_DEADLINE,
+                 walk_varbinds: int = MAX_WALK_VARBINDS) -> None:
         """`max_sessions`: sockets kept open between polls, least recently used closed first. By default
-        as many as the open-files limit allows (raised to its hard limit): a device whose socket was
-        closed pays a new socket at its next poll and, in SNMPv3, two more round trips of discovery."""
+        as many as the open-files limit allows (raised to its hard limit; each session holds two
+        descriptors): a device whose socket was closed pays a new socket at its next poll and, in SNMPv3,
+        two more round trips of discovery. `walk_seconds` and `walk_varbinds` bound every walk."""
         self._conns: collections.OrderedDict[Target, _Conn] = collections.OrderedDict()
-        self._max_sessions = max_sessions if max_sessions is not None else socket_budget()
+        self._max_sessions = max_sessions if max_sessions is not None else socket_budget() // 2
+        self._walk_seconds, self._walk_varbinds = walk_seconds, walk_varbinds
+        self._repetitions: dict[Target, int] = {}  # targets whose answers need fewer than asked
+        self._fallback: SnmpEngine | None = None  # pysnmp, for answers beyond gufo_snmp's buffer
 
     async def get(self, target: Target, oids: Sequence[str]) -> list[Varbind]:
         wanted = [normalise_oid(o) for o in oids]
@@ -114,12 +151,33 @@ class GufoEngine:
             return [Varbind(o, got[o], gufo_tag(got[o])) if o in got else Varbind(o, None, "nosuchobject")
                     for o in wanted]
 
-        varbinds = await self._with_conn(target, op)
+        try:
+            varbinds = await self._with_conn(target, op)
+        except _Oversize:
+            return await self._pysnmp().get(target, oids)
         all_absent(wanted, varbinds, target.endpoint)
         return varbinds
 
     async def bulk_walk(self, target: Target, root: str, max_repetitions: int = 25) -> list[Varbind]:
+        repetitions = min(max_repetitions, self._repetitions.get(target, max_repetitions))
+        while True:
+            try:
+                return await self._walk(target, root, repetitions)
+            except _Oversize:
+                if repetitions == 1:  # one varbind is beyond gufo_snmp's buffer: pysnmp takes any size
+                    return await self._pysnmp().bulk_walk(target, root, max_repetitions)
+                repetitions = self._repetitions[target] = max(1, repetitions // 2)
+
+    def _pysnmp(self) -> SnmpEngine:
+        if self._fallback is None:
+            from collector.snmp.pysnmp_engine import PysnmpEngine
+
+            self._fallback = PysnmpEngine(walk_seconds=self._walk_seconds, walk_varbinds=self._walk_varbinds)
+        return self._fallback
+
+    async def _walk(self, target: Target, root: str, max_repetitions: int) -> list[Varbind]:
         base = normalise_oid(root)
+        limit = self._walk_varbinds
 
         async def op(conn: _Conn) -> list[Varbind]:
             it = GetIter(base, max_repetitions)
@@ -141,16 +199,22 @@ class GufoEngine:
                     # An agent looping on the same rows would keep us walking forever.
                     raise SnmpError(DownReason.malformed_response,
                                     f"{target.endpoint}: walk of {base} went backwards at {first[0]}")
-                for item in batch:
-                    if item is None:  # left the subtree, or end of MIB view
-                        return True
-                    value = item[1]
-                    out.append(Varbind(item[0], value, gufo_tag(value)))
+                # gufo_snmp marks the end (subtree left, end of MIB view) with a None.
+                ended = None in batch
+                items = batch[:batch.index(None)] if ended else batch
+                count = len(items)
+                if len(set(map(_first, items))) != count:  # C-level: the hot path of every answer
+                    repeated(target, f"walk of {base}", [item[0] for item in items])  # type: ignore[index]
+                out.extend([_new(Varbind, (o, v, _TAGS.get(type(v)) or gufo_tag(v))) for o, v in items])  # type: ignore[misc]
+                check_walk_size(target, base, len(out), limit)
+                if ended or not count:
+                    return True
                 last = oid_key(out[-1].oid)
                 return False
 
-            await _Exchange(asyncio.get_running_loop(), conn.fd, target, "walk", lambda: conn.sock.send_get_bulk(it),
-                            recv, on_reply).run()
+            async with walk_deadline(target, base, self._walk_seconds):
+                await _Exchange(asyncio.get_running_loop(), conn, target, "walk", lambda: conn.sock.send_get_bulk(it),
+                                recv, on_reply).run()
             return out
 
         varbinds = await self._with_conn(target, op)
@@ -159,8 +223,14 @@ class GufoEngine:
         return varbinds
 
     async def close(self) -> None:
-        # The Rust sockets close their descriptor when dropped.
+        # The Rust sockets close their descriptor when dropped; our duplicates are closed here.
+        for conn in self._conns.values():
+            conn.peek.close()
         self._conns.clear()
+        self._repetitions.clear()
+        if self._fallback is not None:
+            await self._fallback.close()
+            self._fallback = None
 
     # -- sessions ---------------------------------------------------------------------------------
 
@@ -191,6 +261,7 @@ class GufoEngine:
     def _drop(self, target: Target, conn: _Conn) -> None:
         if self._conns.get(target) is conn:
             del self._conns[target]
+            conn.peek.close()
 
     def _conn(self, target: Target) -> _Conn:
         conn = self._conns.get(target)
@@ -203,7 +274,7 @@ class GufoEngine:
             raise SnmpError(DownReason.unreachable, f"{target.endpoint}: cannot open a socket: {exc}") from None
         self._conns[target] = conn
         if len(self._conns) > self._max_sessions:
-            self._conns.popitem(last=False)
+            self._conns.popitem(last=False)[1].peek.close()
         return conn
 
     @staticmethod
@@ -217,7 +288,11 @@ class GufoEngine:
             # Engine id unknown yet: an anonymous socket discovers it, then gets the user's keys.
             anon = User.default()
             sock = SnmpV3ClientSocket(addr, b"", anon.name, 0, b"", 0, b"", 0, 0, 0, 0)
-        return _Conn(sock=sock, fd=sock.get_fd(), ready=target.version == "2c")
+        fd = sock.get_fd()
+        peek = socket.socket(fileno=os.dup(fd))
+        peek.setblocking(False)
+        prefix = v2c_prefix(target.community.get_secret_value().encode()) if target.community is not None else b""
+        return _Conn(sock=sock, fd=fd, peek=peek, prefix=prefix, ready=target.version == "2c")
 
     async def _discover(self, conn: _Conn, target: Target) -> None:
         sock = conn.sock
@@ -246,7 +321,8 @@ class GufoEngine:
             box.append(result)
             return True
 
-        await _Exchange(asyncio.get_running_loop(), conn.fd, target, what, send, recv, keep).run()
+        await _Exchange(asyncio.get_running_loop(), conn, target, what, send, recv, keep,
+                        whole_answer=what == "get").run()
         return box[0]
 
 
@@ -265,6 +341,7 @@ class _Exchange:
 
     __slots__ = (
         "attempts",
+        "buf",
         "deadline",
         "done",
         "fd",
@@ -272,17 +349,27 @@ class _Exchange:
         "loop",
         "malformed",
         "on_reply",
+        "peek",
+        "peeking",
+        "prefix",
         "recv",
         "send",
         "target",
         "timer",
         "what",
+        "whole",
     )
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, fd: int, target: Target, what: str, send: Callable[[], None],
-                 recv: Callable[[], T], on_reply: Callable[[T], bool]) -> None:
-        self.loop, self.fd, self.target, self.what = loop, fd, target, what
+    def __init__(self, loop: asyncio.AbstractEventLoop, conn: _Conn, target: Target, what: str,
+                 send: Callable[[], None], recv: Callable[[], T], on_reply: Callable[[T], bool], *,
+                 whole_answer: bool = False) -> None:
+        self.loop, self.fd, self.target, self.what = loop, conn.fd, target, what
         self.send, self.recv, self.on_reply = send, recv, on_reply
+        self.peek, self.prefix = conn.peek, conn.prefix
+        # What a peek copies: the whole answer to look for repeated OIDs (a GET), else its header only.
+        self.whole = whole_answer and bool(conn.prefix)
+        self.buf = bytearray(GUFO_MAX_DATAGRAM if self.whole else 256)
+        self.peeking = what != "walk"  # gets and SNMPv3 discovery: few answers, each looked at
         self.done: asyncio.Future[None] = loop.create_future()
         self.timer: asyncio.TimerHandle | None = None
         self.deadline = 0.0
@@ -343,6 +430,22 @@ class _Exchange:
     def _readable(self) -> None:
         if self.done.done():
             return
+        header = None
+        if self.peeking:
+            try:
+                size = self.peek.recv_into(self.buf, len(self.buf), socket.MSG_PEEK | socket.MSG_TRUNC)
+            except BlockingIOError:
+                return
+            except OSError as exc:  # e.g. ICMP port unreachable: reported once, to whichever reads first
+                self._unusable(exc)
+                return
+            if size > GUFO_MAX_DATAGRAM:
+                self.peek.recv(1)  # gufo_snmp would read it cut short: take it off the queue ourselves
+                self._fail(_Oversize(DownReason.malformed_response, f"{self.target.endpoint}: {self.what}: an "
+                                     f"answer of {size:,} bytes, beyond gufo_snmp's {GUFO_MAX_DATAGRAM:,}"))
+                return
+            if self.prefix:
+                header = v2c_header(self.buf, self.prefix)
         try:
             answer = self.recv()
         except BlockingIOError:  # a reply to another request id, or a report it swallowed
@@ -350,6 +453,21 @@ class _Exchange:
             return
         except BaseException as exc:
             self._unusable(exc)
+            return
+        if header is not None and (header.error_status or (self.whole and repeated_oid(self.buf, header.varbinds_at))):
+            # gufo_snmp took it as the answer to our request (its request id): what it ignored decides.
+            endpoint, what = self.target.endpoint, self.what
+            if header.error_status:
+                self._fail(SnmpError(DownReason.error, f"{endpoint}: {what}: agent error "
+                                     f"{status_name(header.error_status)} at index {header.error_index}"))
+            else:
+                self._fail(SnmpError(DownReason.malformed_response, f"{endpoint}: {what}: the same OID twice in "
+                                     "one answer"))
+            return
+        if not answer and not self.peeking and self.prefix:
+            # An empty answer ends a walk: endOfMibView, or an error-status gufo_snmp ignored (an agent's
+            # genErr echoes the request's varbinds with NULL values). Ask once more, looking at the answer.
+            self._look_again()
             return
         try:
             complete = self.on_reply(answer)
@@ -362,6 +480,12 @@ class _Exchange:
         self.attempts, self.malformed, self.ignored = 0, "", 0
         self._send()
 
+    def _look_again(self) -> None:
+        """Send the current request again and peek at its answers from now on (walks do not, to save a
+        system call per answer: their answers are looked at only when they end or fail to decode)."""
+        self.peeking = True
+        self._send()
+
     def _unusable(self, exc: BaseException) -> None:
         """An answer that could not be received or decoded: fail, or keep listening for a good one."""
         endpoint, what = self.target.endpoint, self.what
@@ -369,6 +493,8 @@ class _Exchange:
             self._fail(SnmpError(DownReason.auth_failure, f"{endpoint}: {what}: SNMPv3 authentication failed"))
         elif isinstance(exc, SnmpDecodeError):  # keep listening: the real answer may still come
             self.malformed = str(exc)
+            if not self.peeking:  # perhaps beyond gufo_snmp's buffer, cut: ask again, looking at its size
+                self._look_again()
         elif isinstance(exc, GufoError):
             self._fail(SnmpError(DownReason.error, f"{endpoint}: {what}: {exc}"))
         elif isinstance(exc, OSError):

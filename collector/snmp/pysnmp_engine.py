@@ -43,7 +43,20 @@ from pysnmp.hlapi.v3arch.asyncio import (
 from pysnmp.proto import errind, rfc1902, rfc1905
 
 from collector.model import DownReason
-from collector.snmp.engine import SnmpError, Value, Varbind, all_absent, chunks, normalise_oid, oid_key
+from collector.snmp.engine import (
+    MAX_WALK_VARBINDS,
+    WALK_DEADLINE,
+    SnmpError,
+    Value,
+    Varbind,
+    all_absent,
+    check_walk_size,
+    chunks,
+    normalise_oid,
+    oid_key,
+    repeated,
+    walk_deadline,
+)
 from collector.snmp.target import Target
 
 _AUTH = {
@@ -87,14 +100,22 @@ def to_varbind(name: Any, value: Any) -> Varbind:
 
 
 class _CountingUdp(udp.UdpAsyncioTransport):
-    """pysnmp's UDP transport, counting datagrams per peer to classify silent drops."""
+    """pysnmp's UDP transport, counting datagrams per peer to classify silent drops, and dropping those
+    from any address and port it has no request out to: pysnmp matches answers by request id only, so
+    a forged answer from elsewhere would be taken (gufo_snmp's connected sockets never see one)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.received: collections.Counter[tuple[str, int]] = collections.Counter()
+        self.asked: collections.Counter[tuple[str, int]] = collections.Counter()  # requests in flight per peer
+        self.foreign = 0
 
     def datagram_received(self, datagram: bytes, transportAddress: Any) -> None:
-        self.received[(transportAddress[0], transportAddress[1])] += 1
+        peer = (transportAddress[0], transportAddress[1])
+        if not self.asked[peer]:
+            self.foreign += 1
+            return
+        self.received[peer] += 1
         super().datagram_received(datagram, transportAddress)
 
 
@@ -117,21 +138,32 @@ def _shared_engine() -> tuple[SnmpEngine, _CountingUdp]:
 class PysnmpEngine:
     """SnmpEngine over pysnmp 7 (asyncio, lookupMib=False)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, walk_seconds: float = WALK_DEADLINE, walk_varbinds: int = MAX_WALK_VARBINDS) -> None:
+        """`walk_seconds` and `walk_varbinds` bound every walk, whatever the agent does."""
         self._transports: dict[Target, UdpTransportTarget] = {}
         self._proven: set[Target] = set()  # SNMPv3 targets that have answered with these credentials
+        self._walk_seconds, self._walk_varbinds = walk_seconds, walk_varbinds
 
     async def get(self, target: Target, oids: Sequence[str]) -> list[Varbind]:
         wanted = [normalise_oid(o) for o in oids]
         varbinds: list[Varbind] = []
         for part in chunks(wanted):
             vbs = await self._request(target, "get", get_cmd, *(ObjectType(ObjectIdentity(o)) for o in part))
-            varbinds += (to_varbind(name, value) for name, value in vbs)
+            got = [to_varbind(name, value) for name, value in vbs]
+            repeated(target, "get", [vb.oid for vb in got])
+            varbinds += got
         all_absent(wanted, varbinds, target.endpoint)
         return varbinds
 
     async def bulk_walk(self, target: Target, root: str, max_repetitions: int = 25) -> list[Varbind]:
         base = normalise_oid(root)
+        async with walk_deadline(target, base, self._walk_seconds):
+            out = await self._walk(target, base, max_repetitions)
+        if not out:
+            raise SnmpError(DownReason.no_such_object, f"{target.endpoint}: nothing under {base}")
+        return out
+
+    async def _walk(self, target: Target, base: str, max_repetitions: int) -> list[Varbind]:
         prefix = base + "."
         out: list[Varbind] = []
         cursor = base
@@ -141,6 +173,7 @@ class PysnmpEngine:
             if not vbs:
                 break
             done = False
+            first = len(out)
             for name, value in vbs:
                 if isinstance(value, rfc1905.EndOfMibView):
                     done = True
@@ -150,14 +183,14 @@ class PysnmpEngine:
                     done = True
                     break
                 out.append(vb)
+            repeated(target, f"walk of {base}", [vb.oid for vb in out[first:]])
+            check_walk_size(target, base, len(out), self._walk_varbinds)
             if done or not out:
                 break
             cursor = out[-1].oid
             if oid_key(cursor) <= oid_key(start):
                 raise SnmpError(DownReason.malformed_response,
                                 f"{target.endpoint}: walk of {base} went backwards at {cursor}")
-        if not out:
-            raise SnmpError(DownReason.no_such_object, f"{target.endpoint}: nothing under {base}")
         return out
 
     async def close(self) -> None:
@@ -195,8 +228,14 @@ class PysnmpEngine:
             self._transports[target] = transport
         peer = (transport.transport_address[0], transport.transport_address[1])
         before = counting.received[peer]
-        err_ind, err_stat, err_idx, vbs = await command(
-            engine, _auth(target), transport, _context(target), *args, lookupMib=False)
+        counting.asked[peer] += 1
+        try:
+            err_ind, err_stat, err_idx, vbs = await command(
+                engine, _auth(target), transport, _context(target), *args, lookupMib=False)
+        finally:
+            counting.asked[peer] -= 1
+            if not counting.asked[peer]:
+                del counting.asked[peer]
         if err_ind:
             raise _classify(err_ind, target, what, counting.received[peer] > before) from None
         if err_stat:

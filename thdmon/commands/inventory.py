@@ -23,6 +23,7 @@ from inventory.model import Inventory, Role, SiteKind
 from inventory.shard import Shard
 from inventory.shard import parse as parse_shard
 from thdmon import settings as settings_mod
+from thdmon.terminal import printable, text
 
 
 def _settings(ctx: click.Context) -> settings_mod.Settings:
@@ -95,7 +96,7 @@ def check(ctx: click.Context, directory: Path | None, as_json: bool) -> None:
         click.echo(json.dumps({"ok": True, **info}, indent=2))
         return
     console = Console()
-    table = Table(title=f"inventory {inv.root}: OK", show_header=True)
+    table = Table(title=text(f"inventory {inv.root}: OK"), show_header=True)
     table.add_column("what")
     table.add_column("count", justify="right")
     for kind, n in info["sites"]["by_kind"].items():
@@ -132,13 +133,15 @@ def show(ctx: click.Context, directory: Path | None, as_json: bool) -> None:
         return
     kinds = [k.value for k in SiteKind if info["sites"]["by_kind"][k.value]]
     console = Console()
-    sites = Table(title=f"sites per commune and kind ({inv.root})")
+    sites = Table(title=text(f"sites per commune and kind ({inv.root})"))
     sites.add_column("commune")
     for kind in kinds:
         sites.add_column(kind, justify="right")
     sites.add_column("devices", justify="right")
     for commune, counts in sorted(per_commune.items()):
-        sites.add_row(commune, *(str(counts.get(k, 0) or "") for k in kinds), str(devices_per_commune[commune]))
+        # Commune names come from the files: never markup, never terminal escapes.
+        sites.add_row(text(commune), *(str(counts.get(k, 0) or "") for k in kinds),
+                      str(devices_per_commune[commune]))
     sites.add_row("total", *(str(info["sites"]["by_kind"][k]) for k in kinds), str(info["devices"]["total"]),
                   style="bold")
     console.print(sites)
@@ -205,7 +208,7 @@ def export(ctx: click.Context, directory: Path | None, fmt: str, output: Path | 
         click.echo(text, nl=False)
     else:
         _write(output, text)
-        click.echo(f"wrote {output} ({fmt}, {len(inv.devices)} devices)", err=True)
+        click.echo(f"wrote {printable(output)} ({fmt}, {len(inv.devices)} devices)", err=True)
 
 
 @cli.command(name="import-csv")
@@ -236,4 +239,4 @@ def import_csv_cmd(csv_file: Path, maps: tuple[str, ...], consts: tuple[str, ...
         mapping = mapping_from_options(maps, consts, delimiter, encoding or "auto")
     result = import_csv(csv_file, mapping, against=against, replacing=output)
     _write(output, result.to_yaml())
-    click.echo(f"wrote {output}: {len(result.sites)} sites, {len(result.devices)} devices", err=True)
+    click.echo(f"wrote {printable(output)}: {len(result.sites)} sites, {len(result.devices)} devices", err=True)

@@ -23,7 +23,8 @@ def _sources(settings: Settings) -> Sources:
     from inventory import InventoryError, load_inventory
 
     try:
-        inv = load_inventory(settings.inventory, settings.secrets_file)
+        # No device yet is no NAS yet: the listeners start and drop (and count) what comes.
+        inv = load_inventory(settings.inventory, settings.secrets_file, require_devices=False)
     except InventoryError as exc:
         raise ConnlogError(f"cannot load the inventory for the RADIUS NAS list: {exc}") from None
     return from_inventory(inv, inv.secret)

@@ -155,6 +155,7 @@ def cli(ctx: click.Context, listen: str | None, shard: str | None, engine: str |
     metrics.watch_load(service.scheduler.limiter, service.store)
     server = MetricsServer(listen, lambda accept: exposition.render(devices, metrics.registry, accept),
                            service.health, auth=security.auth, tls=security.tls)
+    metrics.watch_http(server.rejections.counts)
     host, port = server.address
     scheme = "https" if security.tls else "http"
 

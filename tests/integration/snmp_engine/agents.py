@@ -11,9 +11,10 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Self
 
 from lab.snmp.snmpd import free_udp_port
 
@@ -188,8 +189,46 @@ def _netsnmp_value(rest: str) -> object:
 
 # -- misbehaving peers --------------------------------------------------------------------------------
 
+class _UdpThread:
+    """A UDP socket served by a thread until close(): the part the misbehaving peers share."""
+
+    sock: socket.socket
+    _extra: tuple[socket.socket, ...] = ()
+
+    def _start(self) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        raise NotImplementedError
+
+    def _datagrams(self) -> Iterator[tuple[bytes, Any]]:
+        """Datagrams received until close() (or the socket is closed under us)."""
+        self.sock.settimeout(0.05)
+        while not self._stop.is_set():
+            try:
+                yield self.sock.recvfrom(65535)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        for sock in (self.sock, *self._extra):
+            sock.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 @dataclass
-class UdpPeer:
+class UdpPeer(_UdpThread):
     """A UDP socket on 127.0.0.1 that never answers (silent) or answers every request with garbage."""
 
     garbage: bool = False
@@ -205,20 +244,11 @@ class UdpPeer:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
+        self._start()
 
     def _serve(self) -> None:
         rng = random.Random(self.seed)
-        self.sock.settimeout(0.1)
-        while not self._stop.is_set():
-            try:
-                data, addr = self.sock.recvfrom(65535)
-            except TimeoutError:
-                continue
-            except OSError:
-                return
+        for data, addr in self._datagrams():
             self.received += 1
             if self.received in self.drop:
                 continue
@@ -235,17 +265,6 @@ class UdpPeer:
                     up.sendto(data, self.upstream)
                     self.sock.sendto(up.recv(65535), addr)
 
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.sock.close()
-
-    def __enter__(self) -> UdpPeer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
 
 def _rewound(request: bytes, oid: str) -> bytes:
     """The SNMPv2c request with its varbinds replaced by `oid` alone (request id kept)."""
@@ -257,3 +276,110 @@ def _rewound(request: bytes, oid: str) -> bytes:
     pdu = proto.apiMessage.get_pdu(message)
     proto.apiPDU.set_varbinds(pdu, [(proto.ObjectIdentifier(oid), proto.Null(""))])
     return encoder.encode(message)
+
+
+MAX_UDP_PAYLOAD = 65507  # IPv4
+
+
+# -- a scripted SNMPv2c agent of our own, for misbehaviour no real agent shows on demand -------------
+
+@dataclass
+class ScriptedAgent(_UdpThread):
+    """An SNMPv2c agent on 127.0.0.1 built on pysnmp's codec, answering every request as `behaviour` says.
+
+    Its table is `rows` rows `<root>.1 .. <root>.rows` of OCTET STRING values of `value_size` bytes (the
+    root is the first OID it is asked for), then endOfMibView. Behaviours:
+
+    - "normal": answers as a correct agent would (GET and GETBULK);
+    - "endless": GETBULK answers always the next OIDs under the root, forever increasing;
+    - "drip": like endless, one varbind per answer, each after `delay` seconds (under the timeout);
+    - "generr": the `error_after`-th GETBULK (and any GET) answered with error-status genErr;
+    - "duplicates": every answer carries its first varbind twice;
+    - "spoofed": answers come from another socket (another source port) than the one asked.
+    """
+
+    behaviour: str = "normal"
+    rows: int = 10
+    value_size: int = 8
+    error_after: int = 2
+    delay: float = 0.0
+    community: str = "public"
+    sock: socket.socket = field(init=False)
+    port: int = field(init=False)
+    host: str = "127.0.0.1"
+    requests: int = 0
+
+    def __post_init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+        self.sock.bind((self.host, 0))
+        self.port = self.sock.getsockname()[1]
+        self._other = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._other.bind((self.host, 0))
+        self._extra = (self._other,)
+        self._start()
+
+    def _serve(self) -> None:
+        for data, addr in self._datagrams():
+            self.requests += 1
+            try:
+                answer = self._answer(data)
+            except Exception:  # not SNMPv2c: a real agent drops it too
+                continue
+            if self.delay:
+                time.sleep(self.delay)
+            (self._other if self.behaviour == "spoofed" else self.sock).sendto(answer, addr)
+
+    def _answer(self, request: bytes) -> bytes:
+        from pyasn1.codec.ber import decoder, encoder
+        from pysnmp.proto import api
+
+        proto = api.PROTOCOL_MODULES[api.SNMP_VERSION_2C]
+        message, _ = decoder.decode(request, asn1Spec=proto.Message())
+        pdu = proto.apiMessage.get_pdu(message)
+        bulk = pdu.isSameTypeWith(proto.GetBulkRequestPDU())
+        asked = [str(oid) for oid, _ in proto.apiPDU.get_varbinds(pdu)]
+        response = proto.apiPDU.get_response(pdu)
+        if self.behaviour == "generr" and (not bulk or self.requests >= self.error_after):
+            proto.apiPDU.set_error_status(response, 5)
+            proto.apiPDU.set_error_index(response, 1)
+            proto.apiPDU.set_varbinds(response, [(proto.ObjectIdentifier(o), proto.Null("")) for o in asked])
+        else:
+            count = proto.apiBulkPDU.get_max_repetitions(pdu) if bulk else 0
+            varbinds = self._next(asked[0], count) if bulk else [self._value(o) for o in asked]
+            if self.behaviour == "duplicates":
+                varbinds = [varbinds[0], *varbinds]
+            # As a real agent does, fewer repetitions than asked when they would not fit in one datagram.
+            while True:
+                proto.apiPDU.set_varbinds(response, varbinds)
+                proto.apiMessage.set_pdu(message, response)
+                encoded = encoder.encode(message)
+                if len(encoded) <= MAX_UDP_PAYLOAD or len(varbinds) == 1:
+                    return encoded
+                varbinds = varbinds[:-1]
+        proto.apiMessage.set_pdu(message, response)
+        return encoder.encode(message)
+
+    def _value(self, oid: str) -> tuple[object, object]:
+        from pysnmp.proto import api
+
+        proto = api.PROTOCOL_MODULES[api.SNMP_VERSION_2C]
+        return proto.ObjectIdentifier(oid), proto.OctetString(b"v" * self.value_size)
+
+    def _next(self, start: str, count: int) -> list[tuple[object, object]]:
+        from pysnmp.proto import api, rfc1905
+
+        proto = api.PROTOCOL_MODULES[api.SNMP_VERSION_2C]
+        if not hasattr(self, "_root"):
+            self._root = start
+        root = self._root
+        index = int(start[len(root) + 1:].split(".")[0]) if start.startswith(root + ".") else 0
+        endless = self.behaviour in ("endless", "drip")
+        count = 1 if self.behaviour == "drip" else count
+        out: list[tuple[object, object]] = []
+        for i in range(index + 1, index + 1 + count):
+            if i > self.rows and not endless:
+                out.append((proto.ObjectIdentifier(f"{root}.{i}"), rfc1905.EndOfMibView()))
+                break
+            out.append(self._value(f"{root}.{i}"))
+        return out

@@ -17,7 +17,7 @@ CASES = {
         "extra.yaml:6: device sw-x profile: unknown profile 'cisco-iso' (did you mean 'cisco-ios'?)"),
     "unknown credential": (
         {"extra_yaml": DEV + "    snmp: lab-v2\n"},
-        "extra.yaml:6: device sw-x snmp: unknown credential 'lab-v2' (did you mean 'lab-v2c'?)"),
+        "extra.yaml:6: device sw-x snmp: no credential of that name (did you mean 'lab-v2c'?)"),
     "credential of the wrong type": (
         {"extra_yaml": DEV + "    snmp: lab-ssh\n"},
         "extra.yaml:6: device sw-x snmp: credential 'lab-ssh' is of type ssh, but snmp: needs snmp_v2c or "
@@ -79,20 +79,20 @@ CASES = {
     "missing secret": (
         {"creds_yaml": "credentials:\n  ssh-2:\n    type: ssh\n    username: u\n"
                        "    password: env:THDMON_TEST_UNSET_X\n"},
-        "creds.yaml:5: credential ssh-2 password: missing secret: environment variable THDMON_TEST_UNSET_X "
-        "is not set"),
+        "creds.yaml:5: credential ssh-2 password: missing secret: env: the environment "
+        "variable it names is not set"),
     "missing key in the secrets file": (
         {"creds_yaml": "credentials:\n  radius-2:\n    type: radius\n    secret: file:no_such_name\n"},
-        "creds.yaml:4: credential radius-2 secret: missing secret: file:no_such_name: no key no_such_name "
-        "in the secrets file {secrets}"),
+        "creds.yaml:4: credential radius-2 secret: missing secret: file: the key it names is not in the "
+        "secrets file {secrets}"),
     "snmpv3 level without keys": (
         {"extra_yaml": "credentials:\n  v3-bad:\n    type: snmp_v3\n    user: u\n    security_level: authPriv\n"},
         "extra.yaml:5: credential v3-bad security_level: security_level authPriv requires auth_protocol, "
         "auth_key, priv_protocol, priv_key"),
     "unknown credential type": (
         {"extra_yaml": "credentials:\n  x:\n    type: snmp_v4\n"},
-        "extra.yaml:2: credential x: unknown credential type 'snmp_v4': expected one of 'snmp_v2c', 'snmp_v3', "
-        "'ssh', 'radius'"),
+        "extra.yaml:2: credential x: unknown credential type (did you mean 'snmp_v3'?): expected one of "
+        "snmp_v2c, snmp_v3, ssh, radius"),
     "yaml syntax error": (
         {"extra_yaml": "devices:\n  - hostname: sw-x\n    address: [10.93.9.9\n    site: x\n"},
         "extra.yaml:4: YAML syntax error: while parsing a flow sequence, did not find expected ',' or ']'"),

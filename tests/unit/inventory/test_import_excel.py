@@ -63,7 +63,7 @@ def _problems(csv_path: Path, mapping, against: Path | None = None) -> str:
 def test_a_wrong_encoding_says_where_and_what_to_use(tmp_path: Path):
     mapping = mapping_from_options(["hostname=Nom de l'équipement"], ["role=core", "site=x"], encoding="utf-8")
     msg = _problems(SHEET, mapping)
-    assert "line 1: byte 0xe9 is not utf-8 (French Excel writes cp1252: --encoding cp1252)" in msg
+    assert f"{SHEET}:1: cannot read CSV: byte 0xe9 is not utf-8 (French Excel writes cp1252: --encoding cp1252)" in msg
     with pytest.raises(InventoryError, match="unknown encoding 'cp1525' \\(did you mean 'cp1252'\\?\\)"):
         mapping_from_options(["hostname=Nom"], encoding="cp1525")
 
