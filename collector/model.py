@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import Any
 
 from metrics.sample import Labels, Sample
 
@@ -42,3 +43,6 @@ class PollResult:
 
     samples: list[Sample]
     state: DeviceState
+    # What the protocol's poller wants shown beside the samples, as plain JSON-able data (SNMP: the
+    # profile and modules chosen and why under "selection", collector.snmp.poll); never exported as metrics.
+    info: dict[str, Any] = field(default_factory=dict)

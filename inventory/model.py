@@ -175,6 +175,8 @@ class Profile(_Strict):
 
     description: str = ""
     snmp_modules: tuple[str, ...] = ()
+    probe_modules: tuple[str, ...] = Field((), description="SNMP modules walked and kept only if they answer "
+                                           "(tables a product line may lack: LLDP, PoE)")
     ssh_platform: str | None = Field(None, description="netmiko device_type, e.g. cisco_ios")
     sys_object_ids: tuple[str, ...] = Field((), description="sysObjectID prefixes that select this profile")
     intervals: Intervals = Intervals()

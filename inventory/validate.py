@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from inventory.builtin import names as builtin_names
 from inventory.errors import Problem
 from inventory.limits import EXCERPT_CHARS, excerpt
 from inventory.model import (
@@ -392,9 +393,10 @@ def _check_device_refs(entry: Entry, named: Mapping[str, Mapping[str, Entry]]) -
         problems.append(entry.origin.problem(("site",),
                                              f"unknown site {excerpt(site)}{suggest(site, named['sites'])}"))
     profile = value_of(entry, "profile")
-    if profile is not None and profile not in named["profiles"]:
+    if profile is not None and profile not in named["profiles"] and profile not in builtin_names():
+        known = [*named["profiles"], *builtin_names()]
         problems.append(entry.origin.problem(
-            ("profile",), f"unknown profile {excerpt(profile)}{suggest(profile, named['profiles'])}"))
+            ("profile",), f"unknown profile {excerpt(profile)}{suggest(profile, known)}"))
     for key, allowed in CREDENTIAL_FIELDS.items():
         name = value_of(entry, key)
         if name is None:

@@ -81,13 +81,25 @@ METRICS: tuple[Metric, ...] = (
     _m("thdmon_device_info", "info", "Device description from SNMP",
        ("sys_name", "sys_descr", "sys_object_id", "vendor")),
     _m("thdmon_device_reboots_total", "counter", "Reboots seen by thdmon (uptime went backwards)"),
+    # Set by the SNMP poller, not by profiles: a module the device's profile names that gave no sample
+    # (IF-MIB with no interface) is 1, the others 0; probed modules are never reported (docs/snmp-profiles.md).
+    _m("thdmon_device_module_empty", "gauge", "1 if an SNMP module the device's profile expects returned nothing",
+       ("module",)),
     # CPU, memory, temperature
     _m("thdmon_cpu_utilisation_ratio", "gauge", "CPU utilisation, 0 to 1", ("cpu",), "ratio"),
     _m("thdmon_cpu_info", "info", "A CPU of the device: its name (the label of the CPU metrics) and SNMP index",
        ("cpu", "cpu_index")),
     _m("thdmon_memory_used_bytes", "gauge", "Memory in use", ("pool",), "bytes"),
     _m("thdmon_memory_total_bytes", "gauge", "Memory size", ("pool",), "bytes"),
+    _m("thdmon_memory_utilisation_ratio", "gauge",
+       "Memory in use, 0 to 1, from agents that give only a percentage (no size)", ("pool",), "ratio"),
     _m("thdmon_temperature_celsius", "gauge", "Temperature sensor", ("sensor",), "celsius"),
+    _m("thdmon_temperature_threshold_celsius", "gauge", "Device threshold for a temperature sensor",
+       ("sensor", "threshold"), "celsius"),
+    _m("thdmon_cpu_utilisation_threshold_ratio", "gauge", "Device alarm threshold for CPU utilisation, 0 to 1",
+       ("cpu",), "ratio"),
+    _m("thdmon_memory_utilisation_threshold_ratio", "gauge", "Device alarm threshold for memory use, 0 to 1",
+       ("pool",), "ratio"),
     # IF-MIB
     _m("thdmon_interface_info", "info", "Interface description", _IF + ("ifalias", "iftype", "ifindex")),
     _m("thdmon_interface_receive_bytes_total", "counter", "Octets received (ifHCInOctets)", _IF, "bytes"),
@@ -102,6 +114,10 @@ METRICS: tuple[Metric, ...] = (
     _m("thdmon_interface_oper_up", "gauge", "1 if ifOperStatus is up", _IF),
     _m("thdmon_interface_admin_up", "gauge", "1 if ifAdminStatus is up", _IF),
     _m("thdmon_interface_speed_bits_per_second", "gauge", "Interface speed (ifHighSpeed x 1e6)", _IF),
+    _m("thdmon_interface_duplex_info", "info", "Duplex the interface runs at (EtherLike-MIB dot3StatsDuplexStatus)",
+       _IF + ("duplex",)),
+    _m("thdmon_vlan_info", "info", "A VLAN configured on the device (Q-BRIDGE-MIB dot1qVlanStaticName)",
+       ("vlan", "name")),
     _m("thdmon_interface_last_change_timestamp_seconds", "gauge",
        "When the interface's oper status last changed (Unix time; the agent's start if never since)", _IF,
        "seconds"),
@@ -117,6 +133,11 @@ METRICS: tuple[Metric, ...] = (
     _m("thdmon_poe_power_budget_watts", "gauge", "PoE power budget of a PSE group", ("group",), "watts"),
     _m("thdmon_poe_power_consumption_watts", "gauge", "PoE power drawn from a PSE group", ("group",), "watts"),
     _m("thdmon_poe_port_delivering", "gauge", "1 if the port delivers power", ("group", "port")),
+    # Stacks (CISCO-STACKWISE-MIB)
+    _m("thdmon_stack_member_ready", "gauge", "1 if the stack member is ready (cswSwitchState ready)", ("member",)),
+    _m("thdmon_stack_member_info", "info", "A stack member and its stack role (master, member, standby)",
+       ("member", "stack_role")),   # not `role`: that is the device's identity label
+    _m("thdmon_stack_port_up", "gauge", "1 if the stack port (cable between members) is up", ("ifname",)),
     # LLDP-MIB
     _m("thdmon_lldp_neighbor_info", "info", "LLDP neighbour seen on a local port",
        ("ifname", "remote_sys_name", "remote_port")),
@@ -135,6 +156,13 @@ METRICS: tuple[Metric, ...] = (
        ("site", "site_kind", "commune", "state"), per_device=False),
     _m("thdmon_site_info", "info", "A site of the inventory, with its coordinates and uplink",
        ("site", "site_kind", "commune", "name", "lat", "lon", "uplink"), per_device=False),
+    _m("thdmon_site_state_since_timestamp_seconds", "gauge", "When the site entered its current state",
+       ("site", "site_kind", "commune"), "seconds", per_device=False),
+    _m("thdmon_site_devices", "gauge", "Devices of the site with a known health, by whether they answer",
+       ("site", "site_kind", "commune", "state"), per_device=False),
+    _m("thdmon_site_uplink_mismatch", "gauge",
+       "1 while LLDP contradicts the site's declared uplink (seen: the site LLDP links to instead, or empty)",
+       ("site", "site_kind", "commune", "declared", "seen"), per_device=False),
     # The collector itself (no device labels)
     _m("thdmon_collector_polls_total", "counter", "Polls run, by protocol and result", ("protocol", "result"),
        per_device=False),

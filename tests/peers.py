@@ -31,14 +31,19 @@ def until(what: str, probe: Callable[[], Any], timeout: float = 30.0) -> Any:
         time.sleep(0.25)
 
 
-def start_prometheus(workdir: Path, target_port: int) -> tuple[subprocess.Popen[bytes], int]:
-    """Debian's prometheus on a free loopback port, scraping 127.0.0.1:target_port every second."""
+def start_prometheus(workdir: Path, target_port: int, *, interval: str = "1s", rule_files: tuple[Path, ...] = (),
+                     alertmanager_port: int | None = None) -> tuple[subprocess.Popen[bytes], int]:
+    """Debian's prometheus on a free loopback port, scraping 127.0.0.1:target_port every `interval`
+    (and evaluating `rule_files` as often, sending alerts to the Alertmanager on `alertmanager_port`)."""
     port = free_tcp_port()
     config = workdir / "prometheus.yml"
+    rules = "".join(f"- {path}\n" for path in rule_files)
+    alerting = (f"alerting:\n  alertmanagers:\n  - static_configs:\n    - targets: ['127.0.0.1:{alertmanager_port}']\n"
+                if alertmanager_port else "")
     config.write_text(f"""global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-scrape_configs:
+  scrape_interval: {interval}
+  evaluation_interval: {interval}
+{"rule_files:" + chr(10) + rules if rules else ""}{alerting}scrape_configs:
 - job_name: thdmon
   static_configs:
   - targets: ['127.0.0.1:{target_port}']
@@ -47,6 +52,25 @@ scrape_configs:
         proc = subprocess.Popen(["prometheus", f"--config.file={config}", f"--storage.tsdb.path={workdir / 'tsdb'}",
                                  f"--web.listen-address=127.0.0.1:{port}"], stdout=out, stderr=subprocess.STDOUT)
     return proc, port
+
+
+def start_alertmanager(workdir: Path, config: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """Debian's prometheus-alertmanager on a free loopback port, alone (clustering off)."""
+    port = free_tcp_port()
+    with (workdir / "alertmanager.log").open("wb") as out:
+        proc = subprocess.Popen(["prometheus-alertmanager", f"--config.file={config}",
+                                 f"--storage.path={workdir / 'am-data'}", f"--web.listen-address=127.0.0.1:{port}",
+                                 "--cluster.listen-address="], stdout=out, stderr=subprocess.STDOUT)
+    until("alertmanager ready", lambda: _ready(f"http://127.0.0.1:{port}/-/ready"))
+    return proc, port
+
+
+def _ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:
+            return r.status == 200
+    except OSError:
+        return False
 
 
 def prometheus_query(port: int, expr: str) -> list[dict[str, Any]]:

@@ -29,12 +29,16 @@ COMMANDS: dict[str, str] = {
     "serve": "thdmon.commands.serve",
     "portal": "thdmon.commands.portal",
     "settings": "thdmon.commands.settings",
+    "alerts": "thdmon.commands.alerts",
+    "status": "thdmon.commands.status",
+    "topology": "thdmon.commands.topology",
 }
 
 # Exceptions whose message is meant for people (module:Class), imported lazily.
 USER_ERRORS: tuple[str, ...] = (
     "thdmon.settings:SettingsError",
     "inventory.errors:InventoryError",
+    "alerts.errors:AlertsError",
     "collector.errors:CollectorError",
     "connlog.errors:ConnlogError",
     "portal.errors:PortalError",

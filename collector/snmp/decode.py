@@ -72,16 +72,20 @@ class DecodeResult:
 class _ColumnSet:
     """Columns summed into one value (`oid` or `fallback`), with the Counter32 flag the profile gives."""
 
-    def __init__(self, columns: Sequence[str], counter32: Sequence[str]) -> None:
+    def __init__(self, columns: Sequence[str], counter32: Sequence[str], partial: bool = False) -> None:
         self.prefixes = tuple(c + "." for c in columns)
         self.counter32 = any(c in counter32 for c in columns)
+        self.partial = partial
 
     def value(self, index: str, walked: Walked) -> tuple[float | None, Any, bool] | None:
-        """(summed number, raw value of the first column, any Counter32), or None if a column lacks the row."""
-        found = []
+        """(summed number, raw value of the first column, any Counter32), or None if a column lacks the row
+        (with `partial`: only if the first column lacks it; the others are summed when present)."""
+        by_oid, found = walked.by_oid, []
         for prefix in self.prefixes:
-            vb = walked.by_oid.get(prefix + index)
+            vb = by_oid.get(prefix + index)
             if vb is None:
+                if found and self.partial:  # `partial_sum`: the first column is required, not the others
+                    continue
                 return None
             found.append(vb)
         numbers = [to_number(vb.value) for vb in found]
@@ -99,8 +103,8 @@ class _MetricPlan:
         self.is_info, self.is_counter = meta.type == "info", meta.type == "counter"
         self.sum = mm.aggregate == "sum"
         self.column, self.fallback_column = mm.oid[0], (mm.fallback[0] if mm.fallback else None)
-        self.primary = _ColumnSet(mm.oid, mm.counter32)
-        self.fallback = _ColumnSet(mm.fallback, mm.counter32) if mm.fallback else None
+        self.primary = _ColumnSet(mm.oid, mm.counter32, mm.partial_sum)
+        self.fallback = _ColumnSet(mm.fallback, mm.counter32, mm.partial_sum) if mm.fallback else None
         self.row_labels = row_labels(mm, meta.labels)
         self.value_regex = re.compile(mm.value_regex) if mm.value_regex is not None else None
         self.transforms = tuple(compile_transform(tr) for tr in mm.value)

@@ -126,40 +126,6 @@ def choose_engine(target: Target) -> EngineName:
     return "gufo"
 
 
-class AutoEngine:
-    """An SnmpEngine that sends each target to the engine `choose_engine` names, built on first use."""
-
-    def __init__(self) -> None:
-        self._engines: dict[EngineName, SnmpEngine] = {}
-
-    def engine_for(self, target: Target) -> SnmpEngine:
-        name = choose_engine(target)
-        engine = self._engines.get(name)
-        if engine is None:
-            # Imported here: the implementations import this module.
-            if name == "gufo":
-                from collector.snmp.gufo_engine import GufoEngine
-
-                engine = GufoEngine()
-            else:
-                from collector.snmp.pysnmp_engine import PysnmpEngine
-
-                engine = PysnmpEngine()
-            self._engines[name] = engine
-        return engine
-
-    async def get(self, target: Target, oids: Sequence[str]) -> list[Varbind]:
-        return await self.engine_for(target).get(target, oids)
-
-    async def bulk_walk(self, target: Target, root: str, max_repetitions: int = 25) -> list[Varbind]:
-        return await self.engine_for(target).bulk_walk(target, root, max_repetitions)
-
-    async def close(self) -> None:
-        for engine in self._engines.values():
-            await engine.close()
-        self._engines.clear()
-
-
 @contextlib.asynccontextmanager
 async def walk_deadline(target: Target, base: str, seconds: float) -> AsyncIterator[None]:
     """Bound one walk in time: its end raises SnmpError(timeout) naming the walk, not a bare TimeoutError."""

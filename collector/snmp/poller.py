@@ -40,7 +40,7 @@ def check_profiles(inventory: Inventory, modules: Mapping[str, Module]) -> None:
     """Every inventory profile names known SNMP modules: checked once, before any poll."""
     problems = []
     for name, profile in sorted(inventory.profiles.items()):
-        unknown = [m for m in profile.snmp_modules if m not in modules]
+        unknown = [m for m in (*profile.snmp_modules, *profile.probe_modules) if m not in modules]
         if unknown:
             where = inventory.locations.get(("profiles", name))
             problems.append(f"{where or inventory.root}: profile {name}: unknown SNMP module(s) "

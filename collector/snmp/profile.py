@@ -203,6 +203,8 @@ class MetricMap(_Strict):
                                  "unwraps them (gufo_snmp reports every integer as 'int')")
     value_regex: str | None = Field(None, description="number = first group of this regex on the raw text "
                                     "(Aruba's channel '116E')")
+    partial_sum: bool = Field(False, description="several `oid` (or `fallback`) columns: sum those a row has, "
+                              "provided it has the first; by default a row lacking one is left to the fallback")
     aggregate: Literal["first", "sum"] = Field("first", description="rows that give the same labels: keep the "
                                                "first, or add them up (clients of the SSIDs of one radio)")
 

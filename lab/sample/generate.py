@@ -35,6 +35,8 @@ from lab.sample.places import (
 SEED = 93
 DATA_DIR = Path(__file__).resolve().parent / "data"
 LAB_SNMP_PORT = 16100
+# Park AP models in turn, park by park: Cisco (AIRESPACE), UniFi (UBNT-UniFi-MIB), Aruba Instant (AI-AP-MIB).
+PARK_AP_MODELS = ("C9120AXI-E", "U6-Pro", "AP-505")
 SITE_BLOCK = ipaddress.IPv4Address("127.1.0.0")
 CORE_BLOCK = ipaddress.IPv4Address("127.2.0.0")
 RECORDING_BLOCK = ipaddress.IPv4Address("127.3.0.0")
@@ -101,10 +103,10 @@ PROFILES: dict[str, dict[str, Any]] = {
                       "ssh_platform": "juniper_junos", "sys_object_ids": ["1.3.6.1.4.1.2636"]},
     "aruba-instant": {"description": "Aruba Instant access points",
                       "snmp_modules": ["system", "if_mib", "wifi_aruba_instant"],
-                      "sys_object_ids": ["1.3.6.1.4.1.14823"]},
+                      "sys_object_ids": ["1.3.6.1.4.1.14823.1.2"]},   # Instant APs, not the controllers
     "ruckus-smartzone": {"description": "Ruckus SmartZone controllers",
                          "snmp_modules": ["system", "host_resources", "wifi_ruckus"],
-                         "sys_object_ids": ["1.3.6.1.4.1.25053"]},
+                         "sys_object_ids": ["1.3.6.1.4.1.25053.3.1.11"]},   # not ZoneDirector/Unleashed
     "unifi-ap": {"description": "Ubiquiti UniFi access points",
                  "snmp_modules": ["system", "if_mib", "host_resources", "wifi_unifi"]},
     "linux-host": {"description": "Linux hosts running net-snmp",
@@ -204,9 +206,11 @@ class _Generator:
                     site.name = f"{site.name} ({site.id[-1]})"
 
     # -- devices ---------------------------------------------------------------------------------
-    def _device(self, site: SiteSpec, suffix: str, role: str, profile: str, model: str, **extra: Any) -> None:
+    def _device(self, site: SiteSpec, suffix: str, role: str, profile: str | None, model: str,
+                **extra: Any) -> None:
         device: dict[str, Any] = {"hostname": f"{site.id}-{suffix}", "site": site.id, "role": role,
-                                  "profile": profile, "snmp_port": LAB_SNMP_PORT, "snmp": "lab-v2c"}
+                                  **({"profile": profile} if profile else {}), "snmp_port": LAB_SNMP_PORT,
+                                  "snmp": "lab-v2c"}
         if role != "wifi_ap":
             device["ssh"] = "lab-ssh"
         if role in ("wifi_ap", "wifi_controller"):
@@ -222,9 +226,12 @@ class _Generator:
                      {24: "C9200L-24P-4X", 48: "C9200L-48P-4X"})[ports]
             self._device(site, f"acc{i}", "access_switch", vendor, model, tags=[f"ports:{ports}"])
 
-    def _aps(self, site: SiteSpec, count: int) -> None:
+    def _aps(self, site: SiteSpec, count: int, model: str = "C9120AXI-E") -> None:
+        # Cisco APs name their inventory profile; UniFi and Aruba Instant APs are added with none, as a
+        # new user would: the built-in profiles find them by sysObjectID (and UniFi by probing).
+        profile = "generic-wifi-ap" if model == "C9120AXI-E" else None
         for i in range(1, count + 1):
-            self._device(site, f"ap{i:02d}", "wifi_ap", "generic-wifi-ap", "C9120AXI-E")
+            self._device(site, f"ap{i:02d}", "wifi_ap", profile, model)
 
     def _distribution(self, site: SiteSpec) -> None:
         self._device(site, "dist1", "distribution", "aruba-cx", "JL658A")
@@ -232,6 +239,8 @@ class _Generator:
     def build_devices(self) -> None:
         rng = self.rng
         park_aps = {place.slug: aps for place, aps in PARKS}
+        # The parks' APs come in three families (AIRESPACE, UniFi, Aruba Instant), by park order.
+        park_models = {place.slug: PARK_AP_MODELS[i % len(PARK_AP_MODELS)] for i, (place, _) in enumerate(PARKS)}
         for site in self.sites:
             if site.kind == "datacenter":
                 for i in (1, 2):
@@ -250,7 +259,7 @@ class _Generator:
                 aps = park_aps[site.id]
                 self._distribution(site)
                 self._access_switches(site, [24] * math.ceil(aps / 10))
-                self._aps(site, aps)
+                self._aps(site, aps, park_models[site.id])
             elif site.kind == "college":
                 big = rng.random() < 0.2
                 if big:

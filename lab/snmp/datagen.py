@@ -5,7 +5,8 @@ that the SNMP profiles decode the lab exactly as they decode real devices:
 SNMPv2-MIB system group, IF-MIB ifTable/ifXTable, LLDP-MIB (local ports, remote table, management
 addresses), ENTITY-MIB + ENTITY-SENSOR-MIB (chassis temperature, optical Rx/Tx power per SFP),
 CISCO-ENTITY-SENSOR-MIB with thresholds (Cisco devices instead of ENTITY-SENSOR-MIB), POWER-ETHERNET-MIB
-(access switches), HOST-RESOURCES-MIB (CPU, RAM), AIRESPACE-WIRELESS-MIB (APs and controllers).
+(access switches), HOST-RESOURCES-MIB (CPU, RAM), AIRESPACE-WIRELESS-MIB (Cisco APs and controllers);
+UniFi and Aruba Instant APs answer their own MIBs (lab.snmp.wifi_families).
 Moving values use the `labvalue` variation (lab.snmp.values). Everything is seeded by the hostname:
 the same inventory gives the same files.
 """
@@ -18,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from inventory.model import Device, Inventory, Role
+from lab.snmp import wifi_families
 from lab.snmp.topology import Port, Topology
 
 Record = tuple[tuple[int, ...], str, str]
@@ -80,9 +82,17 @@ MODELS: dict[str, Vendor] = {
     "C9120AXI-E": Vendor("Cisco AP Software, ap1g7-k9w8 Version: 17.9.4.27 Technical Support: "
                          "http://www.cisco.com/techsupport", "1.3.6.1.4.1.9.1.2441", "Cisco Systems, Inc.",
                          "3c41a0"),
+    # UniFi firmwares answer net-snmp's Linux sysObjectID: found by probing wifi_unifi (collector.snmp.select)
+    "U6-Pro": Vendor("U6-Pro 6.6.55.15189", "1.3.6.1.4.1.8072.3.2.10",
+                     "Ubiquiti Inc.", "245a4c"),
+    "AP-505": Vendor("ArubaOS (MODEL: 505), Version 8.10.0.6-8.10.0.6", "1.3.6.1.4.1.14823.1.2.104",
+                     "Aruba Networks", "204c03"),
     "FG-600E": Vendor("FortiGate-600E v7.2.8,build1639,240313 (GA.M)", "1.3.6.1.4.1.12356.101.1.6004",
                       "Fortinet", "704ca5"),
 }
+
+# The Wi-Fi MIB each AP model answers (the controllers are all AIRESPACE: Catalyst 9800).
+WIFI_FAMILY: dict[str, str] = {"C9120AXI-E": "airespace", "U6-Pro": "unifi", "AP-505": "aruba_instant"}
 
 _SCHOOL = {"SSD-Education": 0.8, "SSD-Agents": 0.2}
 # Share of an AP's clients on each SSID, by the kind of site the AP is in.
@@ -401,6 +411,18 @@ class _Builder:
             self.moving(BSN_ESS + (38, k), "65", wave(round(totals[ssid]), max(round(totals[ssid] * 0.4), 1),
                                                       3600, 0.0))
 
+    def ap_wifi(self) -> None:
+        """The AP's own Wi-Fi MIB, by the family of its model."""
+        family = WIFI_FAMILY.get(model_of(self.device), "airespace")
+        kind = self.site.kind
+        crowd = 3.0 if kind == "park" else 1.0
+        if family == "unifi":
+            wifi_families.unifi(self, self.device.hostname, SSID_SHARES.get(kind, OTHER_SHARES), crowd)
+        elif family == "aruba_instant":
+            wifi_families.aruba_instant(self, self.device.hostname, tuple(base_mac(self.device)), crowd)
+        else:
+            self.wifi([self.device])
+
     def build(self, aps: list[Device]) -> list[Record]:
         role = self.device.role
         cisco = self.device.profile in ("cisco-iosxe", "generic-wifi-controller")
@@ -414,7 +436,7 @@ class _Builder:
             self.poe()
         self.host_resources()
         if role == Role.wifi_ap:
-            self.wifi([self.device])
+            self.ap_wifi()
         elif role == Role.wifi_controller:
             self.wifi(aps)
         self.records.sort(key=lambda r: r[0])
@@ -429,7 +451,8 @@ def controller_aps(inv: Inventory) -> dict[str, list[Device]]:
     if controllers:
         for hostname in sorted(inv.devices):
             device = inv.devices[hostname]
-            if device.role == Role.wifi_ap and "lab-recording" not in device.tags:
+            if (device.role == Role.wifi_ap and "lab-recording" not in device.tags
+                    and WIFI_FAMILY.get(model_of(device), "airespace") == "airespace"):  # Cisco APs join a 9800
                 joined[controllers[zlib.crc32(hostname.encode()) % len(controllers)]].append(device)
     return joined
 

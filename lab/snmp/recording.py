@@ -30,6 +30,7 @@ class RecordingEngine:
             varbinds = [Varbind(v.oid, v.value, _TAGS.get(v.type, v.type)) for v in read(path)]
             self._data[name] = sorted(varbinds, key=lambda vb: oid_key(vb.oid))
         self.requests = 0
+        self.walks: list[str] = []  # the roots walked, in order: what a poll actually asked for
 
     def set(self, name: str, oid: str, value: int | bytes | str) -> None:
         """Change one recorded value (e.g. sysUpTime backwards: a reboot)."""
@@ -48,6 +49,7 @@ class RecordingEngine:
 
     async def bulk_walk(self, target: Target, root: str, max_repetitions: int = 25) -> list[Varbind]:
         prefix = root + "."
+        self.walks.append(root)
         found = [vb for vb in self._varbinds(target) if vb.oid == root or vb.oid.startswith(prefix)]
         if not found:
             raise SnmpError(DownReason.no_such_object, f"{target.address}: nothing under {root}")

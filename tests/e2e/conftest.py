@@ -124,6 +124,7 @@ def departement(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Departemen
         serve_port = free_tcp_port()
         env = {**os.environ, "THDMON_STATE_DIR": str(work / "state"), "PYTHONPATH": str(ROOT),
                "THDMON_COLLECTOR__FAST_INTERVAL": "5", "THDMON_COLLECTOR__SLOW_INTERVAL": "10",
+               "THDMON_COLLECTOR__ICMP_INTERVAL": "5",
                # one retry: a loaded machine must not make a healthy core look silent
                "THDMON_COLLECTOR__TIMEOUT": "1", "THDMON_COLLECTOR__RETRIES": "1",
                # a healed device is polled again within seconds, not after the 30 s default backoff

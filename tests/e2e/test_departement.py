@@ -49,22 +49,31 @@ def test_series_reach_prometheus_with_identity_labels_and_moving_counters(depart
 def test_a_silent_device_goes_down_with_timeout_and_comes_back_when_healed(departement: Departement):
     d = departement
     d.eventually("silent device up first", f'thdmon_device_up{{device="{SILENT}"}}', lambda v: v == 1.0)
+    snmp_up = f'thdmon_device_protocol_up{{device="{SILENT}",protocol="snmp"}}'
     d.lab.fail(SILENT, "silent")
     try:
-        d.eventually("device_up 0", f'thdmon_device_up{{device="{SILENT}"}}', lambda v: v == 0.0, timeout=30)
+        # SNMP silent, ICMP still answered: SNMP down with its reason, the device itself not cut off.
+        d.eventually("SNMP down", snmp_up, lambda v: v == 0.0, timeout=30)
         reason = d.query(f'thdmon_device_down_reason{{device="{SILENT}"}}')
-        assert [(r["metric"]["reason"], r["value"][1]) for r in reason] == [("timeout", "1")]
-        # serve drops every sample of a silent device at once; only the liveness lines stay
+        assert [(r["metric"]["protocol"], r["metric"]["reason"], r["value"][1]) for r in reason] == [
+            ("snmp", "timeout", "1")]
+        assert d.value(f'thdmon_device_up{{device="{SILENT}"}}') == 1.0
+        # serve drops every SNMP sample of a silent device at once; liveness and ICMP lines stay
         assert d.samples("thdmon_interface_receive_bytes_total", SILENT) == []
-        assert [s.value for s in d.samples("thdmon_device_up", SILENT)] == [0.0]
+        assert [s.value for s in d.samples("thdmon_device_icmp_up", SILENT)] == [1.0]
         # ... and Prometheus marks the vanished series stale: they leave instant queries at once
         d.eventually("interface series stale", f'absent(thdmon_interface_receive_bytes_total{{device="{SILENT}"}})',
                      lambda v: v == 1.0)
+        # ICMP dropped too: now the device is down (every protocol fails)
+        d.lab.fail(SILENT, "unreachable")
+        d.eventually("device_up 0", f'thdmon_device_up{{device="{SILENT}"}}', lambda v: v == 0.0, timeout=30)
+        assert [s.value for s in d.samples("thdmon_device_up", SILENT)] == [0.0]
         assert d.value(f'thdmon_device_up{{device="{WITNESS}"}}') == 1.0
         assert d.query(f'thdmon_interface_receive_bytes_total{{device="{WITNESS}"}}')
     finally:
         d.lab.heal(SILENT)
     d.eventually("device_up back to 1", f'thdmon_device_up{{device="{SILENT}"}}', lambda v: v == 1.0, timeout=30)
+    d.eventually("SNMP back", snmp_up, lambda v: v == 1.0, timeout=30)
     assert d.query(f'thdmon_device_down_reason{{device="{SILENT}"}}') == []
     until("interfaces back in /metrics", lambda: d.samples("thdmon_interface_receive_bytes_total", SILENT))
     d.eventually("interfaces back in Prometheus", f'count(thdmon_interface_receive_bytes_total{{device="{SILENT}"}})',

@@ -22,6 +22,7 @@ def test_names_follow_prometheus_conventions():
         if m.type == "info":
             assert m.name.endswith("_info"), m.name
         assert m.help and not m.help.endswith(".")
+        assert len(set(m.all_labels)) == len(m.all_labels), f"{m.name}: a label twice (identity labels included)"
         for label in m.all_labels:
             assert re.fullmatch(r"[a-z_][a-z0-9_]*", label), (m.name, label)
             assert label not in {"mac", "client_mac", "ip", "client_ip", "user"}, (m.name, label)

@@ -21,6 +21,7 @@ from inventory import Inventory, load_inventory
 from inventory.model import Device
 from thdmon import settings as settings_mod
 from thdmon.commands.serve import poller_options
+from thdmon.selection import empty_lines, selection_table, unmatched_lines
 from thdmon.terminal import text
 
 # A one-shot pass ends whatever the devices do (each poll has its own deadline too): 1,500 devices at
@@ -32,8 +33,14 @@ def _result_json(r: PollResult) -> dict[str, Any]:
     return {"up": r.state.up, "reason": r.state.reason.value if r.state.reason else None,
             "detail": r.state.detail, "varbinds": r.state.varbinds,
             "poll_duration_seconds": round(r.state.poll_duration, 4),
+            **r.info,  # SNMP: "selection" (profile, modules, why)
             "samples": [{"metric": s.metric, "labels": dict(s.labels), "value": s.value,
                          "timestamp": s.timestamp} for s in r.samples]}
+
+
+def _selections(report: CollectReport) -> dict[str, dict[str, Any]]:
+    return {name: r.info["selection"] for name, by_protocol in report.results.items()
+            for r in by_protocol.values() if "selection" in r.info}
 
 
 def _report_json(report: CollectReport) -> dict[str, Any]:
@@ -99,10 +106,11 @@ def select_devices(inv: Inventory, names: tuple[str, ...], sites: tuple[str, ...
               help="SNMP engine (default: collector.engine in the settings)")
 @click.option("--deadline", "total_deadline", type=click.FloatRange(min=1.0), default=DEFAULT_PASS_DEADLINE,
               show_default=True, help="seconds for the whole pass: what is still polling then is reported down")
+@click.option("--verbose", "-v", is_flag=True, help="also a table of each device's SNMP profile, modules and why")
 @click.pass_context
 def cli(ctx: click.Context, once: bool, device_names: tuple[str, ...], site_ids: tuple[str, ...],
-        protocols: tuple[str, ...], as_json: bool, fail_on_down: bool, engine: str | None,
-        total_deadline: float) -> None:
+        protocols: tuple[str, ...], as_json: bool, fail_on_down: bool, engine: str | None, total_deadline: float,
+        verbose: bool) -> None:
     """Poll devices once: SNMP with their profiles' modules (collector/profiles/*.yaml), ICMP echo.
 
     Exit status: 0 when at least one device answered (with --fail-on-down: when every device did), 1
@@ -138,6 +146,13 @@ def cli(ctx: click.Context, once: bool, device_names: tuple[str, ...], site_ids:
         down = _down_table(report)
         if down is not None:
             out.print(down)
+        selections = _selections(report)
+        if verbose and selections:
+            out.print(selection_table(selections))
+        for line in empty_lines(selections):  # "IF-MIB gave no interfaces" must not pass silently
+            out.print(f"[yellow]empty module[/yellow] {text(line)}")
+        for line in unmatched_lines(selections):  # a vendor to give a profile (inventory or built in)
+            out.print(f"[yellow]no profile[/yellow] {text(line)}")
     up = {name: any(r.state.up for r in by.values()) for name, by in report.results.items()}
     if up and (not any(up.values()) or (fail_on_down and not all(up.values()))):
         ctx.exit(1)

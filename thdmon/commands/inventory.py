@@ -110,15 +110,48 @@ def check(ctx: click.Context, directory: Path | None, as_json: bool) -> None:
     table.add_row("credentials", str(info["credentials"]["total"]))
     table.add_row("profiles", str(info["profiles"]["total"]))
     console.print(table)
+    unprofiled = sum(1 for d in inv.devices.values() if d.profile is None and d.snmp is not None)
+    if unprofiled:  # not an error: the built-in profiles choose by sysObjectID, which only a poll tells
+        console.print(f"[yellow]note[/yellow] {unprofiled} device(s) polled over SNMP have no profile: chosen by "
+                      "sysObjectID at the first poll; `thdmon collect --once --verbose` shows the choice and "
+                      "names the devices no profile matches")
+
+
+def _device_selection(inv: Inventory, hostname: str, sys_object_id: str | None) -> dict[str, Any]:
+    """The SNMP profile and modules a device gets, and why; without a sysObjectID only an explicit
+    profile can be known before the device is polled."""
+    from collector.snmp.profile import modules
+    from collector.snmp.select import describe, select
+
+    if hostname not in inv.devices:
+        raise click.UsageError(f"device {hostname!r} is not in the inventory {inv.root}")
+    device = inv.devices[hostname]
+    if device.profile is None and sys_object_id is None:
+        return {"device": hostname, "profile": None, "profile_source": "", "sys_object_id": None, "modules": [],
+                "why": "no profile in the inventory: chosen when polled, by the longest sysObjectID prefix "
+                       "(preview with --sys-object-id OID, or see `thdmon collect --once --device "
+                       f"{hostname} --verbose`)"}
+    return {"device": hostname, **describe(select(device.profile, sys_object_id, inv.profiles, modules()))}
 
 
 @cli.command()
 @_DIR
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+@click.option("--device", "device_name", default=None, help="this device's SNMP profile, modules and why")
+@click.option("--sys-object-id", default=None, help="with --device: preview the choice for this sysObjectID")
 @click.pass_context
-def show(ctx: click.Context, directory: Path | None, as_json: bool) -> None:
-    """Sites per commune and kind, devices per role."""
-    inv = _load(ctx, directory)
+def show(ctx: click.Context, directory: Path | None, as_json: bool, device_name: str | None,
+         sys_object_id: str | None) -> None:
+    """Sites per commune and kind, devices per role; or one device's SNMP selection (--device)."""
+    inv = _load(ctx, directory, check_secrets=device_name is None)  # a selection needs no secret
+    if device_name is not None:
+        selection = _device_selection(inv, device_name, sys_object_id)
+        if as_json:
+            click.echo(json.dumps(selection, indent=2, ensure_ascii=False))
+        else:
+            from thdmon.selection import selection_table
+            Console().print(selection_table({device_name: selection}, title="SNMP profile and modules"))
+        return
     per_commune: dict[str, Counter[str]] = {}
     for site in inv.sites.values():
         per_commune.setdefault(site.commune, Counter())[site.kind.value] += 1

@@ -13,6 +13,7 @@ import click
 import prometheus_client
 from pydantic import SecretStr
 
+from alerts.policy import load_policy
 from collector import loop
 from collector.errors import CollectorError
 from collector.limits import DeviceBackoff
@@ -22,10 +23,12 @@ from collector.service import PollingService, ServiceOptions, default_watch_path
 from collector.shard import parse_shard
 from collector.snmp.poller import SnmpPoller
 from collector.snmp.trapwatch import TrapWatch
+from collector.uplinks import UplinkLoad
 from exporters import exposition
 from exporters.exposition import DeviceExposition
 from exporters.http import BasicAuth, MetricsServer, Tls, is_loopback, parse_listen
 from exporters.prometheus import SelfMetrics
+from exporters.sites import SiteMetrics, SiteView
 from inventory.loader import load_inventory
 from inventory.model import Device, Inventory
 from inventory.secrets import load_secrets_file, resolve
@@ -151,6 +154,12 @@ def cli(ctx: click.Context, listen: str | None, shard: str | None, engine: str |
         devices.set_identities(exposition.device_identities(inventory, enabled.values()))
 
     options.on_inventory.append(on_inventory)
+    # thdmon_site_* rolled up from the store at each scrape; uplinks told and judged as the alert rules do
+    policy = load_policy()
+    sites = SiteView(service.store, uplinks=UplinkLoad(policy.uplink_alias_regex,
+                                                       policy.thresholds.uplink_saturation_ratio))
+    options.on_inventory.append(sites.set_inventory)
+    metrics.registry.register(SiteMetrics(sites.snapshot))
     metrics.watch_devices(service.store, lambda: service.scheduler.devices.keys())
     metrics.watch_load(service.scheduler.limiter, service.store)
     server = MetricsServer(listen, lambda accept: exposition.render(devices, metrics.registry, accept),

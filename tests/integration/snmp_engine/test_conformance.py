@@ -298,19 +298,29 @@ def test_a_silent_device_does_not_delay_twenty_healthy_walks(engine_factory: typ
     assert sorted(finished[:-1]) == sorted(f"sw{i}" for i in range(20))
 
 
-def test_auto_engine_routes_contexts_to_pysnmp(snmpsim: Agent) -> None:
-    from collector.snmp.engine import AutoEngine
+def test_the_snmp_poller_routes_contexts_to_pysnmp(snmpsim: Agent) -> None:
+    """The one engine chooser (`choose_engine`, applied by the SNMP poller): gufo_snmp has no SNMPv3
+    context, so a target with one goes to pysnmp; the answers are the same."""
+    from collector.poller import PollerOptions
     from collector.snmp.gufo_engine import GufoEngine
+    from collector.snmp.poller import SnmpPoller
     from collector.snmp.pysnmp_engine import PysnmpEngine
+    from inventory.model import Inventory
 
     plain = v2c(snmpsim, snmpsim.community)
     with_context = v3(snmpsim, "privsha", "authPriv", "SHA", "AES128", context=snmpsim.community)
 
-    async def body(e: AutoEngine) -> tuple[list[Varbind], list[Varbind], type, type]:
-        return (await e.get(plain, ["1.3.6.1.2.1.2.2.1.6.2"]), await e.get(with_context, ["1.3.6.1.2.1.2.2.1.6.2"]),
-                type(e.engine_for(plain)), type(e.engine_for(with_context)))
+    async def main() -> tuple[list[Varbind], list[Varbind], type, type]:
+        empty = Inventory(root="-", sites={}, devices={}, credentials={}, profiles={})
+        poller = SnmpPoller(empty, PollerOptions(engine="gufo"), modules={})
+        try:
+            first, second = poller.engine_for(plain), poller.engine_for(with_context)
+            oid = ["1.3.6.1.2.1.2.2.1.6.2"]
+            return await first.get(plain, oid), await second.get(with_context, oid), type(first), type(second)
+        finally:
+            await poller.close()
 
-    a, b, first, second = run(AutoEngine, body)
+    a, b, first, second = asyncio.run(main())
     assert pairs(a) == pairs(b) == [("1.3.6.1.2.1.2.2.1.6.2", bytes.fromhex("B4FBE42A3F1C"))]
     assert (first, second) == (GufoEngine, PysnmpEngine)
 

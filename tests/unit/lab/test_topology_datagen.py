@@ -65,8 +65,9 @@ def test_access_switch_data(inv, topo):
 
 def test_controller_reports_the_same_radios_as_its_aps(inv, topo):
     joined = datagen.controller_aps(inv)
-    assert sum(len(aps) for aps in joined.values()) == sum(
-        1 for d in inv.devices.values() if d.role == "wifi_ap" and "lab-recording" not in d.tags)
+    assert sum(len(aps) for aps in joined.values()) == sum(   # the Cisco APs; UniFi and Instant are standalone
+        1 for d in inv.devices.values() if d.role == "wifi_ap" and "lab-recording" not in d.tags
+        and datagen.WIFI_FAMILY[datagen.model_of(d)] == "airespace")
     wlc, aps = next((h, aps) for h, aps in sorted(joined.items()) if aps)
     ap = aps[0]
     wlc_recs = {r[0]: r[1:] for r in datagen.records(inv.devices[wlc], inv, topo, aps)}
@@ -93,3 +94,17 @@ def test_generated_population(inv, topo):
         recs = datagen.records(inv.devices[hostname], inv, topo)
         kinds[hostname] = len(recs)
     assert all(n > 100 for n in kinds.values())
+
+
+@pytest.mark.parametrize(("park", "family_root"), [
+    ("parc-jean-moulin-les-guilands", (1, 3, 6, 1, 4, 1, 41112, 1, 6, 1, 2, 1)),    # UniFi unifiVapTable
+    ("parc-du-sausset", (1, 3, 6, 1, 4, 1, 14823, 2, 3, 3, 1, 2, 2, 1)),           # Aruba Instant aiRadioTable
+    ("parc-georges-valbon", (1, 3, 6, 1, 4, 1, 14179, 2, 2, 2, 1)),                # AIRESPACE bsnAPIfTable
+])
+def test_park_aps_answer_their_family_mib_with_moving_values(inv, topo, park, family_root):
+    ap = next(d for d in inv.devices.values() if d.site == park and d.role == "wifi_ap")
+    recs = datagen.records(ap, inv, topo)
+    rows = [r for r in recs if r[0][:len(family_root)] == family_root]
+    assert rows and any(tag.endswith(":labvalue") for _, tag, _ in rows)
+    others = {(1, 3, 6, 1, 4, 1, 41112), (1, 3, 6, 1, 4, 1, 14823), (1, 3, 6, 1, 4, 1, 14179)} - {family_root[:7]}
+    assert not any(r[0][:7] in others for r in recs)   # one Wi-Fi MIB per AP

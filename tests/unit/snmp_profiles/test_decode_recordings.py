@@ -39,6 +39,12 @@ EXPECTED: dict[str, list[tuple[str, str, dict[str, str], float]]] = {
         ("cisco_entity_sensor", "thdmon_optical_rx_power_dbm",
          {"sensor": "Te1/1/4 Receive Power Sensor", "ifname": "Te1/1/4"}, 0.0),
         ("cisco_entity_sensor", "thdmon_temperature_celsius", {"sensor": "Switch 1 - Inlet Temp Sensor"}, 25),
+        # CISCO-STACKWISE: three members ready, Switch 2 master, Switch 3 standby; stack port ifIndex 445 down
+        ("cisco_stack", "thdmon_stack_member_ready", {"member": "Switch 3"}, 1),
+        ("cisco_stack", "thdmon_stack_member_info", {"member": "Switch 2", "stack_role": "master"}, 1),
+        ("cisco_stack", "thdmon_stack_member_info", {"member": "Switch 3", "stack_role": "standby"}, 1),
+        ("cisco_stack", "thdmon_stack_port_up", {"ifname": "62"}, 1),      # no IF-MIB here: the ifIndex
+        ("cisco_stack", "thdmon_stack_port_up", {"ifname": "445"}, 0),
     ],
     "arubaos-cx_10.16": [
         ("if_mib", "thdmon_interface_info", {"ifname": "1/1/1", "ifindex": "1"}, 1),
@@ -102,6 +108,94 @@ EXPECTED: dict[str, list[tuple[str, str, dict[str, str], float]]] = {
         ("wifi_fortinet", "thdmon_wifi_ssid_clients", {"ap": "FWF60D-WIFI0", "ssid": "fortinet"}, 0),
         ("if_mib", "thdmon_interface_info", {"ifname": "wan1", "ifindex": "2"}, 1),
     ],
+    # ArubaOS 6.4 controller (more/arubaos, a composite capture): the totals are the switch's own scalars
+    # (wlsxSwitchTotalNumAccessPoints 1386, ...StationsAssociated 2654), asserted as the controller says
+    # them; the radio table is asserted row by row. The two do not reconcile in this file (690 APs x 2
+    # radios, 6,695 clients) because upstream assembled it from several captures: neither is derived from
+    # the other, so no cross-check (test_arubaos_radio_table_is_decoded_whole checks the table alone).
+    "arubaos": [
+        ("wifi_arubaos", "thdmon_wifi_controller_aps", {}, 1386),
+        ("wifi_arubaos", "thdmon_wifi_controller_clients", {}, 2654),
+        ("wifi_arubaos", "thdmon_cpu_utilisation_ratio", {"cpu": "Supervisor Card CPU"}, 0.03),
+        ("wifi_arubaos", "thdmon_cpu_utilisation_ratio", {"cpu": "Network Processor CPU2"}, 0.42),
+        ("wifi_arubaos", "thdmon_memory_total_bytes", {"pool": "system"}, 760784 * 1024),
+        ("wifi_arubaos", "thdmon_memory_used_bytes", {"pool": "system"}, 416524 * 1024),
+        ("wifi_arubaos", "thdmon_temperature_celsius", {"sensor": "internal"}, 58.0),   # "58.000000 C"
+        # AP ar6-bib4le2n (MAC 00:4e:35:c2:22:e8) radio 1: dot11a, channel 44, 18 clients, 4 %, 190 = 19.0 dBm
+        ("wifi_arubaos", "thdmon_wifi_clients", {"ap": "ar6-bib4le2n", "radio": "1", "band": "5GHz"}, 18),
+        ("wifi_arubaos", "thdmon_wifi_channel", {"ap": "ar6-bib4le2n", "radio": "1"}, 44),
+        ("wifi_arubaos", "thdmon_wifi_channel_utilisation_ratio", {"ap": "ar6-bib4le2n", "radio": "1"}, 0.04),
+        ("wifi_arubaos", "thdmon_wifi_tx_power_dbm", {"ap": "ar6-bib4le2n", "radio": "1"}, 19.0),
+        ("if_mib", "thdmon_interface_info", {"ifindex": "1"}, 1),
+        ("system", "thdmon_device_info", {"vendor": "aruba", "sys_object_id": "1.3.6.1.4.1.14823.1.1.9999"}, 1),
+    ],
+    # Catalyst 2960-X stack, classic IOS 15.0(2a)EX5 (more/ios_2960x)
+    "ios_2960x": [
+        # cpmCPUTotal1minRev.1 63; cpmCPUTotalPhysicalIndex 0 (no entity): named by position
+        ("cisco_cpu_memory", "thdmon_cpu_utilisation_ratio", {"cpu": "cpu0"}, 0.63),
+        ("cisco_cpu_memory", "thdmon_memory_used_bytes", {"pool": "Processor"}, 50661572),
+        ("cisco_cpu_memory", "thdmon_memory_total_bytes", {"pool": "Processor"}, 50661572 + 392203472),
+        ("cisco_entity_sensor", "thdmon_optical_rx_power_dbm", {"ifname": "Gi1/0/52"}, -4.7),
+        ("cisco_entity_sensor", "thdmon_optical_temperature_celsius", {"ifname": "Gi3/0/52"}, 31.0),
+        ("poe", "thdmon_poe_power_budget_watts", {"group": "1"}, 370),
+        ("poe", "thdmon_poe_power_consumption_watts", {"group": "1"}, 115),
+        ("etherlike", "thdmon_interface_duplex_info", {"ifname": "Gi1/0/1", "duplex": "full"}, 1),
+        ("cisco_stack", "thdmon_stack_member_info", {"member": "1", "stack_role": "master"}, 1),   # 3-switch stack
+        ("cisco_stack", "thdmon_stack_member_ready", {"member": "3"}, 1),
+        ("cisco_stack", "thdmon_stack_port_up", {"ifname": "StackSub-St1-1"}, 1),
+        # VLAN interfaces give only ifHC{In,Out}UcastPkts (no multicast/broadcast, no 32-bit NUcast):
+        # the packets series is their unicast count rather than nothing (if_mib partial_sum)
+        ("if_mib", "thdmon_interface_receive_packets_total", {"ifname": "Vl99"}, 109708446),
+        ("if_mib", "thdmon_interface_transmit_packets_total", {"ifname": "Vl99"}, 109699497),
+        ("system", "thdmon_device_info", {"vendor": "cisco"}, 1),
+    ],
+    # CT5760 IOS-XE controller (more/iosxe_ct5760): its per-WLAN client counts are empty OCTET STRINGs,
+    # so no thdmon_wifi_ssid_clients at all (test_empty_strings_are_unknown_not_zero), the rest decodes.
+    "iosxe_ct5760": [
+        ("wifi_airespace", "thdmon_wifi_channel", {"ap": "APC-013", "radio": "1", "band": "5GHz"}, 36),
+        ("wifi_airespace", "thdmon_wifi_channel_utilisation_ratio", {"ap": "APC-013", "radio": "0"}, 0.15),
+        ("wifi_airespace", "thdmon_wifi_clients", {"ap": "APC-013", "radio": "0"}, 0),
+        ("cisco_cpu_memory", "thdmon_cpu_utilisation_ratio", {"cpu": "Switch 1"}, 0.01),  # entPhysicalName.1000
+        ("cisco_cpu_memory", "thdmon_memory_total_bytes", {"pool": "Processor"}, 1610612736),
+    ],
+    # Huawei S5720-32X-EI, VRP V200R010 (more/vrp_5720-32x-ei): MPU Board 0 (entity 67108873)
+    "vrp_5720-32x-ei": [
+        ("huawei_system", "thdmon_cpu_utilisation_ratio", {"cpu": "MPU Board 0"}, 0.44),
+        ("huawei_system", "thdmon_cpu_utilisation_threshold_ratio", {"cpu": "MPU Board 0"}, 0.95),
+        ("huawei_system", "thdmon_memory_total_bytes", {"pool": "MPU Board 0"}, 1598029824),
+        ("huawei_system", "thdmon_memory_used_bytes", {"pool": "MPU Board 0"}, round(1598029824 * 9 / 100)),
+        ("huawei_system", "thdmon_memory_utilisation_threshold_ratio", {"pool": "MPU Board 0"}, 0.9),
+        ("huawei_system", "thdmon_temperature_celsius", {"sensor": "MPU Board 0"}, 40),
+        ("huawei_system", "thdmon_temperature_threshold_celsius", {"sensor": "MPU Board 0"}, 55),
+        # GigabitEthernet0/0/1: lane strings "-1104.03" / "-597.39" (hundredths of dBm) win over the uW
+        # integers 78 / 252 (-11.08 / -5.99 dBm: the same light, coarser)
+        ("huawei_optics", "thdmon_optical_rx_power_dbm", {"ifname": "GigabitEthernet0/0/1"}, -11.04),
+        ("huawei_optics", "thdmon_optical_tx_power_dbm", {"ifname": "GigabitEthernet0/0/1"}, -5.97),
+        ("huawei_optics", "thdmon_optical_temperature_celsius", {"ifname": "GigabitEthernet0/0/1"}, 45),
+        ("huawei_optics", "thdmon_optical_rx_power_threshold_dbm",
+         {"ifname": "GigabitEthernet0/0/1", "threshold": "low_alarm"}, -26.97),
+        ("huawei_optics", "thdmon_optical_tx_power_threshold_dbm",
+         {"ifname": "GigabitEthernet0/0/1", "threshold": "low_alarm"}, -13.0),
+        ("etherlike", "thdmon_interface_duplex_info", {"ifname": "MEth0/0/1", "duplex": "half"}, 1),
+        ("qbridge", "thdmon_vlan_info", {"vlan": "10", "name": "data_multicast:core"}, 1),
+        ("if_mib", "thdmon_interface_info", {"ifname": "GigabitEthernet0/0/1"}, 1),
+        ("system", "thdmon_device_info", {"vendor": "huawei"}, 1),
+    ],
+    # Ruckus ZoneDirector ZD1200 and Unleashed (tests/data/snmprec, tiny public captures)
+    "ruckuswireless": [
+        ("wifi_ruckus_zd", "thdmon_wifi_controller_aps", {}, 36),
+        ("wifi_ruckus_zd", "thdmon_wifi_controller_clients", {}, 11),
+        ("wifi_ruckus_zd", "thdmon_cpu_utilisation_ratio", {"cpu": "total"}, 0.0),       # ruckusZDSystemCPUUtil
+        ("wifi_ruckus_zd", "thdmon_memory_utilisation_ratio", {"pool": "system"}, 0.04),
+        ("wifi_ruckus_zd", "thdmon_wifi_ssid_clients", {"ssid": "<private>"}, 2 + 3),   # 8 WLANs, one name
+        ("system", "thdmon_device_info", {"vendor": "ruckus"}, 1),
+    ],
+    "ruckuswireless-unleashed": [
+        ("wifi_ruckus_zd", "thdmon_wifi_controller_aps", {}, 1),
+        ("wifi_ruckus_zd", "thdmon_wifi_controller_clients", {}, 0),
+        ("wifi_ruckus_zd", "thdmon_memory_utilisation_ratio", {"pool": "system"}, 0.59),
+        ("system", "thdmon_device_uptime_seconds", {}, 21180.73),
+    ],
     "linux_xcp-ng": [
         ("system", "thdmon_device_info", {"vendor": "net-snmp"}, 1),
         ("host_resources", "thdmon_cpu_utilisation_ratio", {"cpu": "cpu3"}, 0.01),   # hrDeviceIndex 196611
@@ -118,7 +212,7 @@ def walked() -> dict[str, Walked]:
 
 def test_every_recording_is_covered() -> None:
     require(snmprec.SNMPREC.is_dir(), f"{snmprec.SNMPREC} is absent: recordings unavailable")
-    assert {p.stem for p in snmprec.SNMPREC.glob("*.snmprec")} == set(EXPECTED)
+    assert set(snmprec.all_recordings()) == set(EXPECTED)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -150,3 +244,41 @@ def test_counter32_columns_are_flagged_for_unwrapping(walked: dict[str, Walked])
     hc = decode(modules()["if_mib"], walked["ios_ie32008t2s-ios17-12"], 1.0).counter32
     assert not any(m == "thdmon_interface_receive_bytes_total" for m, _ in hc)
     assert any(m == "thdmon_interface_receive_errors_total" for m, _ in hc)
+
+
+def test_arubaos_radio_table_is_decoded_whole(walked: dict[str, Walked]) -> None:
+    samples = decode(modules()["wifi_arubaos"], walked["arubaos"], 1.0).samples
+    clients = [s for s in samples if s.metric == "thdmon_wifi_clients"]
+    assert len(clients) == 1380                      # 690 APs x 2 radios
+    assert sum(s.value for s in clients) == 6695     # wlanAPRadioNumAssociatedClients over the table
+    assert {dict(s.labels)["band"] for s in clients} == {"5GHz", "2.4GHz"}
+
+
+def test_empty_strings_are_unknown_not_zero(walked: dict[str, Walked]) -> None:
+    result = decode(modules()["wifi_airespace"], walked["iosxe_ct5760"], 1.0)
+    assert not [s for s in result.samples if s.metric == "thdmon_wifi_ssid_clients"]
+    assert result.skipped >= 17                      # the 17 WLANs' empty bsnDot11EssNumberOfMobileStations
+
+
+def test_vendor_of_every_fleet_enterprise_number() -> None:
+    from collector.snmp.decode import decode as run
+    from tests.unit.snmp_profiles.snmprec import RecVarbind
+    fleet = {"9": "cisco", "11": "hpe", "47196": "aruba", "14823": "aruba", "2636": "juniper", "2011": "huawei",
+             "6486": "alcatel-lucent", "12356": "fortinet", "11256": "stormshield", "25053": "ruckus",
+             "41112": "ubiquiti", "1916": "extreme", "26928": "extreme", "674": "dell", "14988": "mikrotik",
+             "8072": "net-snmp"}
+    for number, vendor in fleet.items():
+        oid = f"1.3.6.1.4.1.{number}.1.2"
+        got = run(modules()["system"], [RecVarbind("1.3.6.1.2.1.1.2.0", oid, "object_identifier")], 1.0).samples
+        assert dict(got[0].labels)["vendor"] == vendor, number
+
+
+def test_packets_sum_every_counter_an_interface_has(walked: dict[str, Walked]) -> None:
+    rec = {vb.oid: vb.value for vb in snmprec.read(snmprec.recording("ios_2960x"))}
+    index = next(o.rsplit(".", 1)[1] for o, v in rec.items()
+                 if o.startswith("1.3.6.1.2.1.31.1.1.1.1.") and v == b"Gi1/0/1")         # ifName
+    full = sum(rec[f"1.3.6.1.2.1.31.1.1.1.{c}.{index}"] for c in (7, 8, 9))
+    samples = decode(modules()["if_mib"], walked["ios_2960x"], 1.0).samples
+    got = next(s.value for s in samples
+               if s.metric == "thdmon_interface_receive_packets_total" and dict(s.labels)["ifname"] == "Gi1/0/1")
+    assert got == full                                   # unicast + multicast + broadcast

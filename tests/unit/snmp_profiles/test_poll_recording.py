@@ -41,7 +41,7 @@ def _values(result, metric: str, **labels: str) -> list[float]:
 def test_a_poll_by_sysobjectid_decodes_the_vendor_modules_and_a_reboot_is_counted(engine: RecordingEngine):
     memory = DeviceMemory()
     first = _poll(engine, memory)
-    assert first.state.up and first.state.varbinds > 500 and first.state.extra["modules"] == 7
+    assert first.state.up and first.state.varbinds > 500 and first.state.extra["modules"] == 8  # 6 + 2 probes
     assert _values(first, "thdmon_device_uptime_seconds") == [pytest.approx(7585438.93)]
     assert _values(first, "thdmon_poe_power_budget_watts", group="1") == [740]  # chosen by sysObjectID
     assert _values(first, "thdmon_temperature_celsius", sensor="Switch 1 - Inlet Temp Sensor") == [25]
