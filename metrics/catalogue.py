@@ -50,7 +50,7 @@ def _m(name: str, type_: MetricType, help_: str, labels: tuple[str, ...] = (), u
     return Metric(name, type_, help_, labels, unit, per_device)
 
 
-_IF = ("ifname", "ifalias")
+_IF = ("ifname",)  # ifalias only on thdmon_interface_info: a new port description is no new series
 _SENSOR = ("sensor", "ifname")
 _RADIO = ("ap", "radio", "band")
 _SSID = ("ap", "ssid", "band")
@@ -101,7 +101,7 @@ METRICS: tuple[Metric, ...] = (
     _m("thdmon_memory_utilisation_threshold_ratio", "gauge", "Device alarm threshold for memory use, 0 to 1",
        ("pool",), "ratio"),
     # IF-MIB
-    _m("thdmon_interface_info", "info", "Interface description", _IF + ("iftype", "ifindex")),
+    _m("thdmon_interface_info", "info", "Interface description", _IF + ("ifalias", "iftype", "ifindex")),
     _m("thdmon_interface_receive_bytes_total", "counter", "Octets received (ifHCInOctets)", _IF, "bytes"),
     _m("thdmon_interface_transmit_bytes_total", "counter", "Octets sent (ifHCOutOctets)", _IF, "bytes"),
     _m("thdmon_interface_receive_packets_total", "counter", "Packets received (unicast+multicast+broadcast)",

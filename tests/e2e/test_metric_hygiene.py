@@ -24,7 +24,6 @@ from lab.supervisor import lab_running
 from metrics import catalogue
 from tests.conftest import ROOT, SHARED
 from tests.e2e.conftest import write_serve_inventory
-from tests.unit.test_metric_hygiene import PENDING_IFALIAS
 
 pytestmark = pytest.mark.slow
 
@@ -70,8 +69,7 @@ def test_every_chosen_device_answered(polled: dict[str, Any]):
 def test_no_empty_label_value_outside_info_series(polled: dict[str, Any]):
     empty = sorted({(name, s["metric"], label) for name, s in _samples(polled)
                     if catalogue.get(s["metric"]).type != "info"
-                    for label, value in s["labels"].items() if value == ""
-                    and not (label == "ifalias" and s["metric"] in PENDING_IFALIAS)})
+                    for label, value in s["labels"].items() if value == ""})
     assert not empty, empty
 
 

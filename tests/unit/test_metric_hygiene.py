@@ -7,20 +7,14 @@ import re
 
 from metrics import catalogue
 
-# ifalias is still on the interface series: alerts/ and dashboards/ select uplinks by it on the counters.
-# Moving it to thdmon_interface_info alone (and those consumers to joins) is the rest of issue 17 item 2;
-# the set may only shrink.
-PENDING_IFALIAS = frozenset(m.name for m in catalogue.METRICS if m.name.startswith("thdmon_interface_")
-                            and m.type != "info")
-
 # Point-in-time words: such a metric must be a Unix timestamp.
 _WHEN = re.compile(r"(^|_)(last|since|when|at)(_|$)")
 
 
 def test_descriptive_labels_only_on_info_series():
-    offenders = {(m.name, label) for m in catalogue.METRICS if m.type != "info"
-                 for label in m.labels if label in catalogue.DESCRIPTIVE_LABELS}
-    assert offenders <= {(name, "ifalias") for name in PENDING_IFALIAS}, sorted(offenders)
+    offenders = sorted((m.name, label) for m in catalogue.METRICS if m.type != "info"
+                       for label in m.labels if label in catalogue.DESCRIPTIVE_LABELS)
+    assert not offenders, offenders
 
 
 def test_points_in_time_are_unix_timestamps():

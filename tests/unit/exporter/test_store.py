@@ -92,10 +92,10 @@ def test_bad_samples_are_dropped_and_counted_without_losing_the_good_ones():
     good = Sample("thdmon_device_uptime_seconds", (), 12.0, 0.0)
     bad = [
         Sample("thdmon_not_a_metric", (), 1.0, 0.0),
-        Sample("thdmon_interface_oper_up", (("ifalias", "x"), ("ifname", "Gi0/1")), 1.0, 0.0),  # wrong order
+        Sample("thdmon_optical_rx_power_dbm", (("ifname", "Gi0/1"), ("sensor", "rx")), 1.0, 0.0),  # wrong order
         Sample("thdmon_collector_polls_total", (("protocol", "snmp"), ("result", "ok")), 1.0, 0.0),
         Sample("thdmon_temperature_celsius", (("sensor", "cpu"),), None, 0.0),  # type: ignore[arg-type]
-        Sample("thdmon_interface_receive_errors_total", (("ifname", "a"), ("ifalias", "")), -1.0, 0.0),
+        Sample("thdmon_interface_receive_errors_total", (("ifname", "a"),), -1.0, 0.0),
     ]
     store.update("sw-col-001", PollResult([*bad, good], up_state("sw-col-001")))
     assert store.rejected_samples == 5
