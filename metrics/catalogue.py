@@ -94,6 +94,11 @@ METRICS: tuple[Metric, ...] = (
     _m("thdmon_memory_utilisation_ratio", "gauge",
        "Memory in use, 0 to 1, from agents that give only a percentage (no size)", ("pool",), "ratio"),
     _m("thdmon_temperature_celsius", "gauge", "Temperature sensor", ("sensor",), "celsius"),
+    # Sensors are labelled by their entity name ("Switch 1 - Inlet Temp Sensor", "1/1/27 lane 1"); this keeps
+    # the SNMP row (entPhysicalIndex, ifIndex[.lane]) beside the name, as thdmon_cpu_info does for CPUs.
+    _m("thdmon_sensor_info", "info",
+       "A sensor of the device: its name (the `sensor` label of the sensor metrics) and SNMP index",
+       ("sensor", "sensor_index")),
     _m("thdmon_temperature_threshold_celsius", "gauge", "Device threshold for a temperature sensor",
        ("sensor", "threshold"), "celsius"),
     _m("thdmon_cpu_utilisation_threshold_ratio", "gauge", "Device alarm threshold for CPU utilisation, 0 to 1",
