@@ -18,15 +18,15 @@ from typing import Any
 
 import pytest
 
+from collector.snmp.profile import modules
 from inventory import load_inventory
 from lab.sample import generate
 from lab.snmp.snmpd import free_udp_port
 from lab.supervisor import lab_running
-from collector.snmp.profile import modules
 from metrics import catalogue
 from tests.conftest import ROOT, SHARED
 from tests.e2e.conftest import write_serve_inventory
-from tests.unit.test_metric_hygiene import NAMED_ROWS, _constant
+from tests.unit.test_metric_hygiene import NAMED_ROWS, is_constant
 
 pytestmark = pytest.mark.slow
 
@@ -95,7 +95,7 @@ def test_descriptive_labels_only_on_info_series(polled: dict[str, Any]):
 def test_every_cpu_and_sensor_name_has_its_index_on_the_info_series(polled: dict[str, Any]):
     # Names a module gives as a constant (a scalar's "total", "internal") have no row, hence no info series.
     constants = {step.text for module in modules().values() for metric in module.metrics
-                 for label in NAMED_ROWS if (steps := metric.labels.get(label)) is not None and _constant(steps)
+                 for label in NAMED_ROWS if (steps := metric.labels.get(label)) is not None and is_constant(steps)
                  for step in steps}
     named: set[tuple[str, str, str]] = set()
     indexed: set[tuple[str, str, str]] = set()

@@ -39,7 +39,7 @@ def test_indexes_only_on_info_series_and_every_info_series_names_its_row():
     assert {"ifname", "ifalias", "ifindex"} <= set(interface_info.labels)
 
 
-def _constant(steps: list[Step]) -> bool:
+def is_constant(steps: list[Step]) -> bool:
     return all(step.text is not None for step in steps)
 
 
@@ -52,7 +52,7 @@ def test_modules_naming_cpu_or_sensor_rows_keep_the_index_on_the_info_series():
         for metric in module.metrics:
             for label, info in NAMED_ROWS.items():
                 steps = metric.labels.get(label)
-                if steps is None or metric.metric == info or _constant(steps):
+                if steps is None or metric.metric == info or is_constant(steps):
                     continue
                 covered.add(name)
                 if info not in emitted:
