@@ -143,7 +143,7 @@ class SiteView:
         with self._lock:  # scrapes may run concurrently; the readings are shared
             self._uplinks.forget(e.device for e in entries)
             return {inventory.devices[e.device].site for e in entries
-                    if self._uplinks.saturated(e.device, e.select(uplinks.METRICS))}
+                    if self._uplinks.saturated(e.device, tuple(e.select(uplinks.METRICS)))}
 
     def _uplink_mismatches(self, inventory: Inventory, entries: Sequence[DeviceEntry]) -> list[UplinkMismatch]:
         now = self._clock()
