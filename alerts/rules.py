@@ -166,12 +166,14 @@ def _optical(name: str, threshold: str, op: str, default: float, en: str, fr: st
 def _platform_rules(t: Policy, platform: Mapping[str, str]) -> list[Rule]:
     th = t.thresholds
     job = t.collector_job_regex
-    last_poll = sel("thdmon_device_last_poll_timestamp_seconds", job="~" + job)
+    # Per collector, from its own series: the scrape contract drops `instance` from device series (they keep
+    # one identity across shards), so a device's last poll cannot tell which collector stopped.
+    polls = sel("thdmon_collector_polls_total", job="~" + job)
     nas = 'label_replace(' + sel("thdmon_device_up") + ', "nas", "$1", "device", "(.*)")'
     return [
         Rule("CollectorStale", "platform",
              f"{sel('up', job='~' + job)} == 0 or "
-             f"time() - max by{labels('job', 'instance')} ({last_poll}) > {th.collector_stale_seconds}",
+             f"sum by{labels('job', 'instance')} (increase({polls}[{th.collector_stale_seconds}s])) == 0",
              "critical", "thdmon collector {{ $labels.instance }} is not polling",
              "Le collecteur thdmon {{ $labels.instance }} ne collecte plus",
              "Prometheus cannot scrape the collector, or no poll has ended for a while: every site it polls "

@@ -22,6 +22,7 @@ UPLINK_INFO = {**UPLINK_PORT, "ifalias": "uplink pop-pantin-core1 1/1/3", "iftyp
 DESK_INFO = {**DESK_PORT, "ifalias": "desk", "iftype": "6", "ifindex": "7"}
 OPTIC = {"sensor": "1/1/25 rx", "ifname": "1/1/25"}
 COLLECTOR = {"job": "thdmon", "instance": "127.0.0.1:9810"}
+COLLECTOR_2 = {"job": "thdmon", "instance": "127.0.0.2:9810"}
 
 
 def s(metric: str, values: str, **labels: str) -> tuple[str, str]:
@@ -164,13 +165,18 @@ CASES: list[Case] = [
     Case("WifiClientsSaturated", "30 clients", "20m",
          [s("thdmon_wifi_clients", "30x30", **WLC, ap="park-sausset-ap3", radio="1", band="5")], []),
     Case("CollectorStale", "scrape fails", "5m", [s("up", "0x10", **COLLECTOR)], [COLLECTOR]),
-    Case("CollectorStale", "scraped, but no poll ended for 10 min", "12m",
-         [s("up", "1x20", **COLLECTOR),
-          s("thdmon_device_last_poll_timestamp_seconds", "0x20", **ACC, **COLLECTOR, protocol="snmp")],
+    # Two shards, as the scrape contract labels them: device series carry no instance (their polls cannot
+    # tell the collectors apart); the stuck collector is told by its own poll counter.
+    Case("CollectorStale", "scraped, but no poll ended for 10 min on one of two collectors", "12m",
+         [s("up", "1x20", **COLLECTOR), s("up", "1x20", **COLLECTOR_2),
+          s("thdmon_collector_polls_total", "40x20", **COLLECTOR, protocol="snmp", result="ok"),
+          s("thdmon_collector_polls_total", "40+10x20", **COLLECTOR_2, protocol="snmp", result="ok"),
+          s("thdmon_device_last_poll_timestamp_seconds", "0+60x20", **ACC, job="thdmon", protocol="snmp")],
          [COLLECTOR]),
     Case("CollectorStale", "scraped and polling", "12m",
          [s("up", "1x20", **COLLECTOR),
-          s("thdmon_device_last_poll_timestamp_seconds", "0+60x20", **ACC, **COLLECTOR, protocol="snmp")], []),
+          s("thdmon_collector_polls_total", "0+10x20", **COLLECTOR, protocol="snmp", result="ok"),
+          s("thdmon_collector_polls_total", "0x20", **COLLECTOR, protocol="icmp", result="failed")], []),
     Case("ScrapeTargetsMissing", "no collector job at all", "20m", [s("up", "1x30", job="node")], [{}]),
     Case("ScrapeTargetsMissing", "devices pending for 15 min", "20m",
          [s("up", "1x30", **COLLECTOR), s("thdmon_collector_devices", "3x30", **COLLECTOR, state="pending")],
