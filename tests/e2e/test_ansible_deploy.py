@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import require
+from tests.conftest import ROOT, require
 from tests.integration.ansible.harness import HOSTS, THDMON, Deployment, prepare, recap
 from tests.peers import free_tcp_port, until
 
@@ -145,9 +145,18 @@ def test_prometheus_configurations_pass_promtool(deployed):
         assert proc.returncode == 0, f"{host}: {proc.stdout} {proc.stderr}"
     one = yaml.safe_load((d.root("mon-1") / "etc/prometheus/prometheus.yml").read_text())
     jobs = {j["job_name"]: j for j in one["scrape_configs"]}
-    assert jobs["thdmon-mon-2"]["static_configs"][0] == {
-        "targets": [f"127.0.0.2:{d.ports['collector']}"], "labels": {"collector": "mon-2", "shard": "2/2"}}
-    assert jobs["thdmon-mon-1"]["basic_auth"] == {"username": "prometheus", "password_file": "thdmon.pass"}
+    # The scrape contract (exporters/prometheus.yml): one thdmon job, each collector a target of it, whole
+    assert sorted(name for name in jobs if name.startswith("thdmon")) == ["thdmon"]
+    thdmon = jobs["thdmon"]
+    assert (thdmon["scrape_interval"], thdmon["scrape_timeout"]) == ("60s", "45s")
+    assert thdmon["static_configs"] == [
+        {"targets": [f"127.0.0.1:{d.ports['collector']}"], "labels": {"collector": "mon-1", "shard": "1/2"}},
+        {"targets": [f"127.0.0.2:{d.ports['collector']}"], "labels": {"collector": "mon-2", "shard": "2/2"}}]
+    assert thdmon["basic_auth"] == {"username": "prometheus", "password_file": "thdmon.pass"}
+    contract = yaml.safe_load((ROOT / "exporters/prometheus.yml").read_text())["scrape_configs"][0]
+    drop_collector = {"source_labels": ["site"], "regex": ".+", "target_label": "collector", "replacement": ""}
+    assert thdmon["metric_relabel_configs"] == [*contract["metric_relabel_configs"], drop_collector]
+    assert {r["target_label"] for r in thdmon["metric_relabel_configs"]} == {"instance", "shard", "collector"}
     assert "thdmon-logs" not in jobs  # the connection logs are scraped by mon-3's own Prometheus
     icmp = jobs["icmp-mon-2"]  # blackbox_exporter's ICMP over the shard's file_sd targets
     assert icmp["file_sd_configs"] == [{"files": ["thdmon/mon-2.json"], "refresh_interval": "5m"}]
@@ -309,7 +318,8 @@ def _args(path: Path) -> list[str]:
 def test_remote_write_to_victoriametrics(deployed, tmp_path):
     """Collectors (installed venv, rendered settings, inventory and secrets) -> the rendered Prometheus
     (basic auth with the vault's password against the rendered hash) -> remote_write -> VictoriaMetrics
-    started with its rendered options: thdmon's series of both shards are found there."""
+    started with its rendered options: thdmon's series of both shards are found there, in one job and without
+    the target's labels (the scrape contract's relabelling)."""
     d, _ = deployed
     require(shutil.which("victoria-metrics") is not None, "victoria-metrics missing (apt-get install victoria-metrics)")
     procs: list[subprocess.Popen[bytes]] = []
@@ -342,18 +352,28 @@ def test_remote_write_to_victoriametrics(deployed, tmp_path):
             return body.get("data", {}).get("result", []) if body else []
 
         def both_collectors_up() -> bool:
-            got = series('up{job=~"thdmon-mon-.*"} == 1')
+            got = series('up{job="thdmon"} == 1')
             return len(got) == 2
 
-        until("both collectors scraped with basic auth, in VictoriaMetrics", both_collectors_up, timeout=150)
+        # 60 s scrapes: each target's first one falls anywhere in the first minute, devices polled by the next
+        until("both collectors scraped with basic auth, in VictoriaMetrics", both_collectors_up, timeout=240)
         devices = until("thdmon_device_up of every enabled device in VictoriaMetrics",
                         lambda: (lambda r: r if len(r) == 4 else None)(series('thdmon_device_up{prometheus="mon-1"}')),
-                        timeout=150)
+                        timeout=240)
         assert {s["metric"]["device"] for s in devices} == {
             "rt-pop-bobigny", "sw-col-jean-moulin-1", "sw-lyc-eugene-henaff-1", "wlc-parc-sausset"}
-        by_shard = {s["metric"]["shard"] for s in devices}
-        assert by_shard == {"1/2", "2/2"}
-        assert series("thdmon_collector_devices")
+        # The device series of both shards in one job, without the target's labels (the contract's relabelling):
+        # a device keeps one series whichever collector polls it.
+        assert {s["metric"]["job"] for s in devices} == {"thdmon"}
+        assert all(not {"instance", "shard", "collector"} & s["metric"].keys() for s in devices), devices
+        # Which collector polled which device: the collectors' own series keep their target labels.
+        counts = series('sum by(job, instance, collector, shard) (thdmon_collector_devices{prometheus="mon-1"})')
+        polled = {(s["metric"]["job"], s["metric"]["collector"], s["metric"]["shard"]): int(float(s["value"][1]))
+                  for s in counts}
+        shard_sizes = {k: len(json.loads((d.root("mon-1") / f"etc/prometheus/thdmon/mon-{k}.json").read_text()))
+                       for k in (1, 2)}
+        assert polled == {("thdmon", "mon-1", "1/2"): shard_sizes[1], ("thdmon", "mon-2", "2/2"): shard_sizes[2]}
+        assert all(shard_sizes.values())  # each collector polls some of the four devices
     finally:
         for p in reversed(procs):
             p.send_signal(signal.SIGTERM)
