@@ -222,6 +222,14 @@ class _LabelSet:
         return tuple(labels)
 
 
+def _same(a: str, b: str) -> bool:
+    """Equal as text, or as numbers: an index arc "36" and a column's "36" (or a Gauge's "36.0")."""
+    if a == b:
+        return True
+    x = to_number(a)
+    return x is not None and x == to_number(b)
+
+
 def _compile_filter(flt: Filter) -> Callable[[str, Walked], bool]:
     source = _shared_pipeline(flt.source)
     in_ = frozenset(flt.in_) if flt.in_ is not None else None
@@ -229,11 +237,22 @@ def _compile_filter(flt: Filter) -> Callable[[str, Walked], bool]:
     regex = re.compile(flt.regex) if flt.regex is not None else None
     not_regex = re.compile(flt.not_regex) if flt.not_regex is not None else None
     lo, hi = flt.min, flt.max
+    equals = _shared_pipeline(flt.equals) if flt.equals is not None else None
+    not_equals = _shared_pipeline(flt.not_equals) if flt.not_equals is not None else None
 
     def keep(index: str, walked: Walked) -> bool:
         value = source(index, index, walked)
         if value is None:
             return False
+        if equals is not None:
+            # The other side runs on the same row; without it (no such radio) the row cannot be vouched for.
+            other = equals(index, index, walked)
+            if other is None or not _same(value, other):
+                return False
+        if not_equals is not None:
+            other = not_equals(index, index, walked)
+            if other is None or _same(value, other):
+                return False
         if in_ is not None and value not in in_:
             return False
         if not_in is not None and value in not_in:

@@ -105,8 +105,17 @@ def _pipeline(v: Any) -> Any:
 Pipeline = list[Step]
 
 
+_FILTER_PREDICATES = frozenset({"in", "not_in", "regex", "not_regex", "min", "max", "equals", "not_equals"})
+
+
 class Filter(_Strict):
-    """Keep a row only if the value of `source` satisfies every predicate given."""
+    """Keep a row only if the value of `source` satisfies every predicate given.
+
+    `equals` / `not_equals` compare it with another pipeline run on the same row: a join between two
+    tables of one walk. Per-channel tables (AIRESPACE bsnAPIfDBNoiseTable, indexed AP MAC . slot .
+    channel, one row per channel the radio scanned) keep the row of the radio's current channel with
+    `source: {index: "8"}` and `equals: [{index: "1-7"}, {lookup: bsnAPIfPhyChannelNumber}]`.
+    """
 
     source: Pipeline
     in_: list[str] | None = Field(None, alias="in")
@@ -115,21 +124,39 @@ class Filter(_Strict):
     not_regex: str | None = None
     min: float | None = None
     max: float | None = None
+    equals: Pipeline | None = Field(None, description="keep the row if `source` equals this pipeline's value "
+                                    "on the same row (as text, or as numbers: '36' = '36.0'); a miss drops it")
+    not_equals: Pipeline | None = Field(None, description="keep the row unless `source` equals this pipeline's "
+                                        "value on the same row; a miss drops it (nothing to compare with)")
 
     @model_validator(mode="before")
     @classmethod
     def _inline_step(cls, data: Any) -> Any:
         # `- lookup: 1.3.6...\n  in: [6]` is shorthand for a one-step source.
         if isinstance(data, dict) and "source" not in data:
-            preds = {"in", "not_in", "regex", "not_regex", "min", "max"}
-            step = {k: v for k, v in data.items() if k not in preds}
-            data = {k: v for k, v in data.items() if k in preds} | {"source": [step]}
+            step = {k: v for k, v in data.items() if k not in _FILTER_PREDICATES}
+            data = {k: v for k, v in data.items() if k in _FILTER_PREDICATES} | {"source": [step]}
         elif isinstance(data, dict):
             data = dict(data) | {"source": _pipeline(data["source"])}
         for key in ("in", "not_in"):
             if isinstance(data, dict) and isinstance(data.get(key), list):
                 data[key] = [str(x) for x in data[key]]
         return data
+
+    @field_validator("equals", "not_equals", mode="before")
+    @classmethod
+    def _other_pipeline(cls, v: Any) -> Any:
+        # A constant here is almost surely `in: [36]` misspelt: it would compare with a lookup of nothing.
+        if v is None:
+            return v
+        if not isinstance(v, dict | list):
+            raise ValueError(f"takes a pipeline run on the same row, such as [{{index: \"1-7\"}}, {{lookup: "
+                             f"COLUMN}}], not the constant {v!r} (compare with constants with `in: [...]`)")
+        steps = _pipeline(v)
+        if not steps:
+            raise ValueError("an empty pipeline has nothing to compare with: give its steps, such as "
+                             "[{index: \"1-7\"}, {lookup: COLUMN}]")
+        return steps
 
     @field_validator("regex", "not_regex")
     @classmethod

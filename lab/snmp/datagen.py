@@ -101,6 +101,9 @@ SSID_SHARES: dict[str, dict[str, float]] = {
 }
 OTHER_SHARES = {"SSD-Agents": 1.0}
 ALL_SSIDS = ("SSD-WiFi-Public", "SSD-Education", "SSD-Agents")
+# The channels the controller's RRM may assign (its DCA list) per AIRESPACE radio type, dot11b(1) and
+# dot11a(2): a radio runs on one, and scans them all for noise (bsnAPIfDBNoiseTable: one row per channel).
+DCA_CHANNELS: dict[int, tuple[int, ...]] = {1: (1, 6, 11), 2: (36, 40, 44, 48, 52, 100, 116)}
 
 
 def model_of(device: Device) -> str:
@@ -383,8 +386,9 @@ class _Builder:
             ap_kind = self.inv.sites[ap.site].kind
             shares = SSID_SHARES.get(ap_kind, OTHER_SHARES)
             crowd = 3.0 if ap_kind == "park" else 1.0
-            for slot, (band_type, channel) in enumerate(((1, ap_rng.choice((1, 6, 11))),
-                                                         (2, ap_rng.choice((36, 40, 44, 48, 52, 100, 116))))):
+            noise_rng = random.Random(f"noise:{ap.hostname}")  # apart: ap_rng's draws stay as they were
+            for slot, (band_type, channel) in enumerate(((1, ap_rng.choice(DCA_CHANNELS[1])),
+                                                         (2, ap_rng.choice(DCA_CHANNELS[2])))):
                 row = (*mac, slot)
                 clients = ap_rng.uniform(2, 12) * crowd * (0.6 if slot == 0 else 1.0)
                 for ssid, share in shares.items():
@@ -403,9 +407,18 @@ class _Builder:
                 self.moving(BSN_LOAD + (2,) + row, "2", wave(util // 3, util // 6, 900, phase))
                 self.moving(BSN_LOAD + (3,) + row, "2", wave(util, util // 2, 900, phase))
                 self.moving(BSN_LOAD + (4,) + row, "2", client_wave)
-                self.add(BSN_NOISE + (1,) + row + (channel,), "2", channel)
-                self.moving(BSN_NOISE + (21,) + row + (channel,), "2",
-                            wave(-92 if slot else -88, 3, 1200, phase))
+                # Every channel of the DCA list, as a real controller reports the RRM scans: only the current
+                # channel's row is the radio's noise floor. The others are static (nothing for snmpsim to
+                # compute per request) and 9 dB or more above the current one's range, so that a profile
+                # reading the wrong row shows a wrong value, never a plausible one.
+                for scanned in DCA_CHANNELS[band_type]:
+                    self.add(BSN_NOISE + (1,) + row + (scanned,), "2", scanned)  # bsnAPIfDBNoiseChannelNumber
+                    if scanned == channel:
+                        self.moving(BSN_NOISE + (21,) + row + (scanned,), "2",
+                                    wave(-92 if slot else -88, 3, 1200, phase))
+                    else:
+                        self.add(BSN_NOISE + (21,) + row + (scanned,), "2",
+                                 (-80 if slot else -76) + noise_rng.randint(0, 6))
         for k, ssid in enumerate(ALL_SSIDS if self.device.role == Role.wifi_controller else ssids, 1):
             self.text(BSN_ESS + (2, k), ssid)
             self.moving(BSN_ESS + (38, k), "65", wave(round(totals[ssid]), max(round(totals[ssid] * 0.4), 1),

@@ -66,6 +66,12 @@ def test_each_park_family_gives_its_wifi(tmp_path: Path) -> None:
         assert {dict(s.labels)["band"] for s in clients} == {"2.4GHz", "5GHz"}, park
         assert all(s.value >= 0 for s in clients)
         assert any(s.metric == "thdmon_wifi_channel_utilisation_ratio" for s in result.samples), park
+        noise = {dict(s.labels)["band"]: s.value for s in result.samples if s.metric == "thdmon_wifi_noise_dbm"}
+        if wifi_module == "wifi_unifi":
+            assert noise == {}, park  # UBNT-UniFi-MIB has no noise floor
+        else:
+            # One per radio, at the lab's floor: AIRESPACE's other scanned channels sit at -80 dBm or above.
+            assert set(noise) == {"2.4GHz", "5GHz"} and all(-98 <= v <= -85 for v in noise.values()), (park, noise)
         assert not selection["empty"], (park, selection["empty"])
 
 

@@ -77,3 +77,54 @@ def test_per_collector_metric_is_refused(tmp_path: Path) -> None:
     text = GOOD.format(name="c").replace("thdmon_interface_oper_up", "thdmon_collector_devices")
     with pytest.raises(ProfileError, match="not a per-device metric"):
         load_module(_write(tmp_path, "c", text))
+
+
+# A per-channel table joined to its radio table: the shape of wifi_airespace's noise (AP MAC . slot . channel).
+JOINED = """\
+name: {name}
+description: test
+walk:
+  - 1.3.6.1.4.1.14179.2.2.2.1
+  - 1.3.6.1.4.1.14179.2.2.15.1.21
+metrics:
+  - metric: thdmon_wifi_noise_dbm
+    oid: 1.3.6.1.4.1.14179.2.2.15.1.21
+    labels:
+      ap: {{index: "1-6"}}
+      radio: {{index: "7"}}
+      band: {{text: all}}
+    filters:
+      - index: "8"
+        equals: [{{index: "1-7"}}, {{lookup: 1.3.6.1.4.1.14179.2.2.2.1.4}}]
+"""
+EQUALS = '        equals: [{index: "1-7"}, {lookup: 1.3.6.1.4.1.14179.2.2.2.1.4}]'
+
+
+def test_a_joined_filter_loads_with_its_pipeline(tmp_path: Path) -> None:
+    flt = load_module(_write(tmp_path, "j", JOINED.format(name="j"))).metrics[0].filters[0]
+    assert [s.index for s in flt.source] == ["8"]
+    assert flt.equals is not None and [(s.index, s.lookup) for s in flt.equals] == [
+        ("1-7", None), (None, "1.3.6.1.4.1.14179.2.2.2.1.4")]
+
+
+@pytest.mark.parametrize(("new", "words"), [
+    ("        equals: 36", "not the constant 36 (compare with constants with `in: [...]`)"),
+    ("        equals: []", "an empty pipeline has nothing to compare with"),
+    ('        equals: [{index: "1-7"}, {lookup: 1.3.6.1.4.1.14179.2.2.2.1.4, text: x}]', "exactly one"),
+    ('        equals: [{index: "1-7"}, {lookup: ifDescr}]', "not a numeric OID"),
+    ('        equals: [{index: "1-7"}, {lookup: 1.3.6.1.2.1.2.2.1.2}]', "lookup 1.3.6.1.2.1.2.2.1.2 is not under"),
+    # the shorthand filter (`- index: "8"` + predicates): a key that is no predicate belongs to its step
+    ('        equals_column: 1.3.6.1.4.1.14179.2.2.2.1.4', "source.0.equals_column: Extra inputs"),
+])
+def test_a_bad_join_predicate_names_file_line_and_field(tmp_path: Path, new: str, words: str) -> None:
+    text = JOINED.format(name="bad")
+    assert EQUALS in text
+    path = _write(tmp_path, "bad", text.replace(EQUALS, new))
+    with pytest.raises(ProfileError) as err:
+        load_module(path)
+    message = str(err.value)
+    line = 14 if "Extra" in words else 15  # the `equals` line; the filter's for a key it does not know
+    assert f"{path}:{line}: " in message, message
+    assert words in message, message
+    if "Extra" not in words and "not under" not in words:
+        assert "metrics.0.filters.0.equals" in message, message
