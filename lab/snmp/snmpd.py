@@ -27,6 +27,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lab.errors import LabError
 from lab.snmp import probe
@@ -161,9 +162,9 @@ def start_snmpd(workdir: Path, *, host: str = "127.0.0.1", port: int | None = No
 
 
 @contextmanager
-def snmpd_agent(workdir: Path, **options: object) -> Iterator[SnmpdAgent]:
+def snmpd_agent(workdir: Path, **options: Any) -> Iterator[SnmpdAgent]:
     """start_snmpd(workdir, **options), stopped on exit."""
-    agent = start_snmpd(workdir, **options)  # type: ignore[arg-type]
+    agent = start_snmpd(workdir, **options)
     try:
         yield agent
     finally:
@@ -172,7 +173,7 @@ def snmpd_agent(workdir: Path, **options: object) -> Iterator[SnmpdAgent]:
 
 @contextmanager
 def snmpd_agents(count: int, workdir: Path, addresses: Sequence[str] | None = None,
-                 **options: object) -> Iterator[list[SnmpdAgent]]:
+                 **options: Any) -> Iterator[list[SnmpdAgent]]:
     """`count` snmpd instances (on `addresses`, default all 127.0.0.1 with free ports), stopped on exit."""
     addresses = list(addresses or ["127.0.0.1"] * count)
     if len(addresses) != count:
