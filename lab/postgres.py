@@ -12,12 +12,13 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from lab.ports import free_tcp_port
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 _RUN = ["runuser", "-u", "postgres", "--"]
@@ -31,12 +32,6 @@ def missing() -> str | None:
     if os.geteuid() != 0 or shutil.which("runuser") is None:
         return "starting PostgreSQL needs root + runuser"
     return None
-
-
-def free_tcp_port(host: str) -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
 
 
 class PostgresServer:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator, Sequence
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from lab.errors import LabError
+from lab.ports import free_udp_port
 from lab.snmp import probe
 
 SNMPD = "/usr/sbin/snmpd"
@@ -104,13 +104,6 @@ class SnmpdAgent:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
-
-
-def free_udp_port(address: str = "127.0.0.1") -> int:
-    """A UDP port free on `address` right now (the kernel's choice)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind((address, 0))
-        return sock.getsockname()[1]
 
 
 def available() -> bool:

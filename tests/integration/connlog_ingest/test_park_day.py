@@ -117,6 +117,7 @@ def write_inventory(path: Path, host: str) -> Path:
         devices=[inventory_files.device("ctrl-parc-sausset", "parc-sausset", address=host, role="wifi_controller",
                                         radius="radius-parcs")]).root
 
+
 @pytest.mark.timeout(120)
 def test_kill_mid_stream_and_database_down_lose_nothing(tmp_path):
     host = unique_loopback()

@@ -77,6 +77,7 @@ def _inventory(root: Path, agents: dict[str, Agent]) -> dict[str, str]:
                  for i, (device, agent) in enumerate(ordered)])
     return {f"FLEET_{i}": agent.community for i, (_, agent) in enumerate(ordered)}
 
+
 def test_fleet_without_profiles_is_recognised(agents: dict[str, Agent], tmp_path: Path) -> None:
     inv = tmp_path / "inv"
     env = _inventory(inv, agents) | {"THDMON_COLLECTOR__TIMEOUT": "5", "THDMON_COLLECTOR__RETRIES": "1",

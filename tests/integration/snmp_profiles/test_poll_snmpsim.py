@@ -110,6 +110,7 @@ def _inventory(root: Path, agent: Agent, linux: Agent, dead_port: int) -> None:
                                                          sys_object_ids=["1.3.6.1.4.1.9.1"])},
         devices=[inventory_files.device(h, "col-test", snmp_port=p, snmp=c) for h, p, c in devices])
 
+
 def test_collect_once_json(recordings_agent: Agent, tmp_path: Path, shared_dir: Path) -> None:
     linux = start_snmpsim(tmp_path / "linux", [shared_dir / "snmprec" / "linux_xcp-ng.snmprec"])
     silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

@@ -38,6 +38,7 @@ def write_inventory(root: Path, ssh_lab, names: list[str], often: str) -> None:
     credentials = {c: inv.credentials[c].model_dump(mode="json", exclude_none=True) for c in used}
     inventory_files.write_inventory(root, sites=sites, devices=devices, profiles=profiles, credentials=credentials)
 
+
 def test_serve_backs_up_reports_failures_and_finds_the_change(ssh_lab, tmp_path, heal):
     healthy = [ssh_lab.by_profile["cisco-iosxe"][0], ssh_lab.by_profile["aruba-cx"][0],
                ssh_lab.by_profile["fortigate"][0]]
