@@ -59,8 +59,16 @@ def _site_state(state: str) -> str:
     return f"{sel('thdmon_site_state', state=state)} == 1"
 
 
-def _uplink(metric: str, policy: Policy) -> str:
-    return sel(metric, ifalias="~" + policy.uplink_alias_regex)
+_PORT_KEY = labels("device", "ifname")  # what names a port across thdmon_interface_info and the counters
+
+
+def _uplink(series: str, policy: Policy) -> str:
+    """`series` kept only on uplink ports: the alias is on thdmon_interface_info alone (a new description
+    starts no new counter series), so the match is an `and` with it. `and` rather than `* group_left`: it
+    keeps the left side's labels and values and tolerates two info rows for one ifname (an agent repeating
+    a name under two ifIndexes) where a many-to-one match would fail the whole rule."""
+    uplinks = sel("thdmon_interface_info", ifalias="~" + policy.uplink_alias_regex)
+    return f"({series} and on{_PORT_KEY} {uplinks})"
 
 
 def _site_rules(t: Policy) -> list[Rule]:
@@ -82,8 +90,8 @@ def _site_rules(t: Policy) -> list[Rule]:
              "Some devices or protocols of the site are down, or its uplink is saturated; the site still "
              "answers.", th.site_degraded_for),
         Rule("UplinkDown", "sites",
-             f"{_uplink('thdmon_interface_oper_up', t)} == 0 and on{_PORT_LABELS} "
-             f"{_uplink('thdmon_interface_admin_up', t)} == 1",
+             f"{_uplink(sel('thdmon_interface_oper_up'), t)} == 0 and on{_PORT_LABELS} "
+             f"{sel('thdmon_interface_admin_up')} == 1",
              "warning", f"Uplink {_PORT} is down", f"Lien montant {_PORT} coupé",
              "An uplink port (alias matching the policy's uplink_alias_regex) is administratively up but "
              "operationally down: the site runs on its backup path, if it has one.", "2m"),
@@ -92,6 +100,8 @@ def _site_rules(t: Policy) -> list[Rule]:
 
 def _device_rules(t: Policy) -> list[Rule]:
     th = t.thresholds
+    rx, tx = (f"rate({sel(m)}[5m])" for m in ("thdmon_interface_receive_bytes_total",
+                                               "thdmon_interface_transmit_bytes_total"))
     return [
         Rule("DeviceDown", "devices", f"{sel('thdmon_device_up')} == 0", "warning",
              f"Device {_DEVICE} is down", f"Équipement {_DEVICE} injoignable",
@@ -114,10 +124,10 @@ def _device_rules(t: Policy) -> list[Rule]:
              f"More than {th.interface_error_ratio:.0%} of received packets are errors over 5 minutes "
              "(dirty fibre, bad cable, duplex mismatch).", "10m"),
         Rule("UplinkSaturated", "devices",
-             f"rate({_uplink('thdmon_interface_receive_bytes_total', t)}[5m]) * 8 "
-             f"/ ({_uplink('thdmon_interface_speed_bits_per_second', t)} > 0) > {th.uplink_saturation_ratio} "
-             f"or rate({_uplink('thdmon_interface_transmit_bytes_total', t)}[5m]) * 8 "
-             f"/ ({_uplink('thdmon_interface_speed_bits_per_second', t)} > 0) > {th.uplink_saturation_ratio}",
+             f"{_uplink(rx, t)} * 8 "
+             f"/ ({sel('thdmon_interface_speed_bits_per_second')} > 0) > {th.uplink_saturation_ratio} "
+             f"or {_uplink(tx, t)} * 8 "
+             f"/ ({sel('thdmon_interface_speed_bits_per_second')} > 0) > {th.uplink_saturation_ratio}",
              "warning", f"Uplink {_PORT} saturated", f"Lien montant {_PORT} saturé",
              f"Traffic on an uplink port has stayed above {th.uplink_saturation_ratio:.0%} of its speed.",
              th.uplink_saturation_for),

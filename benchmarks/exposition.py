@@ -35,10 +35,10 @@ COMMUNES = ["Saint-Denis", "Aubervilliers", "Épinay-sur-Seine", "Bobigny", "Mon
 
 
 def device_samples(d: int, ports: int, tick: int) -> list[Sample]:
-    """A realistic access switch: per port 4 counters + 2 gauges, plus system and sensors."""
+    """A realistic access switch: per port 4 counters + 2 gauges and its info, plus system and sensors."""
     out: list[Sample] = [Sample("thdmon_device_uptime_seconds", (), 86400.0 * d + tick, 0.0)]
     for p in range(1, ports + 1):
-        labels = (("ifname", f"GigabitEthernet1/0/{p}"), ("ifalias", f"Salle {p} - Collège Jean-Jaurès"))
+        labels = (("ifname", f"GigabitEthernet1/0/{p}"),)
         base = float(d * 1_000_003 + p * 7919 + tick * 12345)
         out += [
             Sample("thdmon_interface_receive_bytes_total", labels, base * 1500.0, 0.0),
@@ -47,6 +47,8 @@ def device_samples(d: int, ports: int, tick: int) -> list[Sample]:
             Sample("thdmon_interface_receive_packets_total", labels, base, 0.0),
             Sample("thdmon_interface_oper_up", labels, float(p % 2), 0.0),
             Sample("thdmon_interface_speed_bits_per_second", labels, 1e9, 0.0),
+            Sample("thdmon_interface_info", (*labels, ("ifalias", f"Salle {p} - Collège Jean-Jaurès"), ("iftype", "6"),
+                                             ("ifindex", str(p))), 1.0, 0.0),
         ]
     out += [Sample("thdmon_temperature_celsius", (("sensor", f"sensor {i}"),), 40.5 + i, 0.0) for i in range(3)]
     return out
@@ -89,13 +91,13 @@ def measure_speed(devices_n: int, ports: int, runs: int) -> dict[str, float]:
     entries = store.snapshot()
     renderers = {e.device: DeviceRenderer(identities[e.device]) for e in entries}
     for e in entries:
-        renderers[e.device].render(e.samples)
+        renderers[e.device].render(e.series)
     return {
         "series": series, "bytes": len(body),
         "scrape": median_time(lambda: exposition.render(devices, None), runs),
         "reference": median_time(lambda: generate_latest(registry), max(3, runs // 2)),
-        "warm": median_time(lambda: [renderers[e.device].render(e.samples) for e in entries], runs),
-        "cold": median_time(lambda: [DeviceRenderer(identities[e.device]).render(e.samples) for e in entries], runs),
+        "warm": median_time(lambda: [renderers[e.device].render(e.series) for e in entries], runs),
+        "cold": median_time(lambda: [DeviceRenderer(identities[e.device]).render(e.series) for e in entries], runs),
     }
 
 

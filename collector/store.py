@@ -28,11 +28,13 @@ import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Mapping
+from array import array
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from collector.model import DeviceState, DownReason, PollResult
 from metrics.sample import COUNTERS, Labels, Sample, sample_problem
+from metrics.series import EMPTY, Series
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +46,14 @@ SILENT = frozenset({DownReason.timeout, DownReason.unreachable, DownReason.refus
 
 @dataclass(frozen=True, slots=True)
 class ClassEntry:
-    """One interval class of one protocol: its latest state and valid samples (unique keys, poll order)."""
+    """One interval class of one protocol: its latest state and valid series (unique keys, poll order)."""
 
     state: DeviceState
-    samples: tuple[Sample, ...]
+    series: Series
+
+    @property
+    def samples(self) -> tuple[Sample, ...]:
+        return self.series.samples()
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +70,16 @@ class DeviceEntry:
     device: str
     state: DeviceState  # the device-level state (up unless every protocol is down), since when, why
     maintenance: bool
-    samples: tuple[Sample, ...]  # every protocol's samples then the health samples; unique keys
+    series: Series  # every protocol's series then the health series; unique keys
     protocols: Mapping[str, ProtocolEntry]
+
+    @property
+    def samples(self) -> tuple[Sample, ...]:
+        """Every series as a `Sample`, built on demand (tests, tools); readers of a few metrics `select`."""
+        return self.series.samples()
+
+    def select(self, metrics: Collection[str]) -> Iterator[Sample]:
+        return self.series.select(metrics)
 
 
 def protocol_state(device: str, classes: Mapping[str, ClassEntry], previous: DeviceState | None,
@@ -148,11 +162,10 @@ class Store:
         classes = dict(old.classes) if old else {}
         poll = dataclasses.replace(result.state, device=device)
         if not poll.up and poll.reason in SILENT:  # no answer over this protocol: none of its values stand
-            classes = {name: ClassEntry(c.state, ()) for name, c in classes.items()}
+            classes = {name: ClassEntry(c.state, EMPTY) for name, c in classes.items()}
         before = classes.get(part)
         # A failed poll usually brings no samples; those it brings are facts of the failure (ICMP loss 1).
-        fresh = self._valid(device, result.samples, before.samples if before else ())
-        classes[part] = ClassEntry(poll, tuple(fresh.values()))
+        classes[part] = ClassEntry(poll, self._valid(device, result.samples, before.series if before else EMPTY))
         protocols[protocol] = ProtocolEntry(protocol, protocol_state(device, classes, old.state if old else None,
                                                                      now), classes)
         state = device_state(device, protocols, previous.state if previous else None, now)
@@ -164,27 +177,46 @@ class Store:
 
     @staticmethod
     def _merge(protocols: Mapping[str, ProtocolEntry], state: DeviceState, maintenance: bool,
-               now: float) -> tuple[Sample, ...]:
-        # Keyed by series: a duplicate series would make Prometheus drop the scrape.
-        merged: dict[SeriesKey, Sample] = {}
+               now: float) -> Series:
+        # Keyed by series: a duplicate series would make Prometheus drop the scrape (the last one wins).
+        at: dict[SeriesKey, int] = {}
+        metrics: list[str] = []
+        labels: list[Labels] = []
+        values = array("d")
+        timestamps = array("d")
+
+        def put(metric: str, label: Labels, value: float, timestamp: float) -> None:
+            i = at.setdefault((metric, label), len(metrics))
+            if i == len(metrics):
+                metrics.append(metric)
+                labels.append(label)
+                values.append(value)
+                timestamps.append(timestamp)
+            else:
+                values[i] = value
+                timestamps[i] = timestamp
+
         for entry in protocols.values():
             for cls in entry.classes.values():
-                for s in cls.samples:
-                    merged[(s.metric, s.labels)] = s
+                c = cls.series
+                for i, metric in enumerate(c.metrics):
+                    put(metric, c.labels[i], c.values[i], c.timestamps[i])
         for s in health_samples(state, protocols, maintenance, now):
-            merged[(s.metric, s.labels)] = s
-        return tuple(merged.values())
+            put(s.metric, s.labels, s.value, s.timestamp)
+        return Series(tuple(metrics), tuple(labels), values, timestamps)
 
     def set_maintenance(self, device: str, maintenance: bool) -> None:
         """Re-flag a device after an inventory reload without waiting for its next poll."""
         previous = self._entries.get(device)
         if previous is None or previous.maintenance == maintenance:
             return
-        samples = tuple(
-            dataclasses.replace(s, value=1.0 if maintenance else 0.0) if s.metric == "thdmon_device_maintenance"
-            else s for s in previous.samples)
+        values = array("d", previous.series.values)
+        for i, metric in enumerate(previous.series.metrics):
+            if metric == "thdmon_device_maintenance":
+                values[i] = 1.0 if maintenance else 0.0
+        series = dataclasses.replace(previous.series, values=values)
         with self._lock:
-            self._entries[device] = dataclasses.replace(previous, maintenance=maintenance, samples=samples)
+            self._entries[device] = dataclasses.replace(previous, maintenance=maintenance, series=series)
         self._notify(device)
 
     def retain_protocols(self, device: str, protocols: Collection[str]) -> None:
@@ -221,34 +253,55 @@ class Store:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def _valid(self, device: str, samples: Iterable[Sample],
-               previous: tuple[Sample, ...]) -> dict[SeriesKey, Sample]:
-        """The exposable samples by series (the last of a duplicate wins); the others counted and logged.
+    def _valid(self, device: str, samples: Iterable[Sample], previous: Series) -> Series:
+        """The exposable series (the last of a duplicate wins); the others counted and logged.
 
         A collector gives a device's series in the same order at every poll: a sample whose metric and
-        labels are those of the previous poll's valid sample at the same position has a valid shape
+        labels are those of the previous poll's valid series at the same position has a valid shape
         already, and only a float value is checked (finite-or-not matters for counters only). Anything
         else takes the full check. ~650 samples a device each poll made the full check a visible share of
         serve's CPU; comparing by position keeps no per-series index between polls.
+
+        The previous poll's label tuple is kept for such a series (the poll's own copy is let go), and
+        equal label tuples of one poll are made one (a table row's labels, shared by its columns): the
+        store holds one label tuple per row for the life of the device, not one per series per poll.
         """
-        out: dict[SeriesKey, Sample] = {}
+        at: dict[SeriesKey, int] = {}
+        metrics: list[str] = []
+        labels: list[Labels] = []
+        values = array("d")
+        timestamps = array("d")
+        shared: dict[Labels, Labels] = {}
         known = len(previous)
+        p_metrics, p_labels = previous.metrics, previous.labels
         for i, s in enumerate(samples):
             v = s.value
-            if i < known and type(v) is float and (v >= 0 or s.metric not in COUNTERS):
-                p = previous[i]
-                if p.metric == s.metric and p.labels == s.labels:
-                    out[(s.metric, s.labels)] = s
+            label: Labels | None = None
+            if i < known and type(v) is float and (v >= 0 or s.metric not in COUNTERS) and p_metrics[i] == s.metric:
+                p = p_labels[i]
+                if p is s.labels or p == s.labels:
+                    label = p
+            if label is None:
+                problem = sample_problem(s)
+                if problem is not None:
+                    self.rejected_samples += 1
+                    if (device, s.metric) not in self._warned:  # once per device and metric, not once per poll
+                        self._warned.add((device, s.metric))
+                        log.warning("event=sample_rejected device=%s metric=%s problem=%r", device, s.metric,
+                                    problem)
                     continue
-            problem = sample_problem(s)
-            if problem is None:
-                out[(s.metric, s.labels)] = s
-                continue
-            self.rejected_samples += 1
-            if (device, s.metric) not in self._warned:  # once per device and metric, not once per poll
-                self._warned.add((device, s.metric))
-                log.warning("event=sample_rejected device=%s metric=%s problem=%r", device, s.metric, problem)
-        return out
+                label = shared.setdefault(s.labels, s.labels)
+                v = float(v)
+            j = at.setdefault((s.metric, label), len(metrics))
+            if j == len(metrics):
+                metrics.append(s.metric)
+                labels.append(label)
+                values.append(v)
+                timestamps.append(s.timestamp)
+            else:
+                values[j] = v
+                timestamps[j] = s.timestamp
+        return Series(tuple(metrics), tuple(labels), values, timestamps)
 
     def _notify(self, device: str) -> None:
         for listener in self._listeners:

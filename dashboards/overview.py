@@ -50,15 +50,18 @@ def _map() -> p.RawPanel:
 
 
 def _uplinks() -> g.Table:
-    uplink = {"ifalias": Re("uplink.*"), **SCOPE}
-    bits = f"8 * {rate('thdmon_interface_transmit_bytes_total', **uplink)}"
+    bits = f"8 * {rate('thdmon_interface_transmit_bytes_total', **SCOPE)}"
     # Parenthesised: `>` binds looser than `/`; a port of unknown speed (0) is left out, an idle one is not.
-    speed = "(" + sel("thdmon_interface_speed_bits_per_second", **uplink) + " > 0)"
+    speed = "(" + sel("thdmon_interface_speed_bits_per_second", **SCOPE) + " > 0)"
+    # The alias is on thdmon_interface_info only (a new description starts no new counter series): joined
+    # on (device, ifname), it picks the uplinks and names each row's peer ("uplink <peer> <port>").
     # group_left keeps the left side's labels (site, ...) that the row's link needs; plain `on` keeps only
     # device and ifname.
-    utilisation = f"topk(10, {bits} / on (device, ifname) group_left () {speed})"
+    uplinks = sel("thdmon_interface_info", ifalias=Re("uplink.*"), **SCOPE)
+    utilisation = (f"topk(10, {bits} / on (device, ifname) group_left () {speed} "
+                   f"* on (device, ifname) group_left (ifalias) {uplinks})")
     return p.table("Most saturated uplinks (transmit)", [p.target(utilisation, table=True)], p.RATIO, w=12, h=9,
-                   hide=("role", "ifalias"), rename={"Value": "utilisation"}, sort_by="utilisation",
+                   hide=("role",), rename={"Value": "utilisation"}, sort_by="utilisation",
                    thresholds=((None, "green"), (0.7, "orange"), (0.9, "red")),
                    links=[link("Device {{device}}", "thdmon-device", site=field("site"), device=field("device"))],
                    description="Transmit rate over link speed on the ports whose alias names an uplink.")

@@ -17,6 +17,13 @@ UP_DOWN = p.value_colours({"1": "green", "0": "red"}, {"1": "up", "0": "down"})
 UPLINK = Re("uplink.*")
 
 
+def on_uplink(scope: dict[str, Var]) -> str:
+    """A join that keeps a port series only on uplinks: the alias is on thdmon_interface_info alone (issue 17:
+    a new description starts no new counter series), matched on (device, ifname); `group_left ()` keeps the
+    left side's labels (site, ...) that the legends and links use."""
+    return f" * on (device, ifname) group_left () {sel('thdmon_interface_info', ifalias=UPLINK, **scope)}"
+
+
 def _to_device() -> dict[str, object]:
     return link("Device {{device}}", "thdmon-device", site=field("site"), device=field("device"))
 
@@ -41,29 +48,32 @@ def _availability() -> g.StateTimeline:
 
 
 def _uplink_traffic() -> g.TimeSeries:
-    uplink = {**HERE, "ifalias": UPLINK}
+    uplink = on_uplink(HERE)
     return p.timeseries("Uplink traffic", [
-        p.target(f"8 * {rate('thdmon_interface_receive_bytes_total', **uplink)}", "{{device}} {{ifname}} in"),
-        p.target(f"-8 * {rate('thdmon_interface_transmit_bytes_total', **uplink)}", "{{device}} {{ifname}} out"),
+        p.target(f"8 * {rate('thdmon_interface_receive_bytes_total', **HERE)}{uplink}", "{{device}} {{ifname}} in"),
+        p.target(f"-8 * {rate('thdmon_interface_transmit_bytes_total', **HERE)}{uplink}",
+                 "{{device}} {{ifname}} out"),
     ], p.BITS_PER_SECOND, description="Ports whose alias names an uplink; out is drawn below zero.")
 
 
 def _uplink_errors() -> g.TimeSeries:
-    uplink = {**HERE, "ifalias": UPLINK}
+    uplink = on_uplink(HERE)
     return p.timeseries("Uplink errors and discards", [
-        p.target(rate("thdmon_interface_receive_errors_total", **uplink), "{{device}} {{ifname}} in errors"),
-        p.target(rate("thdmon_interface_transmit_errors_total", **uplink), "{{device}} {{ifname}} out errors"),
-        p.target(rate("thdmon_interface_receive_discards_total", **uplink), "{{device}} {{ifname}} in discards"),
-        p.target(rate("thdmon_interface_transmit_discards_total", **uplink), "{{device}} {{ifname}} out discards"),
+        p.target(rate("thdmon_interface_receive_errors_total", **HERE) + uplink, "{{device}} {{ifname}} in errors"),
+        p.target(rate("thdmon_interface_transmit_errors_total", **HERE) + uplink, "{{device}} {{ifname}} out errors"),
+        p.target(rate("thdmon_interface_receive_discards_total", **HERE) + uplink,
+                 "{{device}} {{ifname}} in discards"),
+        p.target(rate("thdmon_interface_transmit_discards_total", **HERE) + uplink,
+                 "{{device}} {{ifname}} out discards"),
     ], p.PER_SECOND)
 
 
 def uplink_optics(metric: str, threshold_metric: str, direction: str, scope: dict[str, Var]) -> g.TimeSeries:
     """Optical power of uplink ports against the device's own low/high thresholds (shared with device)."""
-    on_uplink = f" * on (device, ifname) group_left () {sel('thdmon_interface_info', ifalias=UPLINK, **scope)}"
+    uplink = on_uplink(scope)
     return p.timeseries(f"Optical {direction} power of uplinks, with thresholds", [
-        p.target(sel(metric, **scope) + on_uplink, "{{device}} {{ifname}}"),
-        p.target(sel(threshold_metric, threshold=Re(".*_warning"), **scope) + on_uplink,
+        p.target(sel(metric, **scope) + uplink, "{{device}} {{ifname}}"),
+        p.target(sel(threshold_metric, threshold=Re(".*_warning"), **scope) + uplink,
                  "{{device}} {{ifname}} {{threshold}}"),
     ], p.DBM, description="The device's own warning thresholds are drawn beside the measured power.")
 

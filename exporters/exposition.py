@@ -28,6 +28,7 @@ from inventory.model import Device, Inventory
 from metrics import catalogue
 from metrics.identity import identity_labels
 from metrics.sample import DEVICE_METRIC_TYPES, Labels, Sample
+from metrics.series import EMPTY, Series
 
 TEXT = "text"
 OPENMETRICS = "openmetrics"
@@ -94,21 +95,22 @@ FAMILIES: dict[str, Family] = {
 
 
 class DeviceRenderer:
-    """Renders one device's samples; keeps, of the last render, only what the next one needs.
+    """Renders one device's series; keeps, of the last render, only what the next one needs.
 
-    What is kept: the rendered chunks (bytes, one per metric: what a scrape joins), the samples rendered
-    (the very tuple the store's entry holds, so no copy) and two offsets per series into its chunk (where
+    What is kept: the rendered chunks (bytes, one per metric: what a scrape joins), the series rendered
+    (the very object the store's entry holds, so no copy) and two offsets per series into its chunk (where
     its line starts, where its value starts). A series at the same position with the same metric and
     labels as last time reuses its label prefix by slicing the previous chunk: no prefix string and no
     per-series dict are kept (they were 3/4 of the memory per series), and the labels are neither sorted
-    nor escaped again.
+    nor escaped again. The store keeps a series' label tuple from poll to poll, so "the same labels" is
+    mostly an identity test.
     """
 
-    __slots__ = ("_chunks", "_identity", "_samples", "_spans")
+    __slots__ = ("_chunks", "_identity", "_series", "_spans")
 
     def __init__(self, identity: Labels) -> None:
         self._identity = tuple((k, escape_label_value(v)) for k, v in identity)
-        self._samples: tuple[Sample, ...] = ()
+        self._series: Series = EMPTY
         self._chunks: dict[str, bytes] = {}
         self._spans = array("I")  # per series of the last render: line start, value start (in its chunk)
 
@@ -119,15 +121,18 @@ class DeviceRenderer:
         prefix = f"{family.sample_name}{{{inner}}} " if inner else f"{family.sample_name} "
         return (prefix + floatToGoString(1) + "\n" if family.is_info else prefix).encode()
 
-    def render(self, samples: Iterable[Sample]) -> dict[str, bytes]:
-        """metric name -> this device's sample lines of that metric (UTF-8), in sample order.
+    def render(self, series: Series | Iterable[Sample]) -> dict[str, bytes]:
+        """metric name -> this device's sample lines of that metric (UTF-8), in series order.
 
-        Samples must have unique (metric, labels) keys and come grouped by metric (the store's entries
+        Series must have unique (metric, labels) keys and come grouped by metric (the store's entries
         do). This runs at every poll for every series, hence the locals of a hot loop.
         """
-        samples = tuple(samples)
-        previous, old_chunks, spans = self._samples, self._chunks, self._spans
+        if not isinstance(series, Series):
+            series = Series.of(series)
+        previous, old_chunks, spans = self._series, self._chunks, self._spans
         known = len(previous)
+        p_metrics, p_labels = previous.metrics, previous.labels
+        values = series.values
         parts: dict[str, list[bytes]] = {}
         sizes: dict[str, int] = {}
         new_spans = array("I")
@@ -138,30 +143,31 @@ class DeviceRenderer:
         old: bytes | None = None
         is_info = False
         size = 0
-        for i, s in enumerate(samples):
-            if s.metric is not metric:
+        for i, (name, labels) in enumerate(zip(series.metrics, series.labels, strict=True)):
+            if name is not metric:
                 if metric:
                     sizes[metric] = size
-                metric = s.metric
+                metric = name
                 bucket = parts.setdefault(metric, [])
                 size = sizes.get(metric, 0)
                 old = old_chunks.get(metric)
                 is_info = FAMILIES[metric].is_info
-            if i < known and old is not None and (p := previous[i]).metric is metric and p.labels == s.labels:
+            if (i < known and old is not None and p_metrics[i] is metric
+                    and ((p := p_labels[i]) is labels or p == labels)):
                 prefix = old[spans[2 * i]:spans[2 * i + 1]]
             else:
-                prefix = self._prefix(metric, s.labels)
+                prefix = self._prefix(metric, labels)
             end = size + len(prefix)
             span((size, end))
             bucket.append(prefix)
             if is_info:  # the prefix is the whole line (value 1)
                 size = end
             else:
-                value = f"{fmt(s.value)}\n".encode()
+                value = f"{fmt(values[i])}\n".encode()
                 bucket.append(value)
                 size = end + len(value)
         chunks = {m: b"".join(lines) for m, lines in parts.items()}
-        self._samples, self._chunks, self._spans = samples, chunks, new_spans
+        self._series, self._chunks, self._spans = series, chunks, new_spans
         return chunks
 
 
@@ -216,7 +222,7 @@ class DeviceExposition:
             if renderer is None:
                 identity = self._identities.get(entry.device) or (("device", entry.device),)
                 renderer = self._renderers[entry.device] = DeviceRenderer(identity)
-            chunks = renderer.render(entry.samples)
+            chunks = renderer.render(entry.series)
             self._rendered[entry.device] = _Rendered(entry, chunks)
         return chunks
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from prometheus_client.metrics_core import GaugeMetricFamily, InfoMetricFamily, Metric
 
+from collector import uplinks
 from collector.sites import STATES, DeviceHealth, LldpNeighbour, SiteStatus, UplinkMismatch, rollup, uplink_mismatches
 from collector.store import DeviceEntry, Store
 from collector.uplinks import UplinkLoad
@@ -94,11 +95,10 @@ def device_health(entry: DeviceEntry) -> DeviceHealth:
 def lldp_neighbours(entries: Sequence[DeviceEntry]) -> list[LldpNeighbour]:
     result = []
     for entry in entries:
-        for s in entry.samples:
-            if s.metric == "thdmon_lldp_neighbor_info":
-                labels = dict(s.labels)
-                result.append(LldpNeighbour(entry.device, labels["ifname"], labels["remote_sys_name"],
-                                            labels["remote_port"]))
+        for s in entry.select(("thdmon_lldp_neighbor_info",)):
+            labels = dict(s.labels)
+            result.append(LldpNeighbour(entry.device, labels["ifname"], labels["remote_sys_name"],
+                                        labels["remote_port"]))
     return result
 
 
@@ -143,7 +143,7 @@ class SiteView:
         with self._lock:  # scrapes may run concurrently; the readings are shared
             self._uplinks.forget(e.device for e in entries)
             return {inventory.devices[e.device].site for e in entries
-                    if self._uplinks.saturated(e.device, e.samples)}
+                    if self._uplinks.saturated(e.device, tuple(e.select(uplinks.METRICS)))}
 
     def _uplink_mismatches(self, inventory: Inventory, entries: Sequence[DeviceEntry]) -> list[UplinkMismatch]:
         now = self._clock()

@@ -50,7 +50,7 @@ def _m(name: str, type_: MetricType, help_: str, labels: tuple[str, ...] = (), u
     return Metric(name, type_, help_, labels, unit, per_device)
 
 
-_IF = ("ifname", "ifalias")
+_IF = ("ifname",)  # ifalias only on thdmon_interface_info: a new port description is no new series
 _SENSOR = ("sensor", "ifname")
 _RADIO = ("ap", "radio", "band")
 _SSID = ("ap", "ssid", "band")
@@ -94,6 +94,11 @@ METRICS: tuple[Metric, ...] = (
     _m("thdmon_memory_utilisation_ratio", "gauge",
        "Memory in use, 0 to 1, from agents that give only a percentage (no size)", ("pool",), "ratio"),
     _m("thdmon_temperature_celsius", "gauge", "Temperature sensor", ("sensor",), "celsius"),
+    # Sensors are labelled by their entity name ("Switch 1 - Inlet Temp Sensor", "1/1/27 lane 1"); this keeps
+    # the SNMP row (entPhysicalIndex, ifIndex[.lane]) beside the name, as thdmon_cpu_info does for CPUs.
+    _m("thdmon_sensor_info", "info",
+       "A sensor of the device: its name (the `sensor` label of the sensor metrics) and SNMP index",
+       ("sensor", "sensor_index")),
     _m("thdmon_temperature_threshold_celsius", "gauge", "Device threshold for a temperature sensor",
        ("sensor", "threshold"), "celsius"),
     _m("thdmon_cpu_utilisation_threshold_ratio", "gauge", "Device alarm threshold for CPU utilisation, 0 to 1",
@@ -101,7 +106,7 @@ METRICS: tuple[Metric, ...] = (
     _m("thdmon_memory_utilisation_threshold_ratio", "gauge", "Device alarm threshold for memory use, 0 to 1",
        ("pool",), "ratio"),
     # IF-MIB
-    _m("thdmon_interface_info", "info", "Interface description", _IF + ("iftype", "ifindex")),
+    _m("thdmon_interface_info", "info", "Interface description", _IF + ("ifalias", "iftype", "ifindex")),
     _m("thdmon_interface_receive_bytes_total", "counter", "Octets received (ifHCInOctets)", _IF, "bytes"),
     _m("thdmon_interface_transmit_bytes_total", "counter", "Octets sent (ifHCOutOctets)", _IF, "bytes"),
     _m("thdmon_interface_receive_packets_total", "counter", "Packets received (unicast+multicast+broadcast)",

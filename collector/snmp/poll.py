@@ -44,7 +44,9 @@ class DeviceMemory:
 
     uptime: float | None = None
     reboots: int = 0
-    counters32: dict[tuple[str, Labels], float] = field(default_factory=dict)  # last raw value of each
+    # Last raw value of each Counter32 series, by metric then labels: no (metric, labels) key tuple per
+    # series kept for the life of the device (the labels are the store's own, shared by a row).
+    counters32: dict[str, dict[Labels, float]] = field(default_factory=dict)
     # Unwrapping offset of the Counter32 series that wrapped (most never do: no entry, no new Sample).
     wraps: dict[tuple[str, Labels], float] = field(default_factory=dict)
     # Probed modules that answered nothing: name -> when (re-probed after PROBE_TTL), for this sysObjectID.
@@ -91,22 +93,29 @@ def apply_memory(samples: list[Sample], counter32: set[tuple[str, Labels]], memo
         memory.uptime = uptime
     out: list[Sample] = []
     raws, wraps = memory.counters32, memory.wraps
-    seen: set[tuple[str, Labels]] = set()
+    seen: dict[str, set[Labels]] = {}
     for s in samples:
         key = (s.metric, s.labels)
         if key in counter32:
-            seen.add(key)
-            previous = raws.get(key)
+            metric_raws = raws.get(s.metric)
+            if metric_raws is None:
+                metric_raws = raws[s.metric] = {}
+            seen.setdefault(s.metric, set()).add(s.labels)
+            previous = metric_raws.get(s.labels)
             if previous is not None and s.value < previous:
                 wraps[key] = wraps.get(key, 0.0) + WRAP32
-            raws[key] = s.value
+            metric_raws[s.labels] = s.value
             offset = wraps.get(key)
             if offset:
                 s = Sample(s.metric, s.labels, s.value + offset, s.timestamp)
         out.append(s)
-    for key in set(raws) - seen:  # an interface that disappeared
-        del raws[key]
-        wraps.pop(key, None)
+    for metric, metric_raws in list(raws.items()):  # interfaces that disappeared
+        kept = seen.get(metric, set())
+        for labels in [lb for lb in metric_raws if lb not in kept]:
+            del metric_raws[labels]
+            wraps.pop((metric, labels), None)
+        if not metric_raws:
+            del raws[metric]
     if uptime is not None:  # only the polls that read the uptime can tell (the fast ones)
         out.append(Sample(REBOOTS_METRIC, (), float(memory.reboots), samples[0].timestamp))
     return out

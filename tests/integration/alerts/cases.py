@@ -15,8 +15,11 @@ CLG = {"site": "clg-pantin", "site_kind": "college", "commune": "Pantin"}
 ACC = {**CLG, "device": "clg-pantin-acc1", "role": "access_switch"}
 PARK = {"site": "park-sausset", "site_kind": "park", "commune": "Villepinte"}
 WLC = {**PARK, "device": "park-sausset-wlc1", "role": "wifi_controller"}
-UPLINK_PORT = {"ifname": "1/1/25", "ifalias": "uplink pop-pantin-core1 1/1/3"}
-DESK_PORT = {"ifname": "1/1/7", "ifalias": "desk"}
+UPLINK_PORT = {"ifname": "1/1/25"}
+DESK_PORT = {"ifname": "1/1/7"}
+# The alias that makes a port an uplink is on thdmon_interface_info only (issue 17), as the collector exposes it.
+UPLINK_INFO = {**UPLINK_PORT, "ifalias": "uplink pop-pantin-core1 1/1/3", "iftype": "6", "ifindex": "25"}
+DESK_INFO = {**DESK_PORT, "ifalias": "desk", "iftype": "6", "ifindex": "7"}
 OPTIC = {"sensor": "1/1/25 rx", "ifname": "1/1/25"}
 COLLECTOR = {"job": "thdmon", "instance": "127.0.0.1:9810"}
 
@@ -65,14 +68,17 @@ CASES: list[Case] = [
          [s("thdmon_site_state", "1x20", **CLG, state="degraded")], []),
     Case("UplinkDown", "uplink port admin up, oper down", "5m",
          [s("thdmon_interface_oper_up", "0x10", **ACC, **UPLINK_PORT),
-          s("thdmon_interface_admin_up", "1x10", **ACC, **UPLINK_PORT)],
+          s("thdmon_interface_admin_up", "1x10", **ACC, **UPLINK_PORT),
+          s("thdmon_interface_info", "1x10", **ACC, **UPLINK_INFO)],
          [{**ACC, **UPLINK_PORT}]),
     Case("UplinkDown", "uplink port shut on purpose", "5m",
          [s("thdmon_interface_oper_up", "0x10", **ACC, **UPLINK_PORT),
-          s("thdmon_interface_admin_up", "0x10", **ACC, **UPLINK_PORT)], []),
+          s("thdmon_interface_admin_up", "0x10", **ACC, **UPLINK_PORT),
+          s("thdmon_interface_info", "1x10", **ACC, **UPLINK_INFO)], []),
     Case("UplinkDown", "a desk port down is not an uplink", "5m",
          [s("thdmon_interface_oper_up", "0x10", **ACC, **DESK_PORT),
-          s("thdmon_interface_admin_up", "1x10", **ACC, **DESK_PORT)], []),
+          s("thdmon_interface_admin_up", "1x10", **ACC, **DESK_PORT),
+          s("thdmon_interface_info", "1x10", **ACC, **DESK_INFO)], []),
     Case("DeviceDown", "down for 2 min", "5m", [s("thdmon_device_up", "0x10", **ACC)], [ACC]),
     Case("DeviceDown", "up", "5m", [s("thdmon_device_up", "1x10", **ACC)], []),
     Case("DeviceSnmpDown", "pings, SNMP fails", "10m",
@@ -108,15 +114,27 @@ CASES: list[Case] = [
     Case("UplinkSaturated", "90 % of 1 Gb/s received for 15 min", "25m",
          [s("thdmon_interface_receive_bytes_total", "0+6750000000x40", **ACC, **UPLINK_PORT),
           s("thdmon_interface_transmit_bytes_total", "0+1000000x40", **ACC, **UPLINK_PORT),
-          s("thdmon_interface_speed_bits_per_second", "1000000000x40", **ACC, **UPLINK_PORT)],
+          s("thdmon_interface_speed_bits_per_second", "1000000000x40", **ACC, **UPLINK_PORT),
+          s("thdmon_interface_info", "1x40", **ACC, **UPLINK_INFO)],
+         [{**ACC, **UPLINK_PORT}]),
+    # The point of keeping the alias off the counters: a description edited mid-way (a new info series)
+    # leaves the counter one series, so rate() and the alert carry on.
+    Case("UplinkSaturated", "90 %, the uplink's description edited after 10 min", "25m",
+         [s("thdmon_interface_receive_bytes_total", "0+6750000000x40", **ACC, **UPLINK_PORT),
+          s("thdmon_interface_speed_bits_per_second", "1000000000x40", **ACC, **UPLINK_PORT),
+          s("thdmon_interface_info", "1x10 _x30", **ACC, **UPLINK_INFO),
+          s("thdmon_interface_info", "_x10 1x30", **ACC,
+            **{**UPLINK_INFO, "ifalias": "uplink pop-pantin-core2 1/1/4"})],
          [{**ACC, **UPLINK_PORT}]),
     Case("UplinkSaturated", "40 %", "25m",
          [s("thdmon_interface_receive_bytes_total", "0+3000000000x40", **ACC, **UPLINK_PORT),
           s("thdmon_interface_transmit_bytes_total", "0+3000000000x40", **ACC, **UPLINK_PORT),
-          s("thdmon_interface_speed_bits_per_second", "1000000000x40", **ACC, **UPLINK_PORT)], []),
+          s("thdmon_interface_speed_bits_per_second", "1000000000x40", **ACC, **UPLINK_PORT),
+          s("thdmon_interface_info", "1x40", **ACC, **UPLINK_INFO)], []),
     Case("UplinkSaturated", "a desk port at 90 % is not an uplink", "25m",
          [s("thdmon_interface_receive_bytes_total", "0+6750000000x40", **ACC, **DESK_PORT),
-          s("thdmon_interface_speed_bits_per_second", "1000000000x40", **ACC, **DESK_PORT)], []),
+          s("thdmon_interface_speed_bits_per_second", "1000000000x40", **ACC, **DESK_PORT),
+          s("thdmon_interface_info", "1x40", **ACC, **DESK_INFO)], []),
     Case("OpticalRxLow", "below the transceiver's own low alarm", "10m",
          [s("thdmon_optical_rx_power_dbm", "-20x20", **ACC, **OPTIC),
           s("thdmon_optical_rx_power_threshold_dbm", "-18x20", **ACC, **OPTIC, threshold="low_alarm")],

@@ -46,10 +46,11 @@ def down_state(device: str, reason: DownReason = DownReason.timeout, now: float 
 def interface_samples(ifnames: list[str], octets: float, ts: float = 1_700_000_000.0) -> list[Sample]:
     out = []
     for i, name in enumerate(ifnames):
-        labels = (("ifname", name), ("ifalias", f"alias {name}"))
+        labels = (("ifname", name),)
         out.append(Sample("thdmon_interface_receive_bytes_total", labels, octets + i, ts))
         out.append(Sample("thdmon_interface_oper_up", labels, float(i % 2), ts))
-        out.append(Sample("thdmon_interface_info", labels + (("iftype", "6"), ("ifindex", str(i + 1))), 1.0, ts))
+        out.append(Sample("thdmon_interface_info", labels + (("ifalias", f"alias {name}"), ("iftype", "6"),
+                                                             ("ifindex", str(i + 1))), 1.0, ts))
     return out
 
 
@@ -63,7 +64,7 @@ def tricky_dataset(store: Store) -> dict[str, Labels]:
         identities[device] = identity_labels(f"site-{d}", "college", site_name, device, "access_switch")
         samples = [Sample("thdmon_temperature_celsius", (("sensor", label),), values[i % len(values)], 0.0)
                    for i, label in enumerate(TRICKY)]
-        samples += [Sample("thdmon_interface_transmit_bytes_total", (("ifname", f"Gi0/{i}"), ("ifalias", label)),
+        samples += [Sample("thdmon_interface_transmit_bytes_total", (("ifname", label),),
                            values[(i + d) % len(values)], 0.0) for i, label in enumerate(TRICKY)]
         samples.append(Sample("thdmon_device_info", (("sys_name", site_name), ("sys_descr", 'Cisco "IOS"\n15.2'),
                                                      ("sys_object_id", "1.3.6.1.4.1.9.1.1"), ("vendor", "cisco")),

@@ -61,7 +61,7 @@ def test_tricky_labels_parse_back_to_the_original_values():
     assert by_sensor[("sw-000", "{a=b,c}")] == 123456789.0
     assert by_sensor[("sw-000", "trailing\\")] == math.inf
     assert by_sensor[("sw-009", '\\"\n')] == -math.inf
-    tx = {s.labels["ifalias"]: s.value for s in families["thdmon_interface_transmit_bytes"].samples
+    tx = {s.labels["ifname"]: s.value for s in families["thdmon_interface_transmit_bytes"].samples
           if s.labels["device"] == "sw-003"}
     assert "Lycée Évariste-Galois ✓" not in tx and "tab\there" not in tx  # NaN, -Inf counters: rejected
     assert store.rejected_samples == 25  # the transmit counters set to NaN (9), -Inf (10) or -3.25e-300 (6)

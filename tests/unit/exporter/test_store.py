@@ -92,10 +92,10 @@ def test_bad_samples_are_dropped_and_counted_without_losing_the_good_ones():
     good = Sample("thdmon_device_uptime_seconds", (), 12.0, 0.0)
     bad = [
         Sample("thdmon_not_a_metric", (), 1.0, 0.0),
-        Sample("thdmon_interface_oper_up", (("ifalias", "x"), ("ifname", "Gi0/1")), 1.0, 0.0),  # wrong order
+        Sample("thdmon_optical_rx_power_dbm", (("ifname", "Gi0/1"), ("sensor", "rx")), 1.0, 0.0),  # wrong order
         Sample("thdmon_collector_polls_total", (("protocol", "snmp"), ("result", "ok")), 1.0, 0.0),
         Sample("thdmon_temperature_celsius", (("sensor", "cpu"),), None, 0.0),  # type: ignore[arg-type]
-        Sample("thdmon_interface_receive_errors_total", (("ifname", "a"), ("ifalias", "")), -1.0, 0.0),
+        Sample("thdmon_interface_receive_errors_total", (("ifname", "a"),), -1.0, 0.0),
     ]
     store.update("sw-col-001", PollResult([*bad, good], up_state("sw-col-001")))
     assert store.rejected_samples == 5
@@ -127,3 +127,21 @@ def test_a_scrape_snapshot_is_unaffected_by_a_later_poll():
     store.update("sw-col-001", PollResult([], down_state("sw-col-001")))
     assert snapshot[0].state.up and len(snapshot[0].samples) > 3
     assert not store.get("sw-col-001").state.up
+
+
+def test_the_store_keeps_one_label_tuple_per_row_from_poll_to_poll():
+    def poll(octets: float) -> list[Sample]:  # new, equal label tuples for every series, as a decoder gives
+        return [Sample(metric, (("ifname", name),), octets, 1.0)
+                for name in ("Gi0/1", "Gi0/2")
+                for metric in ("thdmon_interface_receive_bytes_total", "thdmon_interface_transmit_bytes_total")]
+
+    store = Store()
+    store.update("sw", PollResult(poll(1.0), up_state("sw")))
+    first = store.get("sw").protocols["snmp"].classes["fast"].series
+    store.update("sw", PollResult(poll(2.0), up_state("sw")))
+    second = store.get("sw").protocols["snmp"].classes["fast"].series
+    assert len({id(labels) for labels in second.labels}) == 2  # one per interface, shared by its columns
+    assert all(a is b for a, b in zip(first.labels, second.labels, strict=True))  # and kept across polls
+    assert list(second.values) == [2.0] * 4
+    exposed = {(s.metric, s.labels): s.value for s in store.get("sw").samples}
+    assert exposed[("thdmon_interface_transmit_bytes_total", (("ifname", "Gi0/2"),))] == 2.0

@@ -20,7 +20,7 @@ from inventory.model import Device, Intervals, Profile
 
 from .test_scheduler import FakePoller, Observer, device
 
-IF = (("ifname", "ge-0/0/1"), ("ifalias", "uplink"))
+IF = (("ifname", "ge-0/0/1"),)
 
 
 class ClassPoller(FakePoller):

@@ -55,10 +55,11 @@ def test_uplink_mismatches_from_stored_lldp_samples(inv: Inventory):
 
 
 def _port_samples(at: float, received: float, alias: str = "uplink pop-core1 1/1/3") -> list[Sample]:
-    port = (("ifname", "1/1/25"), ("ifalias", alias))
+    port = (("ifname", "1/1/25"),)  # the alias is on the info series only, as the if_mib module emits it
     return [Sample("thdmon_interface_receive_bytes_total", port, received, at),
             Sample("thdmon_interface_transmit_bytes_total", port, 0.0, at),
-            Sample("thdmon_interface_speed_bits_per_second", port, 1e9, at)]
+            Sample("thdmon_interface_speed_bits_per_second", port, 1e9, at),
+            Sample("thdmon_interface_info", (*port, ("ifalias", alias), ("iftype", "6"), ("ifindex", "25")), 1.0, at)]
 
 
 def test_a_saturated_uplink_degrades_its_site_between_two_polls(inv: Inventory):
@@ -84,3 +85,13 @@ def test_a_busy_desk_port_or_a_counter_reset_is_not_saturation(inv: Inventory):
     assert not load.saturated("d", _port_samples(60.0, 60 * 1e9 / 8, alias="desk"))
     assert not load.saturated("d", _port_samples(0.0, 1e12))
     assert not load.saturated("d", _port_samples(60.0, 0.0))  # reset (reboot): no rate
+
+
+def test_an_uplink_told_by_its_info_series_keeps_its_rate_across_a_new_description():
+    load = UplinkLoad("uplink.*", 0.8)
+    assert not load.saturated("d", _port_samples(0.0, 0.0, alias="uplink pop-core1 1/1/3"))
+    # The description edited between two polls: same counter series, so the rate is there at once.
+    assert load.saturated("d", _port_samples(60.0, 60 * 0.9e9 / 8, alias="uplink pop-core2 1/1/4"))
+    # Counters without their info row (the module's walk lost it) are not taken for an uplink's.
+    no_info = [s for s in _port_samples(120.0, 2 * 60 * 0.9e9 / 8) if s.metric != "thdmon_interface_info"]
+    assert not load.saturated("d", no_info)

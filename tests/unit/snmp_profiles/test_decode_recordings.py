@@ -33,6 +33,9 @@ EXPECTED: dict[str, list[tuple[str, str, dict[str, str], float]]] = {
          {"ifname": "Gi1/1", "remote_sys_name": "DE-XXX-XXX-FAC-MP-SW110", "remote_port": "Gi1/25"}, 1),
     ],
     "iosxe_c9200l": [
+        # the sensor's row (entPhysicalIndex 1010) on the info series, its name on the readings
+        ("cisco_entity_sensor", "thdmon_sensor_info",
+         {"sensor": "Switch 1 - Inlet Temp Sensor", "sensor_index": "1010"}, 1),
         ("system", "thdmon_device_uptime_seconds", {}, 7585438.93),
         ("poe", "thdmon_poe_power_budget_watts", {"group": "1"}, 740),           # pethMainPsePower.1
         ("poe", "thdmon_poe_power_consumption_watts", {"group": "3"}, 24),       # pethMainPseConsumptionPower.3
@@ -47,6 +50,9 @@ EXPECTED: dict[str, list[tuple[str, str, dict[str, str], float]]] = {
         ("cisco_stack", "thdmon_stack_port_up", {"ifname": "445"}, 0),
     ],
     "arubaos-cx_10.16": [
+        ("entity_sensor", "thdmon_sensor_info", {"sensor": "Temp Sensor", "sensor_index": "107001"}, 1),
+        ("aruba_cx_optics", "thdmon_sensor_info", {"sensor": "1/1/27 lane 1", "sensor_index": "27.1"}, 1),  # ifIdx.lane
+        ("aruba_cx_optics", "thdmon_sensor_info", {"sensor": "1/1/27", "sensor_index": "27"}, 1),
         ("if_mib", "thdmon_interface_info", {"ifname": "1/1/1", "ifindex": "1"}, 1),
         ("entity_sensor", "thdmon_temperature_celsius", {"sensor": "Temp Sensor"}, 28.875),  # 28875 milli
         ("host_resources", "thdmon_cpu_utilisation_ratio", {"cpu": "cpu0"}, 0.09),   # hrDeviceIndex 196608
@@ -60,6 +66,7 @@ EXPECTED: dict[str, list[tuple[str, str, dict[str, str], float]]] = {
         ("aruba_cx_optics", "thdmon_optical_temperature_celsius", {"ifname": "1/1/27"}, 33.6797),
     ],
     "procurve_2520": [
+        ("entity_sensor", "thdmon_sensor_info", {"sensor": "Chassis Temperature", "sensor_index": "25"}, 1),
         ("system", "thdmon_device_uptime_seconds", {}, 10841045.45),
         ("entity_sensor", "thdmon_temperature_celsius", {"sensor": "Chassis Temperature"}, 20),
         ("procurve_system", "thdmon_cpu_utilisation_ratio", {"cpu": "total"}, 0.42),  # hpSwitchCpuStat 42
@@ -72,6 +79,7 @@ EXPECTED: dict[str, list[tuple[str, str, dict[str, str], float]]] = {
     "junos_ex": [
         ("system", "thdmon_device_uptime_seconds", {}, 7924698.35),
         ("juniper_system", "thdmon_cpu_utilisation_ratio", {"cpu": "Routing Engine 0"}, 0.11),
+        ("juniper_system", "thdmon_cpu_info", {"cpu": "Routing Engine 0", "cpu_index": "9.1.0.0"}, 1),
         ("juniper_system", "thdmon_memory_total_bytes", {"pool": "Routing Engine 0"}, 1950 * 1048576),
     ],
     "ciscowlc_cbw240ac": [
@@ -167,6 +175,9 @@ EXPECTED: dict[str, list[tuple[str, str, dict[str, str], float]]] = {
         ("huawei_system", "thdmon_memory_utilisation_threshold_ratio", {"pool": "MPU Board 0"}, 0.9),
         ("huawei_system", "thdmon_temperature_celsius", {"sensor": "MPU Board 0"}, 40),
         ("huawei_system", "thdmon_temperature_threshold_celsius", {"sensor": "MPU Board 0"}, 55),
+        ("huawei_system", "thdmon_sensor_info", {"sensor": "MPU Board 0", "sensor_index": "67108873"}, 1),
+        ("huawei_system", "thdmon_cpu_info", {"cpu": "MPU Board 0", "cpu_index": "67108873"}, 1),
+        ("huawei_optics", "thdmon_sensor_info", {"sensor": "GigabitEthernet0/0/1", "sensor_index": "67436622"}, 1),
         # GigabitEthernet0/0/1: lane strings "-1104.03" / "-597.39" (hundredths of dBm) win over the uW
         # integers 78 / 252 (-11.08 / -5.99 dBm: the same light, coarser)
         ("huawei_optics", "thdmon_optical_rx_power_dbm", {"ifname": "GigabitEthernet0/0/1"}, -11.04),

@@ -6,7 +6,7 @@ from collector.model import Sample
 from collector.snmp.poll import WRAP32, DeviceMemory, apply_memory, walk_roots
 from collector.snmp.profile import modules
 
-IF = (("ifname", "Gi1/1"), ("ifalias", ""))
+IF = (("ifname", "Gi1/1"),)
 ERR = "thdmon_interface_receive_errors_total"
 
 

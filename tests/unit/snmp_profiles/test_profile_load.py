@@ -19,7 +19,6 @@ metrics:
     oid: 1.3.6.1.2.1.2.2.1.8
     labels:
       ifname: {{lookup: 1.3.6.1.2.1.2.2.1.2}}
-      ifalias: {{text: ""}}
     value:
       - enum: {{1: 1, default: 0}}
 """
@@ -47,10 +46,11 @@ def test_good_module(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("old", "new", "line", "words"), [
     ("thdmon_interface_oper_up", "thdmon_interface_up", 6, "not in the catalogue"),
-    ("      ifalias: {text: \"\"}\n", "", 8, "labels"),
+    ("      ifname: {lookup: 1.3.6.1.2.1.2.2.1.2}\n", "      ifname: {lookup: 1.3.6.1.2.1.2.2.1.2}\n"
+     "      ifalias: {text: x}\n", 8, "labels"),
     ("    oid: 1.3.6.1.2.1.2.2.1.8", "    oid: ifOperStatus", 7, "not a numeric OID"),
     ("    oid: 1.3.6.1.2.1.2.2.1.8", "    oid: 1.3.6.1.2.1.31.1.1.1.6", 7, "not under any OID of `walk`"),
-    ("      - enum: {1: 1, default: 0}", "      - enum: {1: 1}\n        scale: 2", 12, "exactly one"),
+    ("      - enum: {1: 1, default: 0}", "      - enum: {1: 1}\n        scale: 2", 11, "exactly one"),
     ("      ifname: {lookup: 1.3.6.1.2.1.2.2.1.2}", "      ifname: {lookup: 1.3.6.1.2.1.2.2.1.2, text: x}", 9,
      "exactly one"),
     ("description: test\n", "description: test\ncolour: blue\n", 3, "Extra inputs"),
