@@ -57,8 +57,9 @@ _SSID = ("ap", "ssid", "band")
 
 METRICS: tuple[Metric, ...] = (
     # Device health (set by the collector, not by profiles).
-    # The device-level rule (collector/health.py): up unless every protocol the device is polled by fails.
-    _m("thdmon_device_up", "gauge", "1 unless every protocol the device is polled by fails (see protocol_up)"),
+    # The device-level rule (collector/store.py): up unless every liveness protocol (SNMP, ICMP) fails.
+    _m("thdmon_device_up", "gauge", "1 unless every protocol the device is polled by fails (SSH only when nothing "
+       "else polls it; see protocol_up)"),
     _m("thdmon_device_protocol_up", "gauge", "1 if the device answered its last poll over this protocol",
        ("protocol",)),
     _m("thdmon_device_down_reason", "gauge",
@@ -206,7 +207,8 @@ METRICS: tuple[Metric, ...] = (
        "(bounds), auth_failed, auth_rate_limited (too many failures from one source)", ("reason",),
        per_device=False),
     _m("thdmon_collector_triggered_polls_total", "counter",
-       "Polls asked for out of schedule (a trap), run or throttled (one per device and protocol per 10 s)",
+       "Polls asked for out of schedule (a trap; a device down re-polling its uplink sites' devices), run or "
+       "throttled (one per device and protocol per 10 s)",
        ("protocol", "result"), per_device=False),
     # connlog health: a stalled source is a legal risk
     _m("thdmon_connlog_records_total", "counter", "Connection records ingested", ("source_kind", "nas"),
