@@ -56,10 +56,10 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--requisitions", type=int, default=100)
     args = parser.parse_args()
-    from tests.integration.connlog_store.conftest import new_pg_database, throwaway_postgresql
+    from lab.postgres import throwaway_postgresql
 
     with throwaway_postgresql() as server:
-        store = Store.open(new_pg_database(server))
+        store = Store.open(server.new_database())
         truths: list[tuple] = []
         t0 = time.perf_counter()
         for batch, batch_truths in spooled(args.records, args.days):

@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -219,24 +220,20 @@ def main() -> None:
     print(f"SQLite insert: median {wall:,.0f} records/s wall, {cpu:,.0f} records/s per CPU-second "
           f"(raw executemany without integrity: {raw:,.0f}/s; ratio {wall / raw:.2f})", flush=True)
 
-    pg = None
-    if not args.skip_pg:
-        from tests.integration.connlog_store.conftest import new_pg_database, throwaway_postgresql
+    with ExitStack() as stack:  # the server is stopped whatever fails
+        server = None
+        if not args.skip_pg:
+            from lab.postgres import throwaway_postgresql
 
-        pg = throwaway_postgresql()
-        server = pg.__enter__()
-        rates = [insert_rate(lambda: new_pg_database(server), args.insert_records) for _ in range(3)]
-        wall, cpu, raw = (statistics.median(r[i] for r in rates) for i in range(3))
-        print(f"PostgreSQL insert: median {wall:,.0f} records/s wall, {cpu:,.0f} records/s per client CPU-second "
-              f"(raw executemany: {raw:,.0f}/s; ratio {wall / raw:.2f})", flush=True)
-    try:
+            server = stack.enter_context(throwaway_postgresql())
+            rates = [insert_rate(server.new_database, args.insert_records) for _ in range(3)]
+            wall, cpu, raw = (statistics.median(r[i] for r in rates) for i in range(3))
+            print(f"PostgreSQL insert: median {wall:,.0f} records/s wall, {cpu:,.0f} records/s per client "
+                  f"CPU-second (raw executemany: {raw:,.0f}/s; ratio {wall / raw:.2f})", flush=True)
         if args.records:
             scenario("SQLite", f"sqlite:///{work / 'big.sqlite'}", args.records, args.days, key)
-        if pg is not None and args.pg_records:
-            scenario("PostgreSQL", new_pg_database(server), args.pg_records, args.days, key)
-    finally:
-        if pg is not None:
-            pg.__exit__(None, None, None)
+        if server is not None and args.pg_records:
+            scenario("PostgreSQL", server.new_database(), args.pg_records, args.days, key)
 
 
 if __name__ == "__main__":

@@ -81,7 +81,7 @@ async def measure(args: argparse.Namespace, agents: list[SnmpdAgent], work: Path
     roots = walk_roots([poller.modules["system"], poller.modules["if_mib"]])
     targets = [poller.target(d) for d in devices]
     engine = poller.engine_for(targets[0])
-    socks = [SnmpV2cClientSocket(format_sock_addr(a.address, a.port), a.community, 0, 0, 0, 0) for a in agents]
+    socks = [SnmpV2cClientSocket(format_sock_addr(a.host, a.port), a.community, 0, 0, 0, 0) for a in agents]
     for device in devices:  # warm-up: sessions, compiled plans, first store entries
         store.update(device.hostname, await poller.poll(device, "fast"))
     if args.gc == "serve":

@@ -34,10 +34,10 @@ from prometheus_client.parser import text_string_to_metric_families  # noqa: E40
 
 from inventory import load_inventory  # noqa: E402
 from inventory.shard import devices_of_shard, parse  # noqa: E402
+from lab.inventory_files import write_sample_subset  # noqa: E402
 from lab.sample import generate  # noqa: E402
 from lab.snmp.snmpd import free_udp_port  # noqa: E402
 from lab.supervisor import lab_running  # noqa: E402
-from tests.e2e.conftest import write_serve_inventory  # noqa: E402
 from tests.peers import free_tcp_port, prometheus_query, until  # noqa: E402
 from thdmon.cli import main as thdmon  # noqa: E402
 
@@ -86,7 +86,7 @@ def main() -> None:
     with lab_running(work / "lab", inv, generate.DATA_DIR, processes=args.processes, port=port,
                      only=set(devices), timeout=900):
         print(f"lab up: {len(devices)} devices in {time.monotonic() - started:.0f} s", flush=True)
-        secrets = write_serve_inventory(work / "inventory", inv, devices, port)
+        secrets = write_sample_subset(work / "inventory", devices, snmp_port=port).secrets
         env = {**os.environ, "THDMON_STATE_DIR": str(work / "state"), "PYTHONPATH": str(ROOT),
                "THDMON_COLLECTOR__FAST_INTERVAL": str(args.interval),
                "THDMON_COLLECTOR__SLOW_INTERVAL": str(args.interval), "THDMON_COLLECTOR__PROTOCOLS": "snmp"}

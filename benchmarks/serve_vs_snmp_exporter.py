@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.snmp_poll import Exporter, proc_cpu, run_in_netns  # noqa: E402
+from lab import inventory_files as inv  # noqa: E402
 from lab.snmp.snmpd import SnmpdAgent, snmpd_agents  # noqa: E402
 from tests.peers import free_tcp_port  # noqa: E402
 
@@ -64,15 +65,12 @@ def fetch(url: str) -> bytes:
 
 def write_inventory(root: Path, agents: list[SnmpdAgent]) -> None:
     """One site, one `if_mib`-only profile, one device per agent (all on 127.0.0.1, own ports)."""
-    root.mkdir(parents=True)
-    (root / "inventory.yaml").write_text(
-        "sites:\n- {id: bench-site, name: Bench site, kind: college, commune: Bobigny}\n"
-        "credentials:\n  bench-v2c: {type: snmp_v2c, community: env:THDMON_BENCH_COMMUNITY}\n"
-        f"profiles:\n  {PROFILE}:\n    description: IF-MIB only\n    snmp_modules: [if_mib]\n"
-        "devices:\n" + "".join(
-            f"- {{hostname: bench-sw{k:02d}, address: {a.address}, snmp_port: {a.port}, site: bench-site, "
-            f"role: access_switch, profile: {PROFILE}, snmp: bench-v2c}}\n" for k, a in enumerate(agents)),
-        encoding="utf-8")
+    inv.write_inventory(
+        root, sites=[inv.site("bench-site", name="Bench site")],
+        credentials={"bench-v2c": inv.snmp_v2c("env:THDMON_BENCH_COMMUNITY")},
+        profiles={PROFILE: inv.profile(["if_mib"], description="IF-MIB only")},
+        devices=[inv.device(f"bench-sw{k:02d}", "bench-site", address=a.host, snmp_port=a.port, profile=PROFILE,
+                            snmp="bench-v2c") for k, a in enumerate(agents)])
 
 
 class Serve:

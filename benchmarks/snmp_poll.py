@@ -49,7 +49,7 @@ from collector.snmp.gufo_engine import GufoEngine  # noqa: E402
 from collector.snmp.profile import modules  # noqa: E402
 from collector.snmp.pysnmp_engine import PysnmpEngine  # noqa: E402
 from collector.snmp.target import Target  # noqa: E402
-from tests.integration.snmp_engine.agents import Agent, free_udp_port, start_snmpd  # noqa: E402
+from lab.snmp.snmpd import SnmpdAgent, snmpd_agents  # noqa: E402
 from tests.peers import free_tcp_port  # noqa: E402
 
 MODULE = modules()["if_mib"]
@@ -110,7 +110,7 @@ def bench_thdmon(name: str, engine_cls: type, targets: list[Target], repeats: in
     return res
 
 
-def _netsnmp_cmd(agent: Agent, root: str) -> list[str]:
+def _netsnmp_cmd(agent: SnmpdAgent, root: str) -> list[str]:
     return ["snmpbulkwalk", "-v2c", "-c", "public", "-On", "-Cr25", "-t5", "-r1", f"{agent.host}:{agent.port}", root]
 
 
@@ -119,7 +119,7 @@ def _children_cpu() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
-def bench_netsnmp(agents: list[Agent], repeats: int, batch: int, varbinds: int) -> Result:
+def bench_netsnmp(agents: list[SnmpdAgent], repeats: int, batch: int, varbinds: int) -> Result:
     res = Result("snmpbulkwalk", varbinds=varbinds)
     env = {**os.environ, "MIBS": ""}
     for _ in range(repeats):
@@ -165,7 +165,7 @@ class Exporter:
     def cpu(self) -> float:
         return proc_cpu(self.proc.pid)
 
-    def scrape(self, agent: Agent) -> str:
+    def scrape(self, agent: SnmpdAgent) -> str:
         url = f"http://127.0.0.1:{self.port}/snmp?target={agent.host}:{agent.port}&module=if_mib"
         with urllib.request.urlopen(url, timeout=30) as r:
             return r.read().decode()
@@ -176,7 +176,7 @@ class Exporter:
         self.log.close()
 
 
-def bench_exporter(exp: Exporter, agents: list[Agent], repeats: int, batch: int, varbinds: int) -> Result:
+def bench_exporter(exp: Exporter, agents: list[SnmpdAgent], repeats: int, batch: int, varbinds: int) -> Result:
     res = Result("snmp_exporter", varbinds=varbinds)
     body = exp.scrape(agents[0])
     res.samples = sum(1 for line in body.splitlines() if line and not line.startswith("#"))
@@ -238,21 +238,19 @@ def run(args: argparse.Namespace) -> int:
     subprocess.run(["ip", "link", "set", "lo", "up"], check=False)
     with tempfile.TemporaryDirectory(prefix="thdmon-bench-") as tmp:
         work = Path(tmp)
-        agents = [start_snmpd(work / f"snmpd{i}", port=free_udp_port()) for i in range(args.agents)]
-        exp = Exporter(work)
-        try:
-            return _measure(args, agents, exp)
-        finally:
-            exp.stop()
-            for a in agents:
-                a.stop()
+        with snmpd_agents(args.agents, work / "agents") as agents:
+            exp = Exporter(work)
+            try:
+                return _measure(args, agents, exp)
+            finally:
+                exp.stop()
 
 
-def _target(agent: Agent, i: int) -> Target:
+def _target(agent: SnmpdAgent, i: int) -> Target:
     return Target(f"sw{i}", agent.host, agent.port, community=SecretStr("public"), timeout=5.0, retries=1)
 
 
-def _measure(args: argparse.Namespace, agents: list[Agent], exp: Exporter) -> int:
+def _measure(args: argparse.Namespace, agents: list[SnmpdAgent], exp: Exporter) -> int:
     one = [_target(agents[0], 0)]
     fleet = [_target(agents[i % len(agents)], i) for i in range(args.devices)]
     fleet_agents = [agents[i % len(agents)] for i in range(args.devices)]
@@ -276,7 +274,7 @@ def _measure(args: argparse.Namespace, agents: list[Agent], exp: Exporter) -> in
     return 0
 
 
-def _if_count(agent: Agent) -> int:
+def _if_count(agent: SnmpdAgent) -> int:
     out = subprocess.run(["snmpget", "-v2c", "-c", "public", "-Oqv", f"{agent.host}:{agent.port}",
                           "1.3.6.1.2.1.2.1.0"], capture_output=True, text=True, env={**os.environ, "MIBS": ""})
     return int(out.stdout.strip() or 0)

@@ -26,6 +26,7 @@ from typing import Any
 from inventory.model import Inventory, SnmpV2cCredential, SnmpV3Credential
 from lab import icmp
 from lab.errors import LabError
+from lab.ports import free_tcp_port
 from lab.snmp import control, layout, probe
 from lab.snmp.layout import LabDevice
 from lab.ssh import prepare as ssh_prepare
@@ -83,14 +84,6 @@ def security_of(inv: Inventory) -> LabSecurity:
                        cred.auth_protocol or "SHA", priv[cred.priv_protocol or "AES"])
 
 
-def _free_tcp_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _start_time(pid: int) -> str | None:
     """The process's start time (clock ticks since boot), or None if it is gone or a zombie."""
     try:
@@ -146,7 +139,7 @@ class Lab:
         `ssh_port` is not given, SSH takes a free port too, so that two labs never race for the same one."""
         if port is not None and ssh_port is None:
             running = (self.state() or {}).get("ssh_devices") or {}
-            ssh_port = next(iter(running.values()))["port"] if running else _free_tcp_port()
+            ssh_port = next(iter(running.values()))["port"] if running else free_tcp_port()
         security = security_of(inv)
         devices, notes = layout.plan(inv, processes, port, only, recordings_dir)
         ssh_devices, ssh_notes = ssh_prepare.plan(inv, only, ssh_port)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import time
 import urllib.parse
@@ -12,11 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-
-def free_tcp_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from lab.ports import free_tcp_port  # re-exported: the suites take it from here with the other peer helpers
 
 
 def until(what: str, probe: Callable[[], Any], timeout: float = 30.0) -> Any:

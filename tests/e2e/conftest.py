@@ -20,13 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from inventory import load_inventory
 from inventory.model import Inventory, Role
+from lab.inventory_files import write_sample_subset
 from lab.sample import generate
-from lab.sample.lab_secrets import LAB_SECRETS
 from lab.snmp.snmpd import free_udp_port
 from lab.supervisor import Lab, lab_running
 from tests.conftest import ROOT, require
@@ -85,32 +84,6 @@ def chosen_devices(inv: Inventory, commune: str) -> list[str]:
     return local + cores
 
 
-def write_serve_inventory(root: Path, inv: Inventory, devices: list[str], port: int) -> Path:
-    """A filtered copy of the sample for `thdmon serve`: the devices, their sites and uplink chain."""
-    root.mkdir(parents=True)
-    files = sorted(generate.DATA_DIR.glob("*.yaml")) + sorted((generate.DATA_DIR / "communes").glob("*.yaml"))
-    # lab-recordings.yaml too: a test may poll a real-device recording (the lab serves it from ../shared).
-    docs = [yaml.safe_load(f.read_text(encoding="utf-8")) or {} for f in files]
-    sites = {s["id"]: s for doc in docs for s in doc.get("sites", [])}
-    wanted: set[str] = set()
-    for site in (inv.devices[h].site for h in devices):
-        while site and site not in wanted:
-            wanted.add(site)
-            site = sites[site].get("uplink")
-    selected = [{**d, "snmp_port": port} for doc in docs for d in doc.get("devices", []) if d["hostname"] in devices]
-    assert len(selected) == len(devices)
-    for name in ("credentials.yaml", "profiles.yaml"):
-        shutil.copy(generate.DATA_DIR / name, root / name)
-    (root / "sites.yaml").write_text(yaml.safe_dump({"sites": [sites[s] for s in sorted(wanted)]}, sort_keys=False,
-                                                    allow_unicode=True), encoding="utf-8")
-    (root / "devices.yaml").write_text(yaml.safe_dump({"devices": selected}, sort_keys=False), encoding="utf-8")
-    secrets = root.parent / "lab-secrets.yaml"
-    fd = os.open(secrets, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(yaml.safe_dump(dict(LAB_SECRETS)))
-    return secrets
-
-
 def serve_env(work: Path) -> dict[str, str]:
     """`thdmon serve` settings for a small lab: fast polls, quick retries, state in `work`."""
     return {**os.environ, "THDMON_STATE_DIR": str(work / "state"), "PYTHONPATH": str(ROOT),
@@ -125,7 +98,7 @@ def serve_env(work: Path) -> dict[str, str]:
 
 
 def start_serve(work: Path, secrets: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
-    """`thdmon serve` (subprocess) over the inventory `write_serve_inventory` wrote in `work`."""
+    """`thdmon serve` (subprocess) over the inventory `write_sample_subset` wrote in `work/inventory`."""
     with log.open("wb") as out:
         return subprocess.Popen([sys.executable, "-m", "thdmon", "--inventory", str(work / "inventory"),
                                  "--secrets", str(secrets), "serve", "--listen", f"127.0.0.1:{port}",
@@ -143,7 +116,7 @@ def departement(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Departemen
     lab_port = free_udp_port()
     with lab_running(work / "lab", inv, generate.DATA_DIR, processes=1, port=lab_port, only=set(devices),
                      timeout=120) as (lab, _state):
-        secrets = write_serve_inventory(work / "inventory", inv, devices, lab_port)
+        secrets = write_sample_subset(work / "inventory", devices, snmp_port=lab_port).secrets
         serve_port = free_tcp_port()
         serve_log = work / "serve.log"
         serve = start_serve(work, secrets, serve_port, serve_log)

@@ -38,11 +38,12 @@ from alerts import build
 from alerts.policy import DEFAULT_POLICY, load_policy
 from inventory import load_inventory
 from inventory.model import Inventory
+from lab.inventory_files import write_sample_subset
 from lab.sample import generate
 from lab.snmp.snmpd import free_udp_port
 from lab.supervisor import Lab, lab_running
 from tests.conftest import ROOT, require
-from tests.e2e.conftest import chosen_devices, write_serve_inventory
+from tests.e2e.conftest import chosen_devices
 from tests.peers import free_tcp_port, prometheus_query, start_alertmanager, start_prometheus, until
 
 pytestmark = pytest.mark.slow
@@ -178,7 +179,7 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
     with lab_running(work / "lab", inv, generate.DATA_DIR, processes=1, port=lab_port, only=set(devices),
                      timeout=120) as (lab, _state):
         inventory_dir = work / "inventory"
-        secrets = write_serve_inventory(inventory_dir, inv, devices, lab_port)
+        secrets = write_sample_subset(inventory_dir, devices, snmp_port=lab_port).secrets
         serve_inv = load_inventory(inventory_dir, check_secrets=False)
         datacentre = next(s.id for s in serve_inv.sites.values() if s.kind.value == "datacenter")
         policy = load_policy(_policy(work, hook_server.server_address[1], datacentre))

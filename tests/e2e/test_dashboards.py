@@ -35,13 +35,14 @@ from connlog.spool import DiskSpool
 from dashboards import build, promql
 from inventory import load_inventory
 from inventory.model import Inventory, Role
+from lab.inventory_files import write_sample_subset
 from lab.sample import generate
 from lab.snmp import datagen
 from lab.snmp.snmpd import free_udp_port
 from lab.supervisor import Lab, lab_running
 from tests.conftest import ROOT, require
 from tests.e2e import grafana
-from tests.e2e.conftest import serve_env, start_serve, write_serve_inventory
+from tests.e2e.conftest import serve_env, start_serve
 from tests.integration.connlog_store import scenario
 from tests.peers import free_tcp_port, start_prometheus, until
 
@@ -138,7 +139,7 @@ def chain(tmp_path_factory: pytest.TempPathFactory, shared_dir: Path) -> Iterato
     lab_port = free_udp_port()
     with lab_running(work / "lab", inv, generate.DATA_DIR, processes=1, port=lab_port, only=set(devices),
                      recordings_dir=shared_dir / "snmprec", timeout=120) as (lab, _state):
-        secrets = write_serve_inventory(work / "inventory", inv, devices, lab_port)
+        secrets = write_sample_subset(work / "inventory", devices, snmp_port=lab_port).secrets
         serve_port, logs_port, radius, syslog = (free_tcp_port() for _ in range(4))
         serve = start_serve(work, secrets, serve_port, work / "serve.log")
         _spool_yesterday(work)

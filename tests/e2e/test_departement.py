@@ -36,7 +36,9 @@ def test_series_reach_prometheus_with_identity_labels_and_moving_counters(depart
         "site": "cs-coubron", "site_kind": "departmental_site", "commune": "Coubron", "device": SILENT,
         "role": "access_switch", "job": "thdmon"}
     assert len(result) >= 24  # 24 copper ports and 4 uplinks of a JL677A
-    core = d.query(f'thdmon_interface_receive_bytes_total{{device="{WITNESS}"}}')[0]["metric"]
+    # up may come from its first ICMP probe: its SNMP series can be one scrape later
+    core = until("interface series of the core", lambda: d.query(
+        f'thdmon_interface_receive_bytes_total{{device="{WITNESS}"}}'))[0]["metric"]
     assert (core["site"], core["site_kind"], core["commune"], core["role"]) == (
         "pop-clichy-montfermeil", "pop", "Clichy-sous-Bois", "core")
     # The lab's counters move: after two polls 5 s apart, the rate over them is positive.

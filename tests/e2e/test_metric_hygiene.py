@@ -20,12 +20,12 @@ import pytest
 
 from collector.snmp.profile import modules
 from inventory import load_inventory
+from lab.inventory_files import write_sample_subset
 from lab.sample import generate
 from lab.snmp.snmpd import free_udp_port
 from lab.supervisor import lab_running
 from metrics import catalogue
 from tests.conftest import ROOT, SHARED
-from tests.e2e.conftest import write_serve_inventory
 from tests.unit.test_metric_hygiene import NAMED_ROWS, is_constant
 
 pytestmark = pytest.mark.slow
@@ -48,7 +48,7 @@ def polled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     port = free_udp_port()
     with lab_running(work / "lab", inv, generate.DATA_DIR, processes=1, port=port, only=set(devices),
                      recordings_dir=recordings, timeout=120):
-        secrets = write_serve_inventory(work / "inventory", inv, devices, port)
+        secrets = write_sample_subset(work / "inventory", devices, snmp_port=port).secrets
         env = {**os.environ, "THDMON_STATE_DIR": str(work / "state"), "PYTHONPATH": str(ROOT)}
         out = subprocess.run([sys.executable, "-m", "thdmon", "--inventory", str(work / "inventory"), "--secrets",
                               str(secrets), "collect", "--once", "--protocol", "snmp", "--json"],

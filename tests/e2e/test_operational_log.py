@@ -27,11 +27,12 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from inventory import load_inventory
+from lab.inventory_files import write_sample_subset
 from lab.sample import generate
 from lab.snmp.snmpd import free_udp_port
 from lab.supervisor import Lab, lab_running
 from tests.conftest import ROOT, require
-from tests.e2e.conftest import COMMUNE, chosen_devices, write_serve_inventory
+from tests.e2e.conftest import COMMUNE, chosen_devices
 from tests.peers import free_tcp_port, until
 
 pytestmark = pytest.mark.slow
@@ -79,7 +80,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     lab_port = free_udp_port()
     with lab_running(work / "lab", inv, generate.DATA_DIR, processes=1, port=lab_port, only=set(devices),
                      timeout=120) as (lab, _state):
-        secrets = write_serve_inventory(work / "inventory", inv, devices, lab_port)
+        secrets = write_sample_subset(work / "inventory", devices, snmp_port=lab_port).secrets
         lab.fail(SLOW, "slow", delay=0.1)
         port = free_tcp_port()
         env = {**os.environ, "THDMON_STATE_DIR": str(work / "state"), "PYTHONPATH": str(ROOT),

@@ -24,11 +24,12 @@ import pytest
 
 from inventory import load_inventory
 from inventory.shard import devices_of_shard, parse
+from lab.inventory_files import write_sample_subset
 from lab.sample import generate
 from lab.snmp.snmpd import free_udp_port
 from lab.supervisor import lab_running
 from tests.conftest import ROOT, require
-from tests.e2e.conftest import chosen_devices, write_serve_inventory
+from tests.e2e.conftest import chosen_devices
 from tests.peers import free_tcp_port, prometheus_query, until
 from thdmon.cli import main
 
@@ -75,7 +76,7 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
     lab_port = free_udp_port()
     with lab_running(work / "lab", inv, generate.DATA_DIR, processes=1, port=lab_port, only=set(devices),
                      timeout=120):
-        secrets = write_serve_inventory(work / "inventory", inv, devices, lab_port)
+        secrets = write_sample_subset(work / "inventory", devices, snmp_port=lab_port).secrets
         env = {**os.environ, "THDMON_STATE_DIR": str(work / "state"), "PYTHONPATH": str(ROOT),
                "THDMON_COLLECTOR__FAST_INTERVAL": "10", "THDMON_COLLECTOR__SLOW_INTERVAL": "20",
                "THDMON_COLLECTOR__PROTOCOLS": "snmp", "THDMON_COLLECTOR__TIMEOUT": "1"}

@@ -8,17 +8,17 @@ from pathlib import Path
 
 import pytest
 
+from lab import inventory_files
 from thdmon.cli import EXIT_INVALID, EXIT_OK, EXIT_PROBLEM, main
 
 
 @pytest.fixture
 def inventory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "inv"
-    root.mkdir()
-    (root / "inv.yaml").write_text(
-        "sites:\n- id: col-a\n  name: Collège A\n  kind: college\n  commune: Bondy\n"
-        "devices:\n- hostname: sw-up\n  address: 127.0.0.1\n  site: col-a\n  role: access_switch\n"
-        "- hostname: sw-gone\n  address: 240.0.0.1\n  site: col-a\n  role: access_switch\n", encoding="utf-8")
+    inventory_files.write_inventory(
+        root, sites=[inventory_files.site("col-a", name="Collège A", commune="Bondy")],
+        devices=[inventory_files.device("sw-up", "col-a"),
+                 inventory_files.device("sw-gone", "col-a", address="240.0.0.1")])
     monkeypatch.setenv("THDMON_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setenv("THDMON_COLLECTOR__TIMEOUT", "0.5")
     return root

@@ -5,36 +5,29 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
-import shutil
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from connlog.feeder import Backoff
 from connlog.ingest.sources import from_mapping
 from connlog.store import Store
+from lab import postgres as lab_postgres
+from lab.postgres import PostgresServer
 from lab.wifi.generate import Park, plan_day, play
 from tests.conftest import require
-from tests.integration.connlog_ingest.harness import PostgresServer, RunningService, config, wait_until
+from tests.integration.connlog_ingest.harness import RunningService, config, wait_until
 from tests.integration.connlog_ingest.test_park_day import free_port, unique_loopback
 
 
 @pytest.fixture
 def postgres() -> Iterator[PostgresServer]:
-    require((PostgresServer.BIN / "initdb").is_file(), "PostgreSQL 15 server binaries are not installed")
-    require(os.geteuid() == 0 and shutil.which("runuser") is not None, "starting PostgreSQL needs root + runuser")
-    # Not under pytest's 0700 basetemp: the postgres user must reach its data directory.
-    base = Path(tempfile.mkdtemp(prefix="thdmon-ingest-pg-"))
+    reason = lab_postgres.missing()
+    require(reason is None, str(reason))
     host = unique_loopback()
-    server = PostgresServer(base, host, free_port(host))
-    server.init()
-    server.start()
-    yield server
-    server.stop()
-    shutil.rmtree(base, ignore_errors=True)
+    # immediate on the way out too: the server is thrown away, no checkpoint is worth waiting for
+    with lab_postgres.throwaway_postgresql(host, free_port(host), stop_mode="immediate") as server:
+        yield server
 
 
 @pytest.mark.timeout(120)
@@ -51,7 +44,7 @@ def test_postgresql_outage_during_ingest_loses_nothing(tmp_path, postgres):
         n1 = truth1.radius_sent + truth1.syslog_sent
         assert wait_until(lambda: feeder.committed == n1, 30)
 
-        postgres.stop()
+        postgres.stop("immediate")  # a crash, as the feeder sees it
         events2, truth2 = plan_day(dt.date(2026, 6, 15), 40, seed=2, park=park)
         asyncio.run(play(events2, truth2, park, b"lab-secret", rs.service.radius_address, rs.service.syslog_address))
         assert truth2.radius_answered == truth2.radius_sent  # answered from the spool while the DB is down

@@ -25,6 +25,7 @@ import pytest
 from connlog.ingest.sources import from_mapping
 from connlog.search import Criteria, run
 from connlog.store import Store
+from lab import inventory_files
 from lab.errors import LabError
 from lab.wifi.generate import Park, Truth, plan_day, play
 from tests.conftest import ROOT
@@ -109,25 +110,12 @@ def _serve(tmp_path: Path, inventory: Path, host: str, radius: int, syslog: int,
 
 
 def write_inventory(path: Path, host: str) -> Path:
-    path.mkdir()
-    (path / "parc.yaml").write_text(f"""
-sites:
-  - id: parc-sausset
-    name: Parc départemental du Sausset
-    kind: park
-    commune: Aulnay-sous-Bois
-devices:
-  - hostname: ctrl-parc-sausset
-    address: {host}
-    site: parc-sausset
-    role: wifi_controller
-    radius: radius-parcs
-credentials:
-  radius-parcs:
-    type: radius
-    secret: env:PARC_RADIUS_SECRET
-""")
-    return path
+    return inventory_files.write_inventory(
+        path, sites=[inventory_files.site("parc-sausset", name="Parc départemental du Sausset", kind="park",
+                                          commune="Aulnay-sous-Bois")],
+        credentials={"radius-parcs": inventory_files.radius("env:PARC_RADIUS_SECRET")},
+        devices=[inventory_files.device("ctrl-parc-sausset", "parc-sausset", address=host, role="wifi_controller",
+                                        radius="radius-parcs")]).root
 
 
 @pytest.mark.timeout(120)

@@ -9,22 +9,22 @@ from pathlib import Path
 
 import pytest
 
+from lab import inventory_files as inv
+from lab.snmp.snmpd import SnmpdAgent
 from tests.bounded import thdmon
-from tests.integration.snmp_engine.agents import Agent, ScriptedAgent
+from tests.integration.snmp_engine.agents import ScriptedAgent
 
 MAX_SECONDS = 40.0  # the per-device deadline of `collect --once` is 20 x timeout x tries, at least 10 s
 MAX_RSS_MIB = 300.0
 
 
 def _inventory(root: Path, devices: dict[str, int]) -> None:
-    root.mkdir()
-    (root / "inventory.yaml").write_text(
-        "sites:\n  - {id: col-x, name: X, kind: college, commune: Bondy}\n"
-        "credentials:\n  v2c: {type: snmp_v2c, community: env:THDMON_TEST_COMMUNITY}\n"
-        "profiles:\n  linux: {snmp_modules: [system, if_mib]}\n"
-        "devices:\n" + "".join(
-            f"  - {{hostname: {name}, address: 127.0.0.1, snmp_port: {port}, site: col-x, role: core, "
-            "profile: linux, snmp: v2c}\n" for name, port in devices.items()))
+    inv.write_inventory(
+        root, sites=[inv.site("col-x", name="X", commune="Bondy")],
+        credentials={"v2c": inv.snmp_v2c("env:THDMON_TEST_COMMUNITY")},
+        profiles={"linux": inv.profile(["system", "if_mib"])},
+        devices=[inv.device(name, "col-x", snmp_port=port, role="core", profile="linux", snmp="v2c")
+                 for name, port in devices.items()])
 
 
 # ~11 s each (the deadline): one case by default, the others with the slow suite.
@@ -34,7 +34,7 @@ def _inventory(root: Path, devices: dict[str, int]) -> None:
     pytest.param("drip", "gufo", marks=pytest.mark.slow),
     pytest.param("drip", "pysnmp", marks=pytest.mark.slow),
 ])
-def test_collect_once_ends_on_an_agent_that_never_stops(tmp_path: Path, snmpd: Agent, engine: str,
+def test_collect_once_ends_on_an_agent_that_never_stops(tmp_path: Path, snmpd: SnmpdAgent, engine: str,
                                                        behaviour: str) -> None:
     with ScriptedAgent(behaviour, delay=0.1 if behaviour == "drip" else 0.0) as agent:
         _inventory(tmp_path / "inv", {"sw-endless": agent.port, "sw-healthy": snmpd.port})
@@ -53,7 +53,7 @@ def test_collect_once_ends_on_an_agent_that_never_stops(tmp_path: Path, snmpd: A
     assert devices["sw-healthy"]["up"] is True
 
 
-def test_the_whole_pass_has_a_deadline(tmp_path: Path, snmpd: Agent) -> None:
+def test_the_whole_pass_has_a_deadline(tmp_path: Path, snmpd: SnmpdAgent) -> None:
     """`--deadline` bounds the pass as a whole, below the per-device deadline (10 s here)."""
     with ScriptedAgent("endless") as endless, ScriptedAgent("drip", delay=0.1) as drip:
         _inventory(tmp_path / "inv", {"sw-endless": endless.port, "sw-drip": drip.port, "sw-healthy": snmpd.port})

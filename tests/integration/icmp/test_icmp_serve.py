@@ -20,9 +20,11 @@ from pathlib import Path
 import pytest
 
 from lab import icmp as lab_icmp
+from lab import inventory_files as inv
+from lab.snmp.snmpd import SnmpdAgent, free_udp_port, start_snmpd
 from tests.conftest import ROOT, require
 from tests.integration.serve.test_serve import Serve, stop_serve
-from tests.integration.snmp_engine.agents import Agent, free_udp_port, have, start_snmpd
+from tests.integration.snmp_engine.agents import have
 from tests.peers import free_tcp_port, prometheus_query, start_prometheus, until
 
 ADDRESSES = {"answers-both": "127.77.0.2", "snmp-only": "127.77.0.3", "ping-only": "127.77.0.4",
@@ -30,29 +32,16 @@ ADDRESSES = {"answers-both": "127.77.0.2", "snmp-only": "127.77.0.3", "ping-only
 
 
 def _inventory(root: Path, ports: dict[str, int]) -> None:
-    root.mkdir(parents=True)
-    (root / "site.yaml").write_text("""sites:
-- id: col-bobigny-pablo-neruda
-  name: Collège Pablo-Neruda
-  kind: college
-  commune: Bobigny
-credentials:
-  v2c:
-    type: snmp_v2c
-    community: env:THDMON_TEST_COMMUNITY
-""", encoding="utf-8")
-    (root / "devices.yaml").write_text("devices:\n" + "".join(f"""- hostname: {name}
-  address: {ADDRESSES[name]}
-  snmp_port: {ports[name]}
-  site: col-bobigny-pablo-neruda
-  role: access_switch
-  snmp: v2c
-  intervals: {{fast: 5, icmp: 4}}
-""" for name in ADDRESSES), encoding="utf-8")
+    site = "col-bobigny-pablo-neruda"
+    inv.write_inventory(
+        root, sites=[inv.site(site, name="Collège Pablo-Neruda")],
+        credentials={"v2c": inv.snmp_v2c("env:THDMON_TEST_COMMUNITY")},
+        devices=[inv.device(name, site, address=address, snmp_port=ports[name], snmp="v2c",
+                            intervals={"fast": 5, "icmp": 4}) for name, address in ADDRESSES.items()])
 
 
 @pytest.fixture
-def agents(tmp_path: Path) -> Iterator[dict[str, Agent]]:
+def agents(tmp_path: Path) -> Iterator[dict[str, SnmpdAgent]]:
     require(have("snmpd"), "net-snmp snmpd not installed (apt-get install snmpd)")
     started = {name: start_snmpd(tmp_path / name, host=ADDRESSES[name]) for name in ("answers-both", "snmp-only")}
     yield started

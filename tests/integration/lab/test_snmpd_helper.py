@@ -26,12 +26,12 @@ def _gone(pid: int) -> bool:
 def test_snmpd_agents_answer_v2c_and_v3_then_stop(tmp_path):
     require(Path(SNMPD).is_file() and shutil.which("snmpget") is not None, "net-snmp snmpd/snmpget missing")
     with snmpd_agents(2, tmp_path, addresses=["127.5.1.1", "127.5.1.2"]) as agents:
-        assert [a.address for a in agents] == ["127.5.1.1", "127.5.1.2"]
+        assert [a.host for a in agents] == ["127.5.1.1", "127.5.1.2"]
         agent = agents[1]
         assert value_of(_get(agent, "-v2c", "-c", agent.community).stdout) == "thdmon-lab-snmpd"
-        v3 = ["-v3", "-l", "authPriv", "-u", agent.v3_user, "-a", "SHA", "-x", "AES", "-X", agent.priv_key]
-        assert value_of(_get(agent, *v3, "-A", agent.auth_key).stdout) == "thdmon-lab-snmpd"
+        v3 = ["-v3", "-l", "authPriv", "-u", agent.user.name, "-a", "SHA", "-x", "AES", "-X", str(agent.user.priv_key)]
+        assert value_of(_get(agent, *v3, "-A", str(agent.user.auth_key)).stdout) == "thdmon-lab-snmpd"
         assert _get(agent, *v3, "-A", "wrongpass1").returncode != 0
-        assert "auth_key" not in repr(agent) and agent.auth_key not in repr(agent)
+        assert "auth_key" not in repr(agent) and str(agent.user.auth_key) not in repr(agent)
         pids = [a.pid for a in agents]
     assert all(_gone(pid) for pid in pids)

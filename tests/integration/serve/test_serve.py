@@ -24,8 +24,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from collector.model import DownReason
 from collector.schedule import first_run
+from lab import inventory_files as inv
+from lab.snmp.snmpd import AUTH_KEY, PRIV_KEY, SnmpdAgent, free_udp_port, start_snmpd
 from tests.conftest import ROOT, require
-from tests.integration.snmp_engine.agents import AUTH_PASS, PRIV_PASS, Agent, free_udp_port, have, start_snmpd
+from tests.integration.snmp_engine.agents import have
 from tests.peers import free_tcp_port, prometheus_query, start_prometheus, until
 
 COMMUNE = "Saint-Denis"
@@ -33,42 +35,16 @@ SITE_NAME = "Collège Jean-Jaurès"
 
 
 def write_inventory(root: Path, devices: list[tuple[str, int]], *, v3_devices: tuple[str, ...] = ()) -> None:
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "sites.yaml").write_text(f"""sites:
-- id: col-saint-denis-jean-jaures
-  name: {SITE_NAME}
-  kind: college
-  commune: {COMMUNE}
-""", encoding="utf-8")
-    (root / "credentials.yaml").write_text("""credentials:
-  test-v2c:
-    type: snmp_v2c
-    community: env:THDMON_TEST_COMMUNITY
-  test-v3:
-    type: snmp_v3
-    user: privsha
-    security_level: authPriv
-    auth_protocol: SHA
-    auth_key: env:THDMON_TEST_V3_AUTH
-    priv_protocol: AES
-    priv_key: env:THDMON_TEST_V3_PRIV
-profiles:
-  linux-host:
-    description: Linux hosts running net-snmp
-    snmp_modules: [system, if_mib, host_resources]
-    sys_object_ids: [1.3.6.1.4.1.8072.3.2.10]
-""", encoding="utf-8")
-    body = "devices:\n" + "".join(f"""- hostname: {name}
-  address: 127.0.0.1
-  snmp_port: {port}
-  site: col-saint-denis-jean-jaures
-  role: access_switch
-  profile: linux-host
-  snmp: {"test-v3" if name in v3_devices else "test-v2c"}
-""" for name, port in devices)
-    tmp = root / ".devices.yaml.tmp"
-    tmp.write_text(body, encoding="utf-8")
-    tmp.replace(root / "devices.yaml")  # atomic: the watcher never reads half a file
+    inv.write_inventory(
+        root, sites=[inv.site("col-saint-denis-jean-jaures", name=SITE_NAME, commune=COMMUNE)],
+        credentials={"test-v2c": inv.snmp_v2c("env:THDMON_TEST_COMMUNITY"),
+                     "test-v3": inv.snmp_v3("privsha", auth_key="env:THDMON_TEST_V3_AUTH",
+                                            priv_key="env:THDMON_TEST_V3_PRIV")},
+        profiles={"linux-host": inv.profile(["system", "if_mib", "host_resources"],
+                                            sys_object_ids=["1.3.6.1.4.1.8072.3.2.10"],
+                                            description="Linux hosts running net-snmp")},
+        devices=[inv.device(name, "col-saint-denis-jean-jaures", snmp_port=port, profile="linux-host",
+                            snmp="test-v3" if name in v3_devices else "test-v2c") for name, port in devices])
 
 
 @dataclass
@@ -91,21 +67,21 @@ class Serve:
 
 
 @pytest.fixture
-def snmpd(tmp_path: Path) -> Iterator[Agent]:
+def snmpd(tmp_path: Path) -> Iterator[SnmpdAgent]:
     require(have("snmpd") and have("snmpget"), "net-snmp snmpd/snmpget not installed (apt-get install snmpd snmp)")
     agent = start_snmpd(tmp_path / "snmpd")
     yield agent
     agent.stop()
 
 
-def start_serve(tmp_path: Path, agent: Agent, *, env: dict[str, str] | None = None,
+def start_serve(tmp_path: Path, agent: SnmpdAgent, *, env: dict[str, str] | None = None,
                 args: tuple[str, ...] = ("--traps", "off"), v3_device: str | None = None) -> Serve:
     inventory = tmp_path / "inventory"
     devices = [(v3_device or "sw-col-jj-acc1", agent.port)]  # one device per address and port
     write_inventory(inventory, devices, v3_devices=(v3_device,) if v3_device else ())
     port = free_tcp_port()
     full_env = {**os.environ, "THDMON_TEST_COMMUNITY": "public", "THDMON_STATE_DIR": str(tmp_path / "state"),
-                "THDMON_TEST_V3_AUTH": AUTH_PASS, "THDMON_TEST_V3_PRIV": PRIV_PASS,
+                "THDMON_TEST_V3_AUTH": AUTH_KEY, "THDMON_TEST_V3_PRIV": PRIV_KEY,
                 # SNMP only: these tests are about SNMP polling (127.0.0.1 answers ping, so with ICMP
                 # a device nobody answers SNMP for would still be up; see tests/integration/icmp)
                 "THDMON_COLLECTOR__PROTOCOLS": "snmp",
@@ -126,7 +102,7 @@ def stop_serve(handle: Serve) -> None:
 
 
 @pytest.fixture
-def serve(tmp_path: Path, snmpd: Agent) -> Iterator[Serve]:
+def serve(tmp_path: Path, snmpd: SnmpdAgent) -> Iterator[Serve]:
     handle = start_serve(tmp_path, snmpd)
     yield handle
     stop_serve(handle)
@@ -137,7 +113,7 @@ def _up(serve: Serve, device: str) -> float | None:
     return samples[0].value if samples else None
 
 
-def test_serve_polls_snmpd_reloads_and_stops_cleanly(tmp_path: Path, serve: Serve, snmpd: Agent):
+def test_serve_polls_snmpd_reloads_and_stops_cleanly(tmp_path: Path, serve: Serve, snmpd: SnmpdAgent):
     def loopback() -> list[Any]:
         received = serve.metrics().get(("thdmon_interface_receive_bytes_total", "sw-col-jj-acc1"), [])
         return [s for s in received if s.labels["ifname"] == "lo"]
@@ -208,7 +184,7 @@ def test_prometheus_scrapes_serve_and_sees_the_device_series(tmp_path: Path, ser
         prom.wait()
 
 
-def test_a_trap_from_a_device_re_polls_it_before_its_next_scheduled_poll(tmp_path: Path, snmpd: Agent):
+def test_a_trap_from_a_device_re_polls_it_before_its_next_scheduled_poll(tmp_path: Path, snmpd: SnmpdAgent):
     require(have("snmptrap"), "net-snmp snmptrap not installed (apt-get install snmp)")
     device = "sw-col-jj-acc1"
     intervals = {"fast": 3600.0, "slow": 7200.0}  # no scheduled poll can be mistaken for the re-poll
@@ -246,7 +222,7 @@ def test_a_trap_from_a_device_re_polls_it_before_its_next_scheduled_poll(tmp_pat
         stop_serve(serve)
 
 
-def test_an_snmpv3_trap_is_accepted_once_the_devices_engine_id_is_read(tmp_path: Path, snmpd: Agent):
+def test_an_snmpv3_trap_is_accepted_once_the_devices_engine_id_is_read(tmp_path: Path, snmpd: SnmpdAgent):
     """The service reads the v3 device's snmpEngineID (one get) and accepts its authPriv traps."""
     require(have("snmptrap"), "net-snmp snmptrap not installed (apt-get install snmp)")
     engine_id = subprocess.run(["snmpget", "-v2c", "-c", "public", "-On", "-Ov", "-Ox", f"127.0.0.1:{snmpd.port}",
@@ -261,7 +237,7 @@ def test_an_snmpv3_trap_is_accepted_once_the_devices_engine_id_is_read(tmp_path:
         until("engine id learnt", lambda: f"device=wlc-col-jj-v3 engine_id={engine_id.lower()}"
               in serve.log.read_text())
         argv = ["snmptrap", "-v3", "-e", f"0x{engine_id}", "-u", "privsha", "-l", "authPriv", "-a", "SHA",
-                "-A", AUTH_PASS, "-x", "AES", "-X", PRIV_PASS, f"127.0.0.1:{trap_port}", "", "1.3.6.1.6.3.1.1.5.4",
+                "-A", AUTH_KEY, "-x", "AES", "-X", PRIV_KEY, f"127.0.0.1:{trap_port}", "", "1.3.6.1.6.3.1.1.5.4",
                 "1.3.6.1.2.1.2.2.1.1.1", "i", "1"]
         subprocess.run(argv, check=True, capture_output=True, env={**os.environ, "MIBS": ""})
 
@@ -270,12 +246,12 @@ def test_an_snmpv3_trap_is_accepted_once_the_devices_engine_id_is_read(tmp_path:
 
         assert until("v3 trap counted", traps) == {"linkUp": 1.0}
         until("v3 device polled after its trap", lambda: _up(serve, "wlc-col-jj-v3") == 1.0)
-        assert AUTH_PASS not in serve.log.read_text() and PRIV_PASS not in serve.log.read_text()
+        assert AUTH_KEY not in serve.log.read_text() and PRIV_KEY not in serve.log.read_text()
     finally:
         stop_serve(serve)
 
 
-def test_a_trap_port_already_taken_is_a_clear_error(tmp_path: Path, snmpd: Agent):
+def test_a_trap_port_already_taken_is_a_clear_error(tmp_path: Path, snmpd: SnmpdAgent):
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
         taken.bind(("127.0.0.1", 0))
         port = taken.getsockname()[1]

@@ -1,6 +1,6 @@
-"""Real SNMP peers for the engine tests and benchmarks/snmp_poll.py: net-snmp snmpd, snmpsim, and two
-misbehaving UDP servers (one silent, one answering garbage). Also a parser of net-snmp's
-`snmpbulkwalk -On -Ox -Ot` output, the reference every engine is compared with."""
+"""Real SNMP peers for the engine tests: snmpsim, misbehaving UDP servers (silent, garbage, lossy,
+looping) and a scripted agent. Also a parser of net-snmp's `snmpbulkwalk -On -Ox -Ot` output, the
+reference every engine is compared with. net-snmp's snmpd is started by lab.snmp.snmpd, for everyone."""
 
 from __future__ import annotations
 
@@ -16,24 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
 
-from lab.snmp.snmpd import free_udp_port
+from lab.snmp.snmpd import AUTH_KEY, PRIV_KEY, free_udp_port
 
 ROOT = Path(__file__).resolve().parents[3]
 SNMPSIM = ROOT / ".venv" / "bin" / "snmpsim-command-responder"
 SNMPSIM_ENGINE_ID = "80001f8880e1d2c3b4a5968778"
-
-# One password pair for every v3 user: the tests vary the protocols, not the passwords.
-AUTH_PASS = "authpass123"
-PRIV_PASS = "privpass123"
-# user -> (snmpd createUser protocol words, rouser level)
-V3_USERS = {
-    "noauth": ("", "noauth"),
-    "authsha": (f"SHA {AUTH_PASS}", "auth"),
-    "privsha": (f"SHA {AUTH_PASS} AES {PRIV_PASS}", "priv"),
-    "privmd5des": (f"MD5 {AUTH_PASS} DES {PRIV_PASS}", "priv"),
-    "privsha256": (f"SHA-256 {AUTH_PASS} AES256 {PRIV_PASS}", "priv"),
-    "privsha512": (f"SHA-512 {AUTH_PASS} AES192 {PRIV_PASS}", "priv"),
-}
 
 
 def have(program: str) -> bool:
@@ -56,37 +43,6 @@ class Agent:
         self.process.wait()
 
 
-def snmpd_config(port: int, host: str = "127.0.0.1") -> str:
-    # On 127.x other than 127.0.0.1 the kernel sends from 127.0.0.1: the loopback net may read.
-    source = "127.0.0.0/8" if host.startswith("127.") else host
-    lines = [f"agentAddress udp:{host}:{port}", f"rocommunity public {source}", "dontLogTCPWrappersConnects yes"]
-    for user, (protocols, level) in V3_USERS.items():
-        lines.append(f"createUser {user} {protocols}".rstrip())
-        lines.append(f"rouser {user} {level}")
-    return "\n".join(lines) + "\n"
-
-
-def start_snmpd(workdir: Path, *, host: str = "127.0.0.1", port: int | None = None,
-                netns: str | None = None) -> Agent:
-    """snmpd in the foreground with our own config and state; ready when it answers."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    port = port or free_udp_port(host)
-    conf = workdir / "snmpd.conf"
-    conf.write_text(snmpd_config(port, host))
-    log = workdir / "snmpd.log"
-    # -I -smux: no SMUX listener on TCP 199, which several agents would fight over.
-    cmd = ["snmpd", "-f", "-Lf", str(log), "-I", "-smux", "-C", "-c", str(conf), "-p", str(workdir / "pid"),
-           f"--persistentDir={workdir / 'persist'}"]
-    if netns:
-        cmd = ["ip", "netns", "exec", netns, *cmd]
-    # No MIB files here: keep net-snmp from parsing the few it finds at every start.
-    env = {**os.environ, "MIBS": "", "MIBDIRS": str(workdir)}
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    agent = Agent(host, port, proc, log)
-    _wait_ready(agent, "public", netns=netns)
-    return agent
-
-
 def start_snmpsim(workdir: Path, recordings: Sequence[Path], *, host: str = "127.0.0.1") -> Agent:
     """snmpsim serving the recordings through symlinks (never copies); community = recording name."""
     deepest = max(len(str(rec.resolve()).split(os.sep)) for rec in recordings)
@@ -99,8 +55,8 @@ def start_snmpsim(workdir: Path, recordings: Sequence[Path], *, host: str = "127
     port = free_udp_port(host)
     log = workdir / "snmpsim.log"
     cmd = [str(SNMPSIM), f"--cache-dir={workdir / 'cache'}", f"--v3-engine-id={SNMPSIM_ENGINE_ID}",
-           "--v3-user=privsha", f"--v3-auth-key={AUTH_PASS}", "--v3-auth-proto=SHA",
-           f"--v3-priv-key={PRIV_PASS}", "--v3-priv-proto=AES",
+           "--v3-user=privsha", f"--v3-auth-key={AUTH_KEY}", "--v3-auth-proto=SHA",
+           f"--v3-priv-key={PRIV_KEY}", "--v3-priv-proto=AES",
            f"--data-dir={data}", f"--agent-udpv4-endpoint={host}:{port}"]
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
@@ -125,15 +81,13 @@ def _link_recording(data: Path, recording: Path) -> None:
         link.symlink_to(padded)
 
 
-def _wait_ready(agent: Agent, community: str, *, deadline: float = 15, netns: str | None = None) -> None:
+def _wait_ready(agent: Agent, community: str, *, deadline: float = 15) -> None:
     end = time.monotonic() + deadline
     while time.monotonic() < end:
         if agent.process.poll() is not None:
             raise RuntimeError(f"agent exited with {agent.process.returncode}; see {agent.log}")
         cmd = ["snmpget", "-v2c", "-c", community, "-r0", "-t0.3", "-On",
                f"{agent.host}:{agent.port}", "1.3.6.1.2.1.1.5.0"]
-        if netns:
-            cmd = ["ip", "netns", "exec", netns, *cmd]
         if subprocess.run(cmd, capture_output=True, env={**os.environ, "MIBS": ""}).returncode == 0:
             return
         time.sleep(0.1)
@@ -143,13 +97,10 @@ def _wait_ready(agent: Agent, community: str, *, deadline: float = 15, netns: st
 
 # -- net-snmp's view of an agent: the reference ------------------------------------------------------
 
-def netsnmp_walk(host: str, port: int, root: str, community: str = "public",
-                 netns: str | None = None) -> list[tuple[str, object]]:
+def netsnmp_walk(host: str, port: int, root: str, community: str = "public") -> list[tuple[str, object]]:
     """(oid, value) pairs as net-snmp's snmpbulkwalk sees them, values in the engines' Python types."""
     cmd = ["snmpbulkwalk", "-v2c", "-c", community, "-On", "-Ox", "-Ot", "-Cr25", "-t2", "-r1",
            f"{host}:{port}", root]
-    if netns:
-        cmd = ["ip", "netns", "exec", netns, *cmd]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True, env={**os.environ, "MIBS": ""}).stdout
     return parse_netsnmp(out)
 

@@ -9,14 +9,15 @@ import pytest
 
 from collector.snmp.gufo_engine import GufoEngine
 from collector.snmp.pysnmp_engine import PysnmpEngine
+from lab.snmp.snmpd import SnmpdAgent, start_snmpd
 from tests.conftest import require
-from tests.integration.snmp_engine.agents import SNMPSIM, Agent, UdpPeer, have, start_snmpd, start_snmpsim
+from tests.integration.snmp_engine.agents import SNMPSIM, Agent, UdpPeer, have, start_snmpsim
 
 RECORDING = "unifi_nanohd.snmprec"  # IF-MIB with Counter64 columns and binary MAC addresses
 
 
 @pytest.fixture(scope="session")
-def snmpd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
+def snmpd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SnmpdAgent]:
     require(have("snmpd") and have("snmpbulkwalk"), "net-snmp snmpd/snmp not installed (apt-get install snmpd snmp)")
     agent = start_snmpd(tmp_path_factory.mktemp("snmpd"))
     yield agent

@@ -14,7 +14,8 @@ from collector.model import DownReason
 from collector.snmp.engine import SnmpEngine, SnmpError, Varbind, family
 from collector.snmp.gufo_engine import GufoEngine
 from collector.snmp.target import Target, V3Params
-from tests.integration.snmp_engine.agents import AUTH_PASS, PRIV_PASS, Agent, UdpPeer, netsnmp_walk
+from lab.snmp.snmpd import AUTH_KEY, PRIV_KEY, SnmpdAgent, start_snmpd
+from tests.integration.snmp_engine.agents import Agent, UdpPeer, netsnmp_walk
 
 IF_TABLE = "1.3.6.1.2.1.2.2"
 IF_X_TABLE = "1.3.6.1.2.1.31.1.1"
@@ -36,21 +37,22 @@ def run(engine_cls: type, body: Callable[[SnmpEngine], Awaitable[Any]]) -> Any:
     return asyncio.run(main())
 
 
-def v2c(agent: Agent | UdpPeer, community: str = "public", timeout: float = 2.0, retries: int = 1) -> Target:
-    host = agent.host if isinstance(agent, Agent) else "127.0.0.1"
+def v2c(agent: Agent | SnmpdAgent | UdpPeer, community: str = "public", timeout: float = 2.0,
+        retries: int = 1) -> Target:
+    host = "127.0.0.1" if isinstance(agent, UdpPeer) else agent.host
     return Target("dev", host, agent.port, community=SecretStr(community), timeout=timeout, retries=retries)
 
 
-def v3(agent: Agent, user: str, level: str, auth: str | None = None, priv: str | None = None,
-       auth_pass: str = AUTH_PASS, context: str = "", timeout: float = 2.0) -> Target:
+def v3(agent: Agent | SnmpdAgent, user: str, level: str, auth: str | None = None, priv: str | None = None,
+       auth_pass: str = AUTH_KEY, context: str = "", timeout: float = 2.0) -> Target:
     params = V3Params(user=user, level=level, auth_protocol=auth,  # type: ignore[arg-type]
                       auth_key=SecretStr(auth_pass) if auth else None,
-                      priv_protocol=priv, priv_key=SecretStr(PRIV_PASS) if priv else None,  # type: ignore[arg-type]
+                      priv_protocol=priv, priv_key=SecretStr(PRIV_KEY) if priv else None,  # type: ignore[arg-type]
                       context=context)
     return Target("dev", agent.host, agent.port, version="3", v3=params, timeout=timeout, retries=0)
 
 
-def snmpget(agent: Agent, oid: str) -> str:
+def snmpget(agent: Agent | SnmpdAgent, oid: str) -> str:
     return subprocess.run(["snmpget", "-v2c", "-c", agent.community, "-On", "-Oqv", f"{agent.host}:{agent.port}",
                            oid], capture_output=True, text=True, check=True).stdout.strip()
 
@@ -61,7 +63,7 @@ def pairs(varbinds: list[Varbind]) -> list[tuple[str, object]]:
 
 # -- values -------------------------------------------------------------------------------------------
 
-def test_get_scalars_with_types(engine_factory: type, snmpd: Agent) -> None:
+def test_get_scalars_with_types(engine_factory: type, snmpd: SnmpdAgent) -> None:
     oids = ["1.3.6.1.2.1.1.5.0", "1.3.6.1.2.1.1.2.0", "1.3.6.1.2.1.2.1.0", "1.3.6.1.2.1.4.20.1.1.127.0.0.1"]
     got = run(engine_factory, lambda e: e.get(v2c(snmpd), oids))
     assert [vb.oid for vb in got] == oids
@@ -71,7 +73,7 @@ def test_get_scalars_with_types(engine_factory: type, snmpd: Agent) -> None:
     assert got[3].value == "127.0.0.1" and got[3].type == "ipaddress"
 
 
-def test_get_timeticks_and_missing_objects_in_request_order(engine_factory: type, snmpd: Agent) -> None:
+def test_get_timeticks_and_missing_objects_in_request_order(engine_factory: type, snmpd: SnmpdAgent) -> None:
     oids = ["1.3.6.1.2.1.1.99.0", "1.3.6.1.2.1.1.3.0", "1.3.6.1.2.1.1.1.7"]
     got = run(engine_factory, lambda e: e.get(v2c(snmpd), oids))
     assert [vb.oid for vb in got] == oids
@@ -79,7 +81,7 @@ def test_get_timeticks_and_missing_objects_in_request_order(engine_factory: type
     assert isinstance(got[1].value, int) and got[1].value > 0 and family(got[1].type) == "int"
 
 
-def test_bulk_walk_matches_netsnmp_on_snmpd(engine_factory: type, snmpd: Agent) -> None:
+def test_bulk_walk_matches_netsnmp_on_snmpd(engine_factory: type, snmpd: SnmpdAgent) -> None:
     for table in (IF_TABLE, IF_X_TABLE):
         reference = netsnmp_walk(snmpd.host, snmpd.port, table)
         got = run(engine_factory, lambda e, t=table: e.bulk_walk(v2c(snmpd), t, max_repetitions=10))
@@ -132,7 +134,7 @@ def test_walk_to_the_end_of_the_mib(engine_factory: type, snmpsim: Agent) -> Non
     ("privsha256", "authPriv", "SHA256", "AES256"),
     ("privsha512", "authPriv", "SHA512", "AES192"),
 ])
-def test_snmpv3_security_levels_and_protocols(engine_factory: type, snmpd: Agent, user: str, level: str,
+def test_snmpv3_security_levels_and_protocols(engine_factory: type, snmpd: SnmpdAgent, user: str, level: str,
                                               auth: str | None, priv: str | None) -> None:
     target = v3(snmpd, user, level, auth, priv)
 
@@ -166,7 +168,7 @@ def failure(engine_cls: type, call: Callable[[SnmpEngine], Awaitable[Any]]) -> S
     return run(engine_cls, body)
 
 
-def test_no_such_object(engine_factory: type, snmpd: Agent) -> None:
+def test_no_such_object(engine_factory: type, snmpd: SnmpdAgent) -> None:
     err = failure(engine_factory, lambda e: e.get(v2c(snmpd), ["1.3.6.1.2.1.1.99.0", "1.3.6.1.4.1.99999.1.0"]))
     assert err.reason is DownReason.no_such_object and "1.3.6.1.2.1.1.99.0" in err.detail
     err = failure(engine_factory, lambda e: e.bulk_walk(v2c(snmpd), "1.3.6.1.2.1.1.99"))
@@ -179,21 +181,21 @@ def test_silent_port_times_out(engine_factory: type, silent_peer: UdpPeer) -> No
     assert silent_peer.received == 2  # the first try and one retry
 
 
-def test_wrong_community_times_out_without_showing_it(engine_factory: type, snmpd: Agent) -> None:
+def test_wrong_community_times_out_without_showing_it(engine_factory: type, snmpd: SnmpdAgent) -> None:
     err = failure(engine_factory, lambda e: e.get(v2c(snmpd, "not-the-community", timeout=0.3, retries=0),
                                                   ["1.3.6.1.2.1.1.5.0"]))
     assert err.reason is DownReason.timeout
     assert "not-the-community" not in str(err)
 
 
-def test_wrong_v3_password_is_an_auth_failure(engine_factory: type, snmpd: Agent) -> None:
+def test_wrong_v3_password_is_an_auth_failure(engine_factory: type, snmpd: SnmpdAgent) -> None:
     target = v3(snmpd, "privsha", "authPriv", "SHA", "AES128", auth_pass="wrong-password")
     err = failure(engine_factory, lambda e: e.get(target, ["1.3.6.1.2.1.1.5.0"]))
     assert err.reason is DownReason.auth_failure
-    assert "wrong-password" not in str(err) and PRIV_PASS not in str(err)
+    assert "wrong-password" not in str(err) and PRIV_KEY not in str(err)
 
 
-def test_unknown_v3_user_is_an_auth_failure(engine_factory: type, snmpd: Agent) -> None:
+def test_unknown_v3_user_is_an_auth_failure(engine_factory: type, snmpd: SnmpdAgent) -> None:
     err = failure(engine_factory, lambda e: e.get(v3(snmpd, "nobody", "noAuthNoPriv"), ["1.3.6.1.2.1.1.5.0"]))
     assert err.reason is DownReason.auth_failure
 
@@ -205,13 +207,13 @@ def test_garbage_answers_are_malformed_not_a_crash(engine_factory: type, garbage
         assert err.reason is DownReason.malformed_response
 
 
-def test_garbage_before_the_real_answer_is_dropped(engine_factory: type, snmpd: Agent) -> None:
+def test_garbage_before_the_real_answer_is_dropped(engine_factory: type, snmpd: SnmpdAgent) -> None:
     with UdpPeer(garbage=True, upstream=(snmpd.host, snmpd.port)) as liar:
         got = run(engine_factory, lambda e: e.bulk_walk(v2c(liar, retries=0), "1.3.6.1.2.1.2.2.1.2"))
     assert pairs(got) == netsnmp_walk(snmpd.host, snmpd.port, "1.3.6.1.2.1.2.2.1.2")
 
 
-def test_a_request_lost_mid_walk_is_retried_and_the_walk_completes(engine_factory: type, snmpd: Agent) -> None:
+def test_a_request_lost_mid_walk_is_retried_and_the_walk_completes(engine_factory: type, snmpd: SnmpdAgent) -> None:
     # One row per request: the 2nd and 5th requests are lost, each retried once after the timeout.
     with UdpPeer(upstream=(snmpd.host, snmpd.port), drop=frozenset({2, 5})) as lossy:
         got = run(engine_factory, lambda e: e.bulk_walk(v2c(lossy, timeout=0.5, retries=1), SYS_OR_DESCR, 1))
@@ -221,7 +223,7 @@ def test_a_request_lost_mid_walk_is_retried_and_the_walk_completes(engine_factor
     assert lossy.received == len(expected) + 1 + 2  # one request per row, the end of the column, two retries
 
 
-def test_a_walk_fails_when_one_request_exhausts_its_retries(engine_factory: type, snmpd: Agent) -> None:
+def test_a_walk_fails_when_one_request_exhausts_its_retries(engine_factory: type, snmpd: SnmpdAgent) -> None:
     with UdpPeer(upstream=(snmpd.host, snmpd.port), drop=frozenset({2, 3})) as lossy:
         err = failure(engine_factory, lambda e: e.bulk_walk(v2c(lossy, timeout=0.5, retries=1), SYS_OR_DESCR, 1))
     assert err.reason is DownReason.timeout
@@ -229,7 +231,7 @@ def test_a_walk_fails_when_one_request_exhausts_its_retries(engine_factory: type
 
 
 def test_an_agent_looping_on_the_same_rows_is_malformed_not_walked_forever(engine_factory: type,
-                                                                         snmpd: Agent) -> None:
+                                                                         snmpd: SnmpdAgent) -> None:
     # Every request is answered from the start of the column, as a buggy agent would: the walk would
     # never end.
     with UdpPeer(upstream=(snmpd.host, snmpd.port), rewind=SYS_OR_DESCR) as looping:
@@ -239,7 +241,7 @@ def test_an_agent_looping_on_the_same_rows_is_malformed_not_walked_forever(engin
     assert looping.received == 2  # the second answer repeats the first: stop there
 
 
-def test_a_cancelled_walk_leaves_the_session_usable(engine_factory: type, snmpd: Agent) -> None:
+def test_a_cancelled_walk_leaves_the_session_usable(engine_factory: type, snmpd: SnmpdAgent) -> None:
     # What the scheduler's watchdog does to a stuck poll: cancel it. The next walk must not hear the
     # cancelled one's timer or answers.
     async def body(engine: SnmpEngine, target: Target) -> tuple[bool, list[Varbind]]:
@@ -262,7 +264,7 @@ def test_a_cancelled_walk_leaves_the_session_usable(engine_factory: type, snmpd:
     assert lossy.received == (2 if engine_factory is GufoEngine else 3)
 
 
-def test_concurrent_requests_to_one_target(engine_factory: type, snmpd: Agent) -> None:
+def test_concurrent_requests_to_one_target(engine_factory: type, snmpd: SnmpdAgent) -> None:
     target = v2c(snmpd)
 
     async def body(e: SnmpEngine) -> list[list[Varbind]]:
@@ -275,7 +277,7 @@ def test_concurrent_requests_to_one_target(engine_factory: type, snmpd: Agent) -
     assert all(r[0].value == snmpget(snmpd, "1.3.6.1.2.1.1.5.0").strip('"').encode() for r in results[5:])
 
 
-def test_a_silent_device_does_not_delay_twenty_healthy_walks(engine_factory: type, snmpd: Agent,
+def test_a_silent_device_does_not_delay_twenty_healthy_walks(engine_factory: type, snmpd: SnmpdAgent,
                                                               silent_peer: UdpPeer) -> None:
     finished: list[str] = []
 
@@ -328,7 +330,6 @@ def test_the_snmp_poller_routes_contexts_to_pysnmp(snmpsim: Agent) -> None:
 def test_snmpv3_session_survives_an_agent_reboot_and_idle_refresh(
         engine_factory: type, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     from collector.snmp import gufo_engine
-    from tests.integration.snmp_engine.agents import start_snmpd
 
     monkeypatch.setattr(gufo_engine, "_V3_REFRESH_AFTER", 0.0)  # every request re-synchronises first
     agent = start_snmpd(tmp_path / "agent")

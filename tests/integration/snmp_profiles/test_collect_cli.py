@@ -2,29 +2,22 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
 
+from lab import inventory_files
+from lab.ports import free_udp_port
 from thdmon.cli import main
-
-
-def _closed_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
 def inventory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "inv"
-    root.mkdir()
-    (root / "inv.yaml").write_text(
-        "sites:\n- id: col-a\n  name: Collège A\n  kind: college\n  commune: Bondy\n"
-        "credentials:\n  v2:\n    type: snmp_v2c\n    community: env:THDMON_TEST_COMMUNITY\n"
-        f"devices:\n- hostname: sw-a\n  address: 127.0.0.1\n  snmp_port: {_closed_port()}\n  site: col-a\n"
-        "  role: access_switch\n  snmp: v2\n")
+    inventory_files.write_inventory(
+        root, sites=[inventory_files.site("col-a", name="Collège A", commune="Bondy")],
+        credentials={"v2": inventory_files.snmp_v2c("env:THDMON_TEST_COMMUNITY")},
+        devices=[inventory_files.device("sw-a", "col-a", snmp_port=free_udp_port(), snmp="v2")])
     monkeypatch.setenv("THDMON_TEST_COMMUNITY", "s3cret-community")
     monkeypatch.setenv("THDMON_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setenv("THDMON_COLLECTOR__TIMEOUT", "0.5")

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from lab import inventory_files
 from tests.conftest import require
 from tests.integration.snmp_engine.agents import SNMPSIM, Agent, have, start_snmpsim
 from tests.unit.snmp_profiles import snmprec
@@ -68,19 +69,13 @@ def agents(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Agent
 
 
 def _inventory(root: Path, agents: dict[str, Agent]) -> dict[str, str]:
-    root.mkdir()
-    (root / "sites.yaml").write_text(
-        "sites:\n- id: parc-sausset\n  name: Parc du Sausset\n  kind: park\n  commune: Villepinte\n")
-    env: dict[str, str] = {}
-    creds, devices = [], []
-    for i, (device, agent) in enumerate(sorted(agents.items())):
-        creds.append(f"  c{i}:\n    type: snmp_v2c\n    community: env:FLEET_{i}\n")
-        env[f"FLEET_{i}"] = agent.community
-        devices.append(f"- hostname: {device}\n  address: 127.0.0.1\n  snmp_port: {agent.port}\n"
-                       f"  site: parc-sausset\n  role: access_switch\n  snmp: c{i}\n")   # no profile:
-    (root / "credentials.yaml").write_text("credentials:\n" + "".join(creds))
-    (root / "devices.yaml").write_text("devices:\n" + "".join(devices))
-    return env
+    ordered = sorted(agents.items())
+    inventory_files.write_inventory(
+        root, sites=[inventory_files.site("parc-sausset", name="Parc du Sausset", kind="park", commune="Villepinte")],
+        credentials={f"c{i}": inventory_files.snmp_v2c(f"env:FLEET_{i}") for i in range(len(ordered))},
+        devices=[inventory_files.device(device, "parc-sausset", snmp_port=agent.port, snmp=f"c{i}")  # no profile:
+                 for i, (device, agent) in enumerate(ordered)])
+    return {f"FLEET_{i}": agent.community for i, (_, agent) in enumerate(ordered)}
 
 
 def test_fleet_without_profiles_is_recognised(agents: dict[str, Agent], tmp_path: Path) -> None:

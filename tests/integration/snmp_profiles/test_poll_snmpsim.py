@@ -18,6 +18,7 @@ from collector.snmp.profile import modules
 from collector.snmp.pysnmp_engine import PysnmpEngine
 from collector.snmp.target import Target
 from inventory.model import Profile
+from lab import inventory_files
 from tests.integration.snmp_engine.agents import Agent, start_snmpsim
 from thdmon.cli import cli
 
@@ -99,21 +100,15 @@ def test_dead_device_is_down_with_timeout(recordings_agent: Agent) -> None:
 
 
 def _inventory(root: Path, agent: Agent, linux: Agent, dead_port: int) -> None:
-    root.mkdir()
-    (root / "sites.yaml").write_text(
-        "sites:\n- id: col-test\n  name: Collège test\n  kind: college\n  commune: Bobigny\n")
-    (root / "credentials.yaml").write_text(
-        "credentials:\n"
-        + "".join(f"  {name}:\n    type: snmp_v2c\n    community: env:COMM_{i}\n"
-                  for i, name in enumerate(("ie", "linux", "dead"))))
-    (root / "profiles.yaml").write_text(
-        "profiles:\n  cisco-iosxe:\n    snmp_modules: [system, if_mib, cisco_entity_sensor]\n"
-        "    sys_object_ids: ['1.3.6.1.4.1.9.1']\n")
     # The inventory refuses two devices on one address:port, so the Linux host has its own agent.
     devices = [("sw-ie", agent.port, "ie"), ("srv-linux", linux.port, "linux"), ("sw-dead", dead_port, "dead")]
-    (root / "devices.yaml").write_text("devices:\n" + "".join(
-        f"- hostname: {h}\n  address: 127.0.0.1\n  snmp_port: {p}\n  site: col-test\n  role: access_switch\n"
-        f"  snmp: {c}\n" for h, p, c in devices))
+    inventory_files.write_inventory(
+        root, sites=[inventory_files.site("col-test", name="Collège test")],
+        credentials={name: inventory_files.snmp_v2c(f"env:COMM_{i}")
+                     for i, name in enumerate(("ie", "linux", "dead"))},
+        profiles={"cisco-iosxe": inventory_files.profile(["system", "if_mib", "cisco_entity_sensor"],
+                                                         sys_object_ids=["1.3.6.1.4.1.9.1"])},
+        devices=[inventory_files.device(h, "col-test", snmp_port=p, snmp=c) for h, p, c in devices])
 
 
 def test_collect_once_json(recordings_agent: Agent, tmp_path: Path, shared_dir: Path) -> None:

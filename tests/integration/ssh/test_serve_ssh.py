@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
+from lab import inventory_files
 from lab.ssh import configs
 from tests.conftest import ROOT
 from tests.integration.serve.test_serve import Serve, stop_serve
@@ -36,9 +36,7 @@ def write_inventory(root: Path, ssh_lab, names: list[str], often: str) -> None:
                 for p in sorted({d["profile"] for d in devices})}
     used = sorted({d[k] for d in devices for k in ("snmp", "ssh") if k in d})
     credentials = {c: inv.credentials[c].model_dump(mode="json", exclude_none=True) for c in used}
-    root.mkdir(parents=True)
-    (root / "inventory.yaml").write_text(yaml.safe_dump({"sites": sites, "devices": devices, "profiles": profiles,
-                                                         "credentials": credentials}, sort_keys=False))
+    inventory_files.write_inventory(root, sites=sites, devices=devices, profiles=profiles, credentials=credentials)
 
 
 def test_serve_backs_up_reports_failures_and_finds_the_change(ssh_lab, tmp_path, heal):

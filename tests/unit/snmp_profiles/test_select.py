@@ -15,6 +15,7 @@ from collector.snmp.select import STANDARD_MODULES, profile_for, select, select_
 from inventory import InventoryError, load_inventory
 from inventory.builtin import builtin, merged
 from inventory.model import Inventory, Location, Profile
+from lab import inventory_files
 
 INVENTORY = {
     "cisco-lab": Profile(snmp_modules=("system", "if_mib", "cisco_entity_sensor"), sys_object_ids=("1.3.6.1.4.1.9",)),
@@ -105,14 +106,16 @@ def test_builtin_profiles_name_existing_modules() -> None:
 
 
 def test_a_device_may_name_a_builtin_profile(tmp_path: Path) -> None:
-    (tmp_path / "inv.yaml").write_text(
-        "sites:\n- id: col-a\n  name: Collège A\n  kind: college\n  commune: Bondy\n"
-        "devices:\n- hostname: sw-a\n  address: 10.0.0.1\n  site: col-a\n  role: access_switch\n"
-        "  profile: cisco-ios\n- hostname: sw-b\n  address: 10.0.0.2\n  site: col-a\n  role: access_switch\n"
-        "  profile: cisco-iso\n")
+    def write(second: str) -> None:
+        inventory_files.write_inventory(
+            tmp_path, sites=[inventory_files.site("col-a", name="Collège A", commune="Bondy")],
+            devices=[inventory_files.device("sw-a", "col-a", address="10.0.0.1", profile="cisco-ios"),
+                     inventory_files.device("sw-b", "col-a", address="10.0.0.2", profile=second)])
+
+    write("cisco-iso")
     with pytest.raises(InventoryError, match=r"unknown profile 'cisco-iso' \(did you mean 'cisco-ios'"):
         load_inventory(tmp_path, check_secrets=False)
-    (tmp_path / "inv.yaml").write_text((tmp_path / "inv.yaml").read_text().replace("cisco-iso\n", "cisco-ios\n"))
+    write("cisco-ios")
     inv = load_inventory(tmp_path, check_secrets=False)
     assert inv.profiles == {}  # the inventory's own; selection merges the built-in ones
     assert select("cisco-ios", None, inv.profiles, modules()).source == "built-in"
