@@ -50,8 +50,9 @@ CHASSIS, TEMP_SENSOR, SUPPLY, SUPPLY_SENSOR = 1, 10, 20, 30
 
 # The supplies' power sensors (ENTITY-SENSOR-MIB watts(6)) of the models whose family has them, as the
 # AOS-CX 6300M recording (../shared/snmprec/arubaos-cx_10.16) has one per supply: (supplies, the device's
-# own draw in W without PoE). Figures of the data sheets' typical consumption; the PoE an access switch
-# delivers comes on top (a supply feeds its ports). Cisco, Huawei, Juniper recordings have no such sensor.
+# own draw in W without PoE). Plausible figures of the models' class (the recorded 6300M draws 47 W), not
+# data-sheet values; the PoE an access switch delivers comes on top (a supply feeds its ports). The Cisco,
+# Huawei and Juniper recordings have no such sensor: the lab serves none for them.
 SUPPLY_POWER: dict[str, tuple[int, float]] = {
     "JL675A": (1, 46.0),    # 6100 48G Class4 PoE
     "JL677A": (1, 31.0),    # 6100 24G Class4 PoE
@@ -364,7 +365,7 @@ class _Builder:
 
     def supplies(self) -> None:
         """Power supplies and their power sensors (watts, units, precision 0), the AOS-CX way: the sensor is
-        named after its supply. Each supply carries an even share of the draw, PoE delivered included."""
+        named after its supply. The supplies share the draw, PoE delivered included, never quite evenly."""
         count, own = SUPPLY_POWER[model_of(self.device)]
         rng = random.Random(f"power:{self.device.hostname}")  # apart: self.rng's draws stay as they were
         total = own * rng.uniform(0.9, 1.1) + self.poe_drawn / 0.9  # the supply's losses on PoE too
@@ -379,7 +380,7 @@ class _Builder:
             self.add(ENT + (4, sensor), "2", SUPPLY + k)
             self.add(ENT + (5, sensor), "2", 8)  # sensor
             self.text(ENT + (7, sensor), f"Power sensor for power supply {name}")
-            share = total / count * (rng.uniform(0.85, 1.15) if count > 1 else 1.0)  # nor evenly
+            share = total / count * (rng.uniform(0.85, 1.15) if count > 1 else 1.0)
             self.add(ENT_SENSOR + (1, sensor), "2", 6)  # watts
             self.add(ENT_SENSOR + (2, sensor), "2", 9)  # units
             self.add(ENT_SENSOR + (3, sensor), "2", 0)
