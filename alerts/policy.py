@@ -32,6 +32,7 @@ class Thresholds(_Strict):
     interface_error_min_pps: float = Field(1.0, ge=0)
     optical_rx_low_dbm: float = -24.0
     optical_rx_high_dbm: float = 0.0
+    optical_for: Duration = "5m"
     poe_budget_ratio: float = Field(0.9, gt=0, le=1)
     wifi_clients_per_radio: int = Field(60, gt=0)
     connlog_stall_seconds: int = Field(14400, gt=0)

@@ -131,8 +131,8 @@ def _device_rules(t: Policy) -> list[Rule]:
              "warning", f"Uplink {_PORT} saturated", f"Lien montant {_PORT} saturé",
              f"Traffic on an uplink port has stayed above {th.uplink_saturation_ratio:.0%} of its speed.",
              th.uplink_saturation_for),
-        _optical("OpticalRxLow", "low_alarm", "<", th.optical_rx_low_dbm, "low", "faible"),
-        _optical("OpticalRxHigh", "high_alarm", ">", th.optical_rx_high_dbm, "high", "élevée"),
+        _optical("OpticalRxLow", "low_alarm", "<", th.optical_rx_low_dbm, "low", "faible", th.optical_for),
+        _optical("OpticalRxHigh", "high_alarm", ">", th.optical_rx_high_dbm, "high", "élevée", th.optical_for),
         Rule("PoeBudgetHigh", "devices",
              f"{sel('thdmon_poe_power_consumption_watts')} / ({sel('thdmon_poe_power_budget_watts')} > 0) "
              f"> {th.poe_budget_ratio}", "warning",
@@ -150,7 +150,7 @@ def _device_rules(t: Policy) -> list[Rule]:
     ]
 
 
-def _optical(name: str, threshold: str, op: str, default: float, en: str, fr: str) -> Rule:
+def _optical(name: str, threshold: str, op: str, default: float, en: str, fr: str, for_: str) -> Rule:
     """Rx power against the transceiver's own alarm threshold, or the policy's default where it gives none."""
     rx = sel("thdmon_optical_rx_power_dbm")
     limit = sel("thdmon_optical_rx_power_threshold_dbm", threshold=threshold)
@@ -160,7 +160,7 @@ def _optical(name: str, threshold: str, op: str, default: float, en: str, fr: st
     return Rule(name, "devices", expr, "warning",
                 f"Optical Rx power {en} on {_PORT}", f"Puissance optique reçue {fr} sur {_PORT}",
                 f"The transceiver receives {{{{ $value | printf \"%.1f\" }}}} dBm, {'below' if op == '<' else 'above'} "
-                f"its alarm threshold (or {default} dBm where it gives none).", "5m")
+                f"its alarm threshold (or {default} dBm where it gives none).", for_)
 
 
 def _platform_rules(t: Policy, platform: Mapping[str, str]) -> list[Rule]:

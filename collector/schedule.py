@@ -22,6 +22,11 @@ Design decisions:
 - A triggered poll (a trap: the device is talking) is never held back by the backoff, but at most one per
   device and protocol every `trigger_interval` seconds runs: forged or flapping traps cannot turn into a
   flood of polls (the others are counted as throttled).
+- A device going down has its uplink chain's devices (the sites up its inventory `uplink` chain, this
+  collector's share of them) re-polled at once over the quick protocols (ICMP, SNMP), through the same
+  throttled trigger. The roll-up decides `down` (page) against `unreachable` (the cause is upstream) from
+  the latest states; without this the uplink sites' evidence could be a poll interval older than the
+  failure, and a collège behind a failed PoP would page for a poll interval before the PoP does.
 - The log says what changed, not what happened: one line per device state change, and one summary per
   period of misfires, backoff skips and failures (`collector.events`); the per-event lines are DEBUG.
 """
@@ -45,12 +50,16 @@ from collector.events import PollEvents, quiet_apscheduler, state_changes
 from collector.limits import DEFAULT_CONCURRENCY, ConcurrencyLimiter, DeviceBackoff
 from collector.model import DeviceState, DownReason, PollResult
 from collector.poller import Poller
+from collector.sites import uplink_chain
 from collector.store import Store
-from inventory.model import Device, Profile
+from inventory.model import Device, Profile, Site
 
 log = logging.getLogger(__name__)
 
 IntervalClass = Literal["fast", "slow", "icmp", "config", "facts"]
+# Protocols re-polled on the uplink chain of a device that went down: those whose first class is a
+# liveness check answering within seconds (SSH's first class is a configuration backup, minutes long).
+UPSTREAM_PROTOCOLS = ("icmp", "snmp")
 
 
 class PollObserver(Protocol):
@@ -126,6 +135,8 @@ class Scheduler:
         self._clock = clock
         self.backoff = backoff if backoff is not None else DeviceBackoff()
         self._devices: dict[str, Device] = {}
+        self._sites: dict[str, Site] = {}
+        self._by_site: dict[str, list[str]] = {}  # site id -> hostnames scheduled here
         self._profiles: dict[str, Profile] = {}
         self._intervals: dict[str, float] = {}  # job id -> seconds
         self._running: set[asyncio.Task[None]] = set()
@@ -182,12 +193,20 @@ class Scheduler:
         """Job id -> seconds, for every scheduled job."""
         return dict(self._intervals)
 
-    def sync(self, devices: Mapping[str, Device], profiles: Mapping[str, Profile]) -> SyncReport:
-        """Make the jobs match `devices` (already filtered: enabled, this shard). Others keep their state."""
+    def sync(self, devices: Mapping[str, Device], profiles: Mapping[str, Profile],
+             sites: Mapping[str, Site] | None = None) -> SyncReport:
+        """Make the jobs match `devices` (already filtered: enabled, this shard). Others keep their state.
+
+        `sites` (the inventory's) gives the uplink chains re-polled when a device goes down; without it
+        nothing is re-polled."""
         report = SyncReport()
         wanted = {h: d for h, d in devices.items() if d.enabled}
         old = self._devices
         self._profiles = dict(profiles)
+        self._sites = dict(sites or {})
+        self._by_site = {}
+        for hostname in sorted(wanted):
+            self._by_site.setdefault(wanted[hostname].site, []).append(hostname)
         report.removed = sorted(h for h in old if h not in wanted)
         report.added = sorted(h for h in wanted if h not in old)
         report.changed = sorted(h for h in wanted if h in old and old[h] != wanted[h])
@@ -245,6 +264,22 @@ class Scheduler:
         self._running.add(task)
         task.add_done_callback(self._running.discard)
         return True
+
+    def refresh_upstream(self, device: Device) -> list[tuple[str, str]]:
+        """Re-poll now the devices of the sites up `device`'s uplink chain (this collector's), over
+        `UPSTREAM_PROTOCOLS`; returns the (hostname, protocol) polls started.
+
+        Called when `device` goes down: whether its site is `down` or `unreachable` is then judged on
+        states of the uplink sites taken after the failure. Nearest site first, so the PoP's answer comes
+        before the data centre's. `trigger` throttles: a site of fifty devices going down re-polls each
+        upstream device once, and an upstream device polled within `trigger_interval` is not polled again.
+        """
+        started = [(hostname, protocol) for site in uplink_chain(device.site, self._sites)
+                   for hostname in self._by_site.get(site, ()) for protocol in UPSTREAM_PROTOCOLS
+                   if self.trigger(hostname, protocol)]
+        if started:
+            log.debug("event=upstream_refresh device=%s site=%s polls=%d", device.hostname, device.site, len(started))
+        return started
 
     # -- jobs --------------------------------------------------------------------------------------
     def _add_job(self, job: str, interval: float) -> None:
@@ -346,6 +381,8 @@ class Scheduler:
         state_changes(hostname, current.site, before.state if before is not None else None, entry.state, protocol,
                       old_protocol.state if old_protocol is not None else None, entry.protocols[protocol].state,
                       self._clock())
+        if not entry.state.up and (before is None or before.state.up):
+            self.refresh_upstream(current)
         key = (hostname, protocol)
         if result.state.up:
             self.backoff.success(key)

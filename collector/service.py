@@ -111,7 +111,7 @@ class PollingService:
         for hook in self.options.on_inventory:
             hook(inventory, enabled)
         self.inventory = inventory
-        report = self.scheduler.sync(enabled, inventory.profiles)
+        report = self.scheduler.sync(enabled, inventory.profiles, inventory.sites)
         for hostname in report.removed:
             for poller in self._pollers:
                 poller.forget(hostname)

@@ -111,21 +111,32 @@ def _with_upstream(status: SiteStatus, sites: Mapping[str, Site], local: Mapping
                       status.devices, status.devices_down, upstream)
 
 
-def nearest_down_upstream(site_id: str, sites: Mapping[str, Site], local: Mapping[str, SiteStatus]) -> str | None:
-    """The nearest site up the uplink chain whose own devices are all down, if any.
+def uplink_chain(site_id: str, sites: Mapping[str, Site]) -> tuple[str, ...]:
+    """The sites up the `uplink` chain of `site_id`, nearest first (itself excluded).
 
-    A site of unknown health (another shard, nothing polled yet) does not stop the walk: a PoP down
-    behind a data centre of another shard still makes its collèges unreachable. The inventory rejects
-    uplink cycles; the `seen` set only guards against an inventory built without validation.
+    The inventory rejects uplink cycles; the `seen` set only guards against an inventory built without
+    validation. A chain may name a site the mapping lacks (another shard's copy): it ends there.
     """
+    chain: list[str] = []
     seen = {site_id}
     current = sites[site_id].uplink if site_id in sites else None
     while current is not None and current not in seen:
         seen.add(current)
+        chain.append(current)
+        current = sites[current].uplink if current in sites else None
+    return tuple(chain)
+
+
+def nearest_down_upstream(site_id: str, sites: Mapping[str, Site], local: Mapping[str, SiteStatus]) -> str | None:
+    """The nearest site up the uplink chain whose own devices are all down, if any.
+
+    A site of unknown health (another shard, nothing polled yet) does not stop the walk: a PoP down
+    behind a data centre of another shard still makes its collèges unreachable.
+    """
+    for current in uplink_chain(site_id, sites):
         status = local.get(current)
         if status is not None and status.state == SiteState.down:
             return current
-        current = sites[current].uplink if current in sites else None
     return None
 
 

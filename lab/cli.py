@@ -165,7 +165,8 @@ def status(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def fail(ctx: click.Context, device: str, mode: str, delay: float, downtime: float) -> None:
     """Make DEVICE fail: silent, slow, garbage (malformed BER) or reboot (down for --downtime, then back
-    with uptime and counters reset); unreachable (ICMP dropped). Over SSH: ssh-auth (every password
+    with uptime and counters reset); unreachable (ICMP dropped); optical-low (the Rx power of its transceivers
+    under their low alarm, for OpticalRxLow). Over SSH: ssh-auth (every password
     refused), ssh-hostkey (another host key), ssh-down (closed before the banner), ssh-hang (silent after
     login), ssh-slow (256 bytes every --delay s), ssh-disconnect (cut in the middle of a command),
     ssh-pager (paging cannot be disabled), ssh-flood (endless output)."""

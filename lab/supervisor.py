@@ -36,7 +36,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 VARIATION_DIR = Path(__file__).resolve().parent / "snmp" / "variation"
 ENGINE_ID_PREFIX = "80001f888074686d6f6e"  # enterprise 8072 (net-snmp), format 128, then "thdmon"
 SSH_FAILURE_MODES = tuple(f"ssh-{m}" for m in ssh_server.MODES)
-FAILURE_MODES = ("silent", "slow", "garbage", "reboot", "unreachable", *SSH_FAILURE_MODES)
+FAILURE_MODES = ("silent", "slow", "garbage", "reboot", "unreachable", "optical-low", *SSH_FAILURE_MODES)
 
 
 def lab_value(ref: str) -> str:
@@ -323,7 +323,9 @@ class Lab:
     def fail(self, hostname: str, mode: str, delay: float = 3.0, downtime: float = 0.0) -> dict[str, Any]:
         """silent: no SNMP answer; slow: answers after `delay` s; garbage: malformed BER; reboot: silent for
         `downtime` s, then uptime and counters restart from zero; unreachable: ICMP echo dropped (SNMP still
-        answers; with silent too, the device is cut off)."""
+        answers; with silent too, the device is cut off); optical-low: every Rx power sensor of the device
+        reads under its low alarm (3 dB under the transceiver's own threshold where it has one, else
+        -30 dBm), the rest of the device answering as before."""
         if mode not in FAILURE_MODES:
             raise LabError(f"unknown failure mode {mode!r}: choose one of {', '.join(FAILURE_MODES)}")
         if mode in SSH_FAILURE_MODES:
@@ -335,6 +337,11 @@ class Lab:
             return {"icmp": "blocked", "address": device.address}
         if mode == "reboot":
             return control.update(self.control_file, device.index, boot=time.time() + downtime)
+        if mode == "optical-low":
+            if not self._has_optical_low(device):
+                raise LabError(f"{hostname!r} has no transceiver with an Rx power sensor in the lab "
+                               "(only generated devices with a fibre link do; recordings are served as recorded)")
+            return control.update(self.control_file, device.index, optical="low")
         return control.update(self.control_file, device.index, mode=mode,
                               delay=delay if mode == "slow" else None)
 
@@ -347,7 +354,14 @@ class Lab:
             return {}
         device = self.device(hostname)
         icmp.unblock(self.runtime, device.address)
-        return control.update(self.control_file, device.index, mode=None, delay=None)
+        return control.update(self.control_file, device.index, mode=None, delay=None, optical=None)
+
+    def _has_optical_low(self, device: LabDevice) -> bool:
+        """Whether the device's data file has values the optical failure changes (`low=` in a labvalue)."""
+        name = f"{layout.TRANSPORT_DOMAIN}.{device.index}.snmprec"
+        data = self.runtime / "snmpsim" / f"p{device.process}" / "data"
+        return any(",low=" in line for path in data.rglob(name)
+                   for line in path.read_text(encoding="utf-8").splitlines() if ":labvalue|" in line)
 
     def _ssh_control(self, hostname: str, **changes: Any) -> dict[str, Any]:
         """SSH failures are keyed by hostname in <runtime>/ssh/control.json (hostname is what sshd's

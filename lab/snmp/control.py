@@ -1,7 +1,9 @@
 """Failure-injection state shared by `thdmon lab fail` (writer) and the running agents (readers).
 
 One JSON file per lab run, `<runtime>/control.json`: `{"<lab index>": {"mode": "silent|slow|garbage",
-"delay": seconds, "boot": epoch seconds}}`. The lab index of a device is its snmpsim transport id
+"delay": seconds, "boot": epoch seconds, "optical": "low"}}`. `mode` is how the agent answers
+(lab.snmp.responder); `boot` and `optical` change what it answers (lab.snmp.values), so an optical
+failure can be combined with a slow agent. The lab index of a device is its snmpsim transport id
 suffix (1.3.6.1.6.1.1.<index>), unique across the lab's processes. Writers replace the file atomically;
 readers re-read it at most every `REFRESH` seconds, so a change is visible within a second without a
 stat() on every varbind.

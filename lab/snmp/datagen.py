@@ -44,6 +44,10 @@ BSN_APIF = (1, 3, 6, 1, 4, 1, 14179, 2, 2, 2, 1)
 BSN_LOAD = (1, 3, 6, 1, 4, 1, 14179, 2, 2, 13, 1)
 BSN_NOISE = (1, 3, 6, 1, 4, 1, 14179, 2, 2, 15, 1)
 
+# A Cisco Rx power sensor's critical low threshold (entSensorThresholdTable, dBm x 10): what the
+# cisco_entity_sensor profile exports as threshold="low_alarm".
+RX_LOW_ALARM = -170
+
 # Entity indexes: chassis 1, its temperature sensor 10, power supplies 20 + k and their power sensors
 # 30 + k, port containers 1000+ifIndex, Rx/Tx power sensors 100000 + 10 x ifIndex + 1/2.
 CHASSIS, TEMP_SENSOR, SUPPLY, SUPPLY_SENSOR = 1, 10, 20, 30
@@ -311,7 +315,13 @@ class _Builder:
         for port in optics:
             # dBm x 10 (precision 1): one link in thirty runs a weak receiver, near its -13 dBm warning.
             rx = -125 if self.rng.random() < 1 / 30 else self.rng.randint(-70, -20)
-            sensors.append((100000 + 10 * port.index + 1, 14, 1, wave(rx, 4, 900, self.rng.uniform(0, 6.28))))
+            # `low`: what the receiver reads under `thdmon lab fail --mode optical-low` (lab.snmp.values).
+            # A Cisco transceiver gives its own low alarm (-17.0 dBm): 3 dB under it, yet above the
+            # policy's default floor (-24), so only the device's threshold can make OpticalRxLow fire.
+            # Elsewhere there is no threshold: -30 dBm, a dirty or cracked fibre, under any default.
+            low = RX_LOW_ALARM - 30 if cisco else -300
+            sensors.append((100000 + 10 * port.index + 1, 14, 1,
+                            wave(rx, 4, 900, self.rng.uniform(0, 6.28)) + f",low={low}"))
             sensors.append((100000 + 10 * port.index + 2, 14, 1,
                             wave(self.rng.randint(-30, -10), 2, 1800, self.rng.uniform(0, 6.28))))
         table, value_col = (CISCO_SENSOR, 4) if cisco else (ENT_SENSOR, 4)
@@ -328,12 +338,16 @@ class _Builder:
             if cisco and kind == 14:
                 receive = index % 10 == 1
                 limits = ((30, 4, 20), (10, 4, -10), (10, 2, -130 if receive else -80),
-                          (30, 2, -170 if receive else -110))
+                          (30, 2, RX_LOW_ALARM if receive else -110))
                 for k, (severity, relation, value) in enumerate(limits, 1):
                     self.add(CISCO_THRESHOLD + (2, index, k), "2", severity)
                     self.add(CISCO_THRESHOLD + (3, index, k), "2", relation)
                     self.add(CISCO_THRESHOLD + (4, index, k), "2", value)
-                    self.add(CISCO_THRESHOLD + (5, index, k), "2", 2)  # false: not crossed
+                    if receive and relation == 2:
+                        # entSensorThresholdEvaluation: true(1) while optical-low holds the Rx under it
+                        self.moving(CISCO_THRESHOLD + (5, index, k), "2", "k,value=2,low=1")
+                    else:
+                        self.add(CISCO_THRESHOLD + (5, index, k), "2", 2)  # false: not crossed
                     self.add(CISCO_THRESHOLD + (6, index, k), "2", 1)
             if cisco and kind == 8:
                 for k, (severity, relation, value) in enumerate(((10, 4, 60), (30, 4, 75)), 1):

@@ -4,9 +4,12 @@ Record values (the part after `TAG:labvalue|`):
 - `c,rate=R,init=I`: a counter (Counter32/64, TimeTicks) worth I at lab start growing by R per second;
   after a simulated reboot at time B it is R x (now - B), i.e. it restarts from zero.
 - `w,base=B,amp=A,period=P,phase=F`: a gauge oscillating around B (CPU, dBm x 10, clients).
-The device is known by its data file name (`1.3.6.1.6.1.1.<index>.snmprec`), whose boot time lives in
-the control file named by $THDMON_LAB_CONTROL (see lab.snmp.control). Loaded by the variation stub in
-lab/snmp/variation/, executed inside the snmpsim process.
+- `k,value=V`: a constant V (a status the failures below change).
+- any kind with `low=L`: reads L while the device's optical failure is on (`thdmon lab fail --mode
+  optical-low`: the Rx power sensors fall under their low alarm and the thresholds' evaluations say so).
+The device is known by its data file name (`1.3.6.1.6.1.1.<index>.snmprec`), whose boot time and
+optical failure live in the control file named by $THDMON_LAB_CONTROL (see lab.snmp.control). Loaded
+by the variation stub in lab/snmp/variation/, executed inside the snmpsim process.
 """
 
 from __future__ import annotations
@@ -38,7 +41,12 @@ def device_index(data_file: str) -> str:
     return name[: -len(".snmprec")].rsplit(".", 1)[-1] if name.endswith(".snmprec") else ""
 
 
-def compute(kind: str, params: dict[str, float], tag: str, now: float, boot: float | None) -> int:
+def compute(kind: str, params: dict[str, float], tag: str, now: float, boot: float | None,
+            optical: str | None = None) -> int:
+    if optical == "low" and "low" in params:
+        return round(params["low"])
+    if kind == "k":
+        return round(params["value"])
     if kind == "c":
         if boot is not None and boot > STARTED:
             v = params["rate"] * (now - boot)
@@ -62,8 +70,8 @@ def variate(oid: Any, tag: str, value: str, **context: Any) -> tuple[Any, str, A
     if context["setFlag"]:
         return context["origOid"], tag, context["errorStatus"]
     kind, params = parse(value)
-    boot = _control.get(device_index(context.get("dataFile", ""))).get("boot")
-    return oid, tag, compute(kind, params, tag, time.time(), boot)
+    failure = _control.get(device_index(context.get("dataFile", "")))
+    return oid, tag, compute(kind, params, tag, time.time(), failure.get("boot"), failure.get("optical"))
 
 
 def record(oid: Any, tag: str, value: Any, **context: Any) -> tuple[Any, str, Any]:

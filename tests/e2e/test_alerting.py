@@ -6,8 +6,11 @@ cores and its data centre's. A site is cut off the way the lab can: every device
 ICMP-unreachable (nftables). The steps share one chain and run in order:
 the collège goes down -> exactly one SiteDown notification, its devices' alerts inhibited; it comes back
 -> the alert resolves; the PoP goes down (and with it everything behind) -> one SiteDown for the PoP and
-none for the sites behind it (SiteUnreachable instead); a device in maintenance (silence-sync) ->
-silenced. `thdmon status --once --json` is checked against Prometheus along the way.
+none for the sites behind it (SiteUnreachable instead); a data-centre core's optical Rx falls under its
+transceivers' low alarm (`thdmon lab fail --mode optical-low`) -> OpticalRxLow by e-mail, then resolved;
+a device in maintenance (silence-sync) -> silenced. `thdmon status --once --json` is checked against
+Prometheus along the way. Alertmanager routes with the shipped policy's routes and time windows, both
+receivers being webhooks to this test.
 
 Default: 5 s polls, 1 s scrapes (minutes). `THDMON_E2E_REALISTIC=1` runs the production cadence (60 s
 SNMP, 30 s ICMP, 15 s scrape and evaluation) to measure the time from a failure to the page.
@@ -53,6 +56,7 @@ POP = "pop-clichy-montfermeil"
 COLLEGE = "col-vaujours-jules-ferry"
 BEHIND = ("cs-coubron", "pmi-coubron", COLLEGE)
 IN_MAINTENANCE = "cs-coubron-acc1"
+OPTICAL = "dc-bobigny-core1"  # Cisco: CISCO-ENTITY-SENSOR-MIB gives each transceiver's own thresholds
 # poll, slow poll, ICMP, scrape+evaluation
 CADENCE = ("60", "300", "30", "15s") if REALISTIC else ("5", "10", "5", "1s")
 WAIT = 240.0 if REALISTIC else 90.0
@@ -60,22 +64,32 @@ WAIT = 240.0 if REALISTIC else 90.0
 
 @dataclass
 class Hook:
-    """The webhook receiver: every Alertmanager notification, with the time it arrived."""
+    """The webhook receiver: every Alertmanager notification, with the time it arrived.
+
+    Both receivers of the shipped policy post here (`body["receiver"]` tells them apart). Every alert
+    reaches `email` exactly once (the catch-all; pages continue to it), so counts are taken there by
+    default; `page` depends on the time windows and the hour the test runs at.
+    """
 
     received: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def alerts(self, alertname: str, site: str, status: str = "firing") -> list[float]:
-        """Arrival times of the notifications holding `alertname` for `site` with `status`."""
+    def notified(self, alertname: str, site: str, status: str = "firing",
+                 receiver: str = "email") -> list[tuple[float, dict[str, Any]]]:
+        """(arrival time, alert) of each alert `alertname` for `site` with `status` sent to `receiver`."""
         with self.lock:
-            return [t for t, body in self.received for a in body["alerts"]
+            return [(t, a) for t, body in self.received if body["receiver"] == receiver for a in body["alerts"]
                     if a["labels"].get("alertname") == alertname and a["labels"].get("site") == site
                     and a["status"] == status]
+
+    def alerts(self, alertname: str, site: str, status: str = "firing", receiver: str = "email") -> list[float]:
+        """Arrival times of the notifications holding `alertname` for `site` with `status`."""
+        return sorted({t for t, _ in self.notified(alertname, site, status, receiver)})
 
     def names_for(self, site: str) -> set[str]:
         with self.lock:
             return {a["labels"]["alertname"] for _, body in self.received for a in body["alerts"]
-                    if a["labels"].get("site") == site and a["status"] == "firing"}
+                    if body["receiver"] == "email" and a["labels"].get("site") == site and a["status"] == "firing"}
 
 
 def _serve_hook(hook: Hook) -> ThreadingHTTPServer:
@@ -146,20 +160,21 @@ class Chain:
 
 
 def _policy(work: Path, hook_port: int, monitoring_site: str) -> Path:
-    """The shipped policy, every notification to the test's webhook; `for:` durations shortened in the
-    fast mode only (the realistic one measures the shipped policy)."""
+    """The shipped policy and its routes, each receiver a webhook to the test's; `for:` durations
+    shortened in the fast mode only (the realistic one measures the shipped policy)."""
     policy = yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8"))
     policy["monitoring_site"] = monitoring_site
     am = policy["alertmanager"]
-    am["receivers"] = {"hook": {"webhook_url": f"http://127.0.0.1:{hook_port}/"}}
-    am["default_receiver"] = "hook"
-    am["routes"] = []
+    am["receivers"] = {name: {"webhook_url": f"http://127.0.0.1:{hook_port}/{name}"} for name in am["receivers"]}
+    assert am["default_receiver"] == "email", "Hook counts notifications at the catch-all e-mail receiver"
     am["group_interval"] = "5s"  # resolved notifications go out at the next group interval
     if not REALISTIC:
         # A device alert must fire later than its site's SiteDown plus a group_wait, as in production
         # (2 min against 30 s), or it would be sent before the inhibition exists.
         policy["thresholds"]["site_down_for"] = "5s"
         policy["thresholds"]["device_down_for"] = "20s"
+        # one evaluation more than a single slow poll (10 s here), as 5 min is one more at 300 s
+        policy["thresholds"]["optical_for"] = "5s"
     path = work / "policy.yaml"
     path.write_text(yaml.safe_dump(policy, sort_keys=False), encoding="utf-8")
     return path
@@ -310,6 +325,48 @@ def test_a_pop_down_pages_for_the_pop_only(chain: Chain):
         for site in (POP, *BEHIND):
             chain.heal(site)
     until("every site up again", lambda: chain.sites_in("up") == _expected_sites(chain), timeout=WAIT)
+
+
+def test_an_optical_rx_under_its_threshold_warns_and_resolves(chain: Chain):
+    """The lab puts a Cisco core's transceivers 3 dB under their own low alarm (-20 against -17 dBm, above
+    the policy's -24 dBm default: only the device's threshold can fire) -> OpticalRxLow, a warning: it
+    reaches the e-mail receiver and never pages; healed -> resolved."""
+    _fast_only()
+    device = OPTICAL
+    site = chain.inv.devices[device].site
+    rx = f'thdmon_optical_rx_power_dbm{{device="{device}"}}'
+    sensors = until("the core's Rx power in Prometheus", lambda: {r["metric"]["sensor"] for r in chain.query(rx)},
+                    timeout=WAIT)
+    assert chain.query(f'ALERTS{{alertname=~"OpticalRx.*", device="{device}"}}') == []
+    chain.lab.fail(device, "optical-low")
+    try:
+        firing = until("OpticalRxLow notified", lambda: chain.hook.notified("OpticalRxLow", site), timeout=WAIT)
+        # each transceiver of the device fires (grouped by site: one or two notifications, not one per port)
+        until("every Rx sensor of the core firing", lambda: {a["labels"]["sensor"] for _, a in chain.hook.notified(
+            "OpticalRxLow", site)} == sensors, timeout=30)
+        firing = chain.hook.notified("OpticalRxLow", site)
+        for _, alert in firing:
+            labels, notes = alert["labels"], alert["annotations"]
+            assert labels["device"] == device and labels["severity"] == "warning"
+            assert (labels["site"], labels["site_kind"], labels["commune"]) == (
+                site, chain.inv.sites[site].kind.value, chain.inv.sites[site].commune)
+            assert notes["summary"] == f"Optical Rx power low on {device} {labels['ifname']} ({site})"
+            assert notes["summary_fr"].startswith("Puissance optique reçue faible sur " + device)
+            assert notes["runbook_url"].endswith("/OpticalRxLow.md") and "receives -20.0 dBm" in notes["description"]
+        # Prometheus saw it under the transceiver's own low alarm, not under the default
+        levels = chain.query(f'{rx} - on(device, sensor) group_left thdmon_optical_rx_power_threshold_dbm'
+                             f'{{device="{device}", threshold="low_alarm"}}')
+        assert levels and all(float(r["value"][1]) == pytest.approx(-3.0) for r in levels)
+        # routing: a warning goes to e-mail only, in any time window, and Alertmanager says the same
+        assert chain.hook.notified("OpticalRxLow", site, receiver="page") == []
+        in_am = chain.am_alerts("OpticalRxLow", site)
+        assert in_am and all([r["name"] for r in a["receivers"]] == ["email"] for a in in_am)
+        assert not chain.query(f'ALERTS{{alertname="OpticalRxHigh", device="{device}"}}')
+    finally:
+        chain.lab.heal(device)
+    until("OpticalRxLow resolved", lambda: {a["labels"]["sensor"] for _, a in chain.hook.notified(
+        "OpticalRxLow", site, "resolved")} == sensors, timeout=WAIT)
+    assert chain.query(f'ALERTS{{alertname="OpticalRxLow", device="{device}"}}') == []
 
 
 def test_a_device_in_maintenance_is_silenced(chain: Chain):

@@ -105,3 +105,41 @@ def test_reboot_with_downtime_is_silent_then_comes_back_fresh(running_lab, victi
             break
     assert rc == 0, "the device must come back after its downtime"
     assert int(out.split("(")[1].split(")")[0]) < 60 * 100
+
+
+def test_optical_low_puts_the_rx_under_its_low_alarm_until_healed(running_lab):
+    from lab.errors import LabError
+    from lab.snmp import datagen, topology
+
+    hostname = "dc-bobigny-core1"  # Cisco: CISCO-ENTITY-SENSOR-MIB with the transceiver's thresholds
+    port = next(link.port for link in topology.build(running_lab.inv).neighbours(hostname))
+    sensor = 100000 + 10 * port + 1
+    value = f"1.3.6.1.4.1.9.9.91.1.1.1.1.4.{sensor}"
+    low_alarm = f"1.3.6.1.4.1.9.9.91.1.2.1.1.4.{sensor}.4"
+    evaluation = f"1.3.6.1.4.1.9.9.91.1.2.1.1.5.{sensor}.4"
+    name = "1.3.6.1.2.1.1.5.0"
+
+    def read() -> list[int | str]:
+        rc, out = snmp("snmpget", running_lab.endpoint(hostname), value, low_alarm, evaluation, name)
+        assert rc == 0, out
+        got = [value_of(line) for line in out.strip().splitlines()]
+        return [*map(int, got[:3]), got[3]]
+
+    rx, alarm, crossed, _ = read()
+    assert alarm == datagen.RX_LOW_ALARM and rx > alarm and crossed == 2
+    try:
+        running_lab.lab.fail(hostname, "optical-low")
+        _wait_for_control()
+        # 3 dB under the transceiver's alarm, the evaluation true(1); the rest of the device as before
+        assert read() == [datagen.RX_LOW_ALARM - 30, datagen.RX_LOW_ALARM, 1, hostname]
+        assert running_lab.lab.status()["failures"][hostname] == {"optical": "low"}
+    finally:
+        running_lab.lab.heal(hostname)
+    _wait_for_control()
+    rx, _, crossed, _ = read()
+    assert rx > datagen.RX_LOW_ALARM and crossed == 2
+    # a device without a generated transceiver (a real-device recording, an AP) is refused by name
+    bare = next(h for h, d in running_lab.inv.devices.items()
+                if h in running_lab.state["devices"] and d.role == "wifi_ap")
+    with pytest.raises(LabError, match="no transceiver"):
+        running_lab.lab.fail(bare, "optical-low")

@@ -88,6 +88,38 @@ def test_labvalue_counters_reset_on_reboot():
     assert values.device_index("/x/data/abc/1.3.6.1.6.1.1.42.snmprec") == "42"
 
 
+def test_optical_low_reads_the_low_value_of_the_failure_only():
+    wave = values.parse("w,base=-40,amp=4,period=60,phase=0,low=-200")
+    assert values.compute(*wave, "2", 0.0, None) == -40
+    assert values.compute(*wave, "2", 0.0, None, "low") == -200
+    flag = values.parse("k,value=2,low=1")
+    assert [values.compute(*flag, "2", 0.0, None, optical) for optical in (None, "low")] == [2, 1]
+    # values without a `low` (counters, uptime) are not touched by the optical failure
+    assert values.compute(*values.parse("c,rate=0,init=7"), "65", values.STARTED, None, "low") == 7
+
+
+def _rx_sensors(recs, table):
+    """(sensor index, labvalue spec) of the dBm sensors named Receive in `table` (entity sensor value column)."""
+    names = {oid[-1]: value for oid, _, value in recs if oid[:-1] == datagen.ENT + (7,)}
+    return {oid[-1]: value for oid, tag, value in recs
+            if oid[:-1] == table + (4,) and "Receive Power" in names.get(oid[-1], "")}
+
+
+def test_optical_low_is_under_the_device_threshold_or_any_default(inv, topo):
+    cisco = datagen.records(inv.devices["dc-bobigny-core1"], inv, topo)
+    rx = _rx_sensors(cisco, datagen.CISCO_SENSOR)
+    assert rx and all(values.parse(spec)[1]["low"] == datagen.RX_LOW_ALARM - 30 for spec in rx.values())
+    by_oid = {oid: (tag, value) for oid, tag, value in cisco}
+    sensor = next(iter(rx))
+    # the critical low threshold (row 4) is the one the profile calls low_alarm; its evaluation follows
+    assert by_oid[datagen.CISCO_THRESHOLD + (4, sensor, 4)] == ("2", str(datagen.RX_LOW_ALARM))
+    assert by_oid[datagen.CISCO_THRESHOLD + (5, sensor, 4)] == ("2:labvalue", "k,value=2,low=1")
+    # above the policy's -24 dBm default: only the transceiver's own threshold can fire OpticalRxLow
+    assert -240 < datagen.RX_LOW_ALARM - 30 < datagen.RX_LOW_ALARM
+    aruba = datagen.records(inv.devices["pop-clichy-montfermeil-core1"], inv, topo)
+    assert {values.parse(s)[1]["low"] for s in _rx_sensors(aruba, datagen.ENT_SENSOR).values()} == {-300}
+
+
 def test_generated_population(inv, topo):
     kinds = collections.Counter()
     for hostname in ("dc-bobigny-core1", "dc-bobigny-fw1", "dc-bobigny-rtr1"):

@@ -10,6 +10,7 @@ from collector.sites import (
     downstream,
     nearest_down_upstream,
     rollup,
+    uplink_chain,
     uplink_mismatches,
 )
 from exporters.sites import SiteMetrics, SiteSnapshot
@@ -103,6 +104,14 @@ def test_a_cycle_in_an_unvalidated_inventory_does_not_hang(inv: Inventory):
     sites["dc"] = sites["dc"].model_copy(update={"uplink": "clg"})
     local = rollup(inv, {h: down() for h in ("clg-acc1", "clg-acc2", "clg-ap1")})
     assert nearest_down_upstream("clg", sites, local) is None
+
+
+def test_uplink_chain_nearest_first_and_bounded(inv: Inventory):
+    assert uplink_chain("clg", inv.sites) == ("pop", "dc")
+    assert uplink_chain("dc", inv.sites) == () and uplink_chain("ghost", inv.sites) == ()
+    sites = dict(inv.sites)
+    sites["dc"] = sites["dc"].model_copy(update={"uplink": "clg"})  # a cycle (unvalidated inventory)
+    assert uplink_chain("clg", sites) == ("pop", "dc")
 
 
 def test_downstream_lists_every_site_behind_a_site(inv: Inventory):
