@@ -31,10 +31,10 @@ sys.path.insert(0, str(ROOT))
 
 from inventory import load_inventory  # noqa: E402
 from inventory.model import Inventory  # noqa: E402
+from lab.inventory_files import chosen_devices, write_sample_subset  # noqa: E402
 from lab.sample import generate  # noqa: E402
 from lab.snmp.snmpd import free_udp_port  # noqa: E402
 from lab.supervisor import Lab, lab_running  # noqa: E402
-from tests.e2e.conftest import chosen_devices, write_serve_inventory  # noqa: E402
 from tests.peers import free_tcp_port, until  # noqa: E402
 
 POP = "pop-clichy-montfermeil"
@@ -83,7 +83,7 @@ def measure(code: Path, lab: Lab, inv: Inventory, devices: list[str], lab_port: 
             trials: int) -> list[Trial]:
     """`thdmon serve` from `code`'s sources over the lab; `trials` cuts of the PoP and what is behind it."""
     work.mkdir()
-    secrets = write_serve_inventory(work / "inventory", inv, devices, lab_port)
+    secrets = write_sample_subset(work / "inventory", devices, snmp_port=lab_port).secrets
     port = free_tcp_port()
     env = {**os.environ, "THDMON_STATE_DIR": str(work / "state"), "PYTHONPATH": str(code),
            "THDMON_COLLECTOR__FAST_INTERVAL": "60", "THDMON_COLLECTOR__SLOW_INTERVAL": "300",

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from collector.limits import DEFAULT_CONCURRENCY, ConcurrencyLimiter
 from collector.model import DeviceState, DownReason, PollResult
 from collector.poller import Poller
+from collector.store import liveness_states
 from inventory.model import Device
 
 
@@ -21,6 +22,13 @@ from inventory.model import Device
 class CollectReport:
     results: dict[str, dict[str, PollResult]] = field(default_factory=dict)  # hostname -> protocol -> result
     duration: float = 0.0
+    liveness: dict[str, bool] = field(default_factory=dict)  # protocol -> its poller's `liveness`
+
+    def device_up(self, hostname: str) -> bool:
+        """The device-level rule of the store (collector/store.py), over this pass's results."""
+        by_protocol = self.results[hostname]
+        return any(s.up for s in liveness_states((self.liveness.get(p, True), r.state)
+                                                 for p, r in by_protocol.items()))
 
     def protocols(self) -> list[str]:
         return sorted({p for r in self.results.values() for p in r})
@@ -56,6 +64,7 @@ async def collect_once(devices: Iterable[Device], pollers: list[Poller], *, conc
 
     def record(device: Device, poller: Poller, result: PollResult) -> None:
         report.results.setdefault(device.hostname, {})[poller.protocol] = result
+        report.liveness[poller.protocol] = poller.liveness
         if on_done is not None:
             on_done(device.hostname, poller.protocol, result)
 

@@ -42,6 +42,9 @@ class PollerOptions:
 class Poller(Protocol):
     protocol: str
     classes: tuple[str, ...]  # interval classes, in poll order; each is a field of inventory `intervals`
+    # Whether this protocol's state says the device answers now (SNMP, ICMP: every minute or so), so it
+    # counts in `thdmon_device_up`; SSH's daily backup does not.
+    liveness: bool
 
     def set_inventory(self, inventory: Inventory) -> None:
         """A (re)loaded inventory: new credentials and profiles apply from the next poll. May refuse it

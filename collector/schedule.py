@@ -376,7 +376,8 @@ class Scheduler:
             return None  # removed while polling: do not resurrect it in the store
         before = self._store.get(hostname)
         entry = self._store.update(hostname, result, protocol=protocol, part=cls,
-                                   maintenance=current.in_maintenance(self._today()))
+                                   maintenance=current.in_maintenance(self._today()),
+                                   liveness=self._pollers[protocol].liveness)
         old_protocol = before.protocols.get(protocol) if before is not None else None
         state_changes(hostname, current.site, before.state if before is not None else None, entry.state, protocol,
                       old_protocol.state if old_protocol is not None else None, entry.protocols[protocol].state,

@@ -37,7 +37,7 @@ STATES: tuple[str, ...] = tuple(s.value for s in SiteState)
 class DeviceHealth:
     """A device's latest health as the collector knows it.
 
-    `up` is the device-level rule (0 only when every protocol fails); `protocols_down` names the
+    `up` is the device-level rule (0 only when every liveness protocol fails); `protocols_down` names the
     protocols that failed their last poll (some may fail while the device is up); `since` is when `up`
     last changed (epoch seconds).
     """

@@ -14,7 +14,9 @@ The rules, in one place:
 - A protocol is up when the latest poll of each of its classes succeeded; when one fails, the protocol is
   down with that class's reason (the first class in poll order) until it succeeds again. So classes that
   disagree give a stable state, never a flip at every poll.
-- `thdmon_device_up` is 0 only when every protocol the device is polled by is down (it is unreachable);
+- `thdmon_device_up` is 0 only when every liveness protocol the device is polled by is down (it is
+  unreachable): SNMP and ICMP; SSH, whose backup runs once a day, counts only for a device polled by
+  nothing else (a backup that succeeded at 3 a.m. would keep a dead switch up all day);
   `thdmon_device_protocol_up{protocol}` and `thdmon_device_down_reason{protocol,reason}` say which
   protocol failed and why.
 
@@ -61,6 +63,7 @@ class ProtocolEntry:
     protocol: str
     state: DeviceState  # the protocol's state: up when every class's latest poll succeeded
     classes: Mapping[str, ClassEntry]
+    liveness: bool = True  # whether its state says the device answers now (not SSH's daily backup)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +71,7 @@ class DeviceEntry:
     """Everything exposed for one device, immutable: replaced whole at each poll."""
 
     device: str
-    state: DeviceState  # the device-level state (up unless every protocol is down), since when, why
+    state: DeviceState  # the device-level state (up unless every liveness protocol is down), since when, why
     maintenance: bool
     series: Series  # every protocol's series then the health series; unique keys
     protocols: Mapping[str, ProtocolEntry]
@@ -93,10 +96,19 @@ def protocol_state(device: str, classes: Mapping[str, ClassEntry], previous: Dev
     return _carry(device, dataclasses.replace(base, last_poll=last.last_poll), up, previous, now)
 
 
+def liveness_states(protocols: Iterable[tuple[bool, DeviceState]]) -> list[DeviceState]:
+    """The states the device-level rule reads, from (liveness, state) per protocol: the liveness
+    protocols', or every protocol's when the device has none of them."""
+    # A backup that succeeded at 3 a.m. says nothing of the device at noon: SSH counts only for a device
+    # polled by nothing else.
+    pairs = list(protocols)
+    return [s for live, s in pairs if live] or [s for _, s in pairs]
+
+
 def device_state(device: str, protocols: Mapping[str, ProtocolEntry], previous: DeviceState | None,
                  now: float) -> DeviceState:
-    """Up unless every protocol is down; when down, the reason of the first protocol."""
-    states = [p.state for p in protocols.values()]
+    """Up unless every liveness protocol is down; when down, the reason of the first one."""
+    states = liveness_states((p.liveness, p.state) for p in protocols.values())
     up = any(s.up for s in states)
     base = next(s for s in states if s.up) if up else states[0]
     last = max(s.last_poll for s in states)
@@ -153,7 +165,7 @@ class Store:
         self._listeners.append(listener)
 
     def update(self, device: str, result: PollResult, *, protocol: str = "snmp", part: str = "fast",
-               maintenance: bool = False) -> DeviceEntry:
+               maintenance: bool = False, liveness: bool = True) -> DeviceEntry:
         """Record one poll of `device` over `protocol` for interval class `part`; return the new entry."""
         now = self._clock()
         previous = self._entries.get(device)
@@ -167,7 +179,7 @@ class Store:
         # A failed poll usually brings no samples; those it brings are facts of the failure (ICMP loss 1).
         classes[part] = ClassEntry(poll, self._valid(device, result.samples, before.series if before else EMPTY))
         protocols[protocol] = ProtocolEntry(protocol, protocol_state(device, classes, old.state if old else None,
-                                                                     now), classes)
+                                                                     now), classes, liveness)
         state = device_state(device, protocols, previous.state if previous else None, now)
         entry = DeviceEntry(device, state, maintenance, self._merge(protocols, state, maintenance, now), protocols)
         with self._lock:

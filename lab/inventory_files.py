@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from inventory.model import Inventory, Role
 from lab import secrets as lab_secrets
 from lab.sample import DATA as SAMPLE
 
@@ -79,6 +80,15 @@ def write_inventory(root: Path, *, sites: Iterable[Fields], devices: Iterable[Fi
                 "devices": list(devices)}
     files = [_write(root / f"{key}.yaml", {key: value}) for key, value in sections.items() if value]
     return InventoryFiles(root, tuple(files))
+
+
+def chosen_devices(inv: Inventory, commune: str) -> list[str]:
+    """The commune's devices, then the cores of its PoP, then the cores of that PoP's data centre."""
+    local = sorted(h for h, d in inv.devices.items() if inv.sites[d.site].commune == commune)
+    pop = inv.sites[inv.devices[local[0]].site].uplink
+    dc = inv.sites[pop].uplink
+    cores = sorted(h for h, d in inv.devices.items() if d.site in {pop, dc} and d.role == Role.core)
+    return local + cores
 
 
 def write_sample_subset(root: Path, devices: Sequence[str], *, snmp_port: int,

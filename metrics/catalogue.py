@@ -57,8 +57,9 @@ _SSID = ("ap", "ssid", "band")
 
 METRICS: tuple[Metric, ...] = (
     # Device health (set by the collector, not by profiles).
-    # The device-level rule (collector/health.py): up unless every protocol the device is polled by fails.
-    _m("thdmon_device_up", "gauge", "1 unless every protocol the device is polled by fails (see protocol_up)"),
+    # The device-level rule (collector/store.py): up unless every liveness protocol (SNMP, ICMP) fails.
+    _m("thdmon_device_up", "gauge", "1 unless every protocol the device is polled by fails (SSH only when nothing "
+       "else polls it; see protocol_up)"),
     _m("thdmon_device_protocol_up", "gauge", "1 if the device answered its last poll over this protocol",
        ("protocol",)),
     _m("thdmon_device_down_reason", "gauge",

@@ -51,6 +51,7 @@ def probe_samples(rtts: list[float], sent: int, now: float) -> list[Sample]:
 
 class IcmpPoller:
     protocol = "icmp"
+    liveness = True
     classes: tuple[str, ...] = ("icmp",)
 
     def __init__(self, inventory: Inventory, options: PollerOptions, mode: Mode | None = None) -> None:

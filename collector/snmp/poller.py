@@ -70,6 +70,7 @@ class SnmpPoller:
     """Polls one device for one interval class; keeps each device's memory between polls."""
 
     protocol = "snmp"
+    liveness = True
     classes: tuple[str, ...] = ("fast", "slow")
 
     def __init__(self, inventory: Inventory, options: PollerOptions,

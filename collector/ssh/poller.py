@@ -57,6 +57,7 @@ def _save_times(path: Path, times: dict[str, float]) -> None:
 
 class SshPoller:
     protocol = "ssh"
+    liveness = False  # a backup a day says nothing of the device now
     classes: tuple[str, ...] = ("config", "facts")
 
     def __init__(self, inventory: Inventory, options: PollerOptions) -> None:

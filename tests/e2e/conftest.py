@@ -23,8 +23,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from inventory import load_inventory
-from inventory.model import Inventory, Role
-from lab.inventory_files import write_sample_subset
+from inventory.model import Inventory
+from lab.inventory_files import chosen_devices, write_sample_subset
 from lab.sample import generate
 from lab.snmp.snmpd import free_udp_port
 from lab.supervisor import Lab, lab_running
@@ -73,15 +73,6 @@ class Departement:
             return (value,) if value is not None and predicate(value) else None
 
         return until(what, probe, timeout=timeout)[0]
-
-
-def chosen_devices(inv: Inventory, commune: str) -> list[str]:
-    """The commune's devices, then the cores of its PoP, then the cores of that PoP's data centre."""
-    local = sorted(h for h, d in inv.devices.items() if inv.sites[d.site].commune == commune)
-    pop = inv.sites[inv.devices[local[0]].site].uplink
-    dc = inv.sites[pop].uplink
-    cores = sorted(h for h, d in inv.devices.items() if d.site in {pop, dc} and d.role == Role.core)
-    return local + cores
 
 
 def serve_env(work: Path) -> dict[str, str]:

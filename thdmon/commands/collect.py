@@ -44,7 +44,7 @@ def _selections(report: CollectReport) -> dict[str, dict[str, Any]]:
 
 
 def _report_json(report: CollectReport) -> dict[str, Any]:
-    devices = {name: {"up": any(r.state.up for r in by_protocol.values()),
+    devices = {name: {"up": report.device_up(name),
                       "protocols": {p: _result_json(r) for p, r in by_protocol.items()}}
                for name, by_protocol in report.results.items()}
     summary = {p: {"up": len(report.up(p)), "down_by_reason": report.down_by_reason(p)}
@@ -155,6 +155,6 @@ def cli(ctx: click.Context, once: bool, device_names: tuple[str, ...], site_ids:
             out.print(f"[yellow]empty module[/yellow] {text(line)}")
         for line in unmatched_lines(selections):  # a vendor to give a profile (inventory or built in)
             out.print(f"[yellow]no profile[/yellow] {text(line)}")
-    up = {name: any(r.state.up for r in by.values()) for name, by in report.results.items()}
+    up = {name: report.device_up(name) for name in report.results}
     if up and (not any(up.values()) or (fail_on_down and not all(up.values()))):
         ctx.exit(1)

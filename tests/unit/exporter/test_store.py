@@ -145,3 +145,24 @@ def test_the_store_keeps_one_label_tuple_per_row_from_poll_to_poll():
     assert list(second.values) == [2.0] * 4
     exposed = {(s.metric, s.labels): s.value for s in store.get("sw").samples}
     assert exposed[("thdmon_interface_transmit_bytes_total", (("ifname", "Gi0/2"),))] == 2.0
+
+
+def test_a_backup_that_succeeded_does_not_keep_an_unreachable_device_up():
+    store = Store()
+    store.update("sw", PollResult([], up_state("sw")), protocol="ssh", part="config", liveness=False)
+    store.update("sw", PollResult([], down_state("sw")), protocol="snmp", part="fast")
+    store.update("sw", PollResult([], down_state("sw", DownReason.unreachable)), protocol="icmp", part="icmp")
+    entry = store.get("sw")
+    assert entry.protocols["ssh"].state.up and not entry.state.up
+    assert entry.state.reason == DownReason.timeout  # the first liveness protocol's
+    store.update("sw", PollResult([], up_state("sw")), protocol="icmp", part="icmp")
+    assert store.get("sw").state.up
+
+
+def test_a_device_polled_over_ssh_only_is_up_by_its_backups():
+    store = Store()
+    store.update("fw", PollResult([], up_state("fw")), protocol="ssh", part="config", liveness=False)
+    assert store.get("fw").state.up
+    store.update("fw", PollResult([], down_state("fw", DownReason.auth_failure)), protocol="ssh", part="config",
+                 liveness=False)
+    assert not store.get("fw").state.up

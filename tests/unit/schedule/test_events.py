@@ -21,6 +21,7 @@ class Switch:
 
     protocol = "snmp"
     classes: tuple[str, ...] = ("fast",)
+    liveness = True
 
     def __init__(self) -> None:
         self.answering = True

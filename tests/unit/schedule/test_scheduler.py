@@ -30,6 +30,7 @@ class FakePoller:
 
     protocol = "snmp"
     classes: tuple[str, ...] = ("fast",)
+    liveness = True
 
     def wants(self, dev: Device) -> bool:
         return True

@@ -39,6 +39,7 @@ class Network:
 
     def __init__(self, protocol: str, cls: str, cut: set[str]) -> None:
         self.protocol, self.classes, self.cut = protocol, (cls,), cut
+        self.liveness = True
         self.polls: Counter[str] = Counter()
 
     def wants(self, dev: Device) -> bool:
