@@ -139,6 +139,13 @@ METRICS: tuple[Metric, ...] = (
     _m("thdmon_poe_power_budget_watts", "gauge", "PoE power budget of a PSE group", ("group",), "watts"),
     _m("thdmon_poe_power_consumption_watts", "gauge", "PoE power drawn from a PSE group", ("group",), "watts"),
     _m("thdmon_poe_port_delivering", "gauge", "1 if the port delivers power", ("group", "port")),
+    # The device's own power (ENTITY-SENSOR-MIB / CISCO-ENTITY-SENSOR-MIB watts(6) sensors, one per supply on
+    # the families that have them: docs/snmp-profiles.md). `sensor` is the sensor's entity name, its index on
+    # thdmon_sensor_info like every sensor. A supply also feeds the PoE ports: its reading includes the PoE
+    # the device delivers, so it is shown beside thdmon_poe_power_consumption_watts, never added to it.
+    _m("thdmon_device_power_watts", "gauge",
+       "Power read by a power sensor of the device, per supply (PoE delivered included where it feeds PoE)",
+       ("sensor",), "watts"),
     # Stacks (CISCO-STACKWISE-MIB)
     _m("thdmon_stack_member_ready", "gauge", "1 if the stack member is ready (cswSwitchState ready)", ("member",)),
     _m("thdmon_stack_member_info", "info", "A stack member and its stack role (master, member, standby)",

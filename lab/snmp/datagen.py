@@ -3,7 +3,8 @@
 Standard MIB objects only (plus AIRESPACE and CISCO-ENTITY-SENSOR where a Cisco device has them), so
 that the SNMP profiles decode the lab exactly as they decode real devices:
 SNMPv2-MIB system group, IF-MIB ifTable/ifXTable, LLDP-MIB (local ports, remote table, management
-addresses), ENTITY-MIB + ENTITY-SENSOR-MIB (chassis temperature, optical Rx/Tx power per SFP),
+addresses), ENTITY-MIB + ENTITY-SENSOR-MIB (chassis temperature, optical Rx/Tx power per SFP, the
+supplies' power on AOS-CX models),
 CISCO-ENTITY-SENSOR-MIB with thresholds (Cisco devices instead of ENTITY-SENSOR-MIB), POWER-ETHERNET-MIB
 (access switches), HOST-RESOURCES-MIB (CPU, RAM), AIRESPACE-WIRELESS-MIB (Cisco APs and controllers);
 UniFi and Aruba Instant APs answer their own MIBs (lab.snmp.wifi_families).
@@ -47,9 +48,21 @@ BSN_NOISE = (1, 3, 6, 1, 4, 1, 14179, 2, 2, 15, 1)
 # cisco_entity_sensor profile exports as threshold="low_alarm".
 RX_LOW_ALARM = -170
 
-# Entity indexes: chassis 1, its temperature sensor 10, port containers 1000+ifIndex, Rx/Tx power
-# sensors 100000 + 10 x ifIndex + 1/2.
-CHASSIS, TEMP_SENSOR = 1, 10
+# Entity indexes: chassis 1, its temperature sensor 10, power supplies 20 + k and their power sensors
+# 30 + k, port containers 1000+ifIndex, Rx/Tx power sensors 100000 + 10 x ifIndex + 1/2.
+CHASSIS, TEMP_SENSOR, SUPPLY, SUPPLY_SENSOR = 1, 10, 20, 30
+
+# The supplies' power sensors (ENTITY-SENSOR-MIB watts(6)) of the models whose family has them, as the
+# AOS-CX 6300M recording (../shared/snmprec/arubaos-cx_10.16) has one per supply: (supplies, the device's
+# own draw in W without PoE). Plausible figures of the models' class (the recorded 6300M draws 47 W), not
+# data-sheet values; the PoE an access switch delivers comes on top (a supply feeds its ports). The Cisco,
+# Huawei and Juniper recordings have no such sensor: the lab serves none for them.
+SUPPLY_POWER: dict[str, tuple[int, float]] = {
+    "JL675A": (1, 46.0),    # 6100 48G Class4 PoE
+    "JL677A": (1, 31.0),    # 6100 24G Class4 PoE
+    "JL658A": (2, 52.0),    # 6300M 24SFP+ (the recording: 20 + 27 W)
+    "JL700A": (2, 190.0),   # 8360-32Y4C core
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +170,7 @@ class _Builder:
         self.ports = topo.ports[device.hostname]
         self.links = {link.port: link for link in topo.neighbours(device.hostname)}
         self.uptime0 = self.rng.randint(3, 400) * 86400 + self.rng.randint(0, 86399)
+        self.poe_drawn = 0.0  # W the PoE ports deliver (poe()), which the supplies carry too
 
     # -- primitives ------------------------------------------------------------------------------
     def add(self, oid: tuple[int, ...], tag: str, value: object) -> None:
@@ -361,6 +375,35 @@ class _Builder:
         self.add(PETH_MAIN + (3, 1), "2", 1)
         self.moving(PETH_MAIN + (4, 1), "66", wave(max(powered, 1), max(powered * 0.05, 1), 1200, 0.5))
         self.add(PETH_MAIN + (5, 1), "2", 80)
+        self.poe_drawn = powered
+
+    def supplies(self) -> None:
+        """Power supplies and their power sensors (watts, units, precision 0), the AOS-CX way: the sensor is
+        named after its supply. The supplies share the draw, PoE delivered included, never quite evenly."""
+        count, own = SUPPLY_POWER[model_of(self.device)]
+        rng = random.Random(f"power:{self.device.hostname}")  # apart: self.rng's draws stay as they were
+        total = own * rng.uniform(0.9, 1.1) + self.poe_drawn / 0.9  # the supply's losses on PoE too
+        for k in range(count):
+            name = f"1/{k + 1}"
+            self.text(ENT + (2, SUPPLY + k), f"{vendor_of(self.device).descr[:40]} Power Supply")
+            self.add(ENT + (4, SUPPLY + k), "2", CHASSIS)
+            self.add(ENT + (5, SUPPLY + k), "2", 6)  # powerSupply
+            self.text(ENT + (7, SUPPLY + k), name)
+            sensor = SUPPLY_SENSOR + k
+            self.text(ENT + (2, sensor), f"Power sensor for power supply {name}")
+            self.add(ENT + (4, sensor), "2", SUPPLY + k)
+            self.add(ENT + (5, sensor), "2", 8)  # sensor
+            self.text(ENT + (7, sensor), f"Power sensor for power supply {name}")
+            share = total / count * (rng.uniform(0.85, 1.15) if count > 1 else 1.0)
+            self.add(ENT_SENSOR + (1, sensor), "2", 6)  # watts
+            self.add(ENT_SENSOR + (2, sensor), "2", 9)  # units
+            self.add(ENT_SENSOR + (3, sensor), "2", 0)
+            self.moving(ENT_SENSOR + (4, sensor), "2", wave(round(share), max(round(share * 0.04), 1), 1800,
+                                                            rng.uniform(0, 6.28)))
+            self.add(ENT_SENSOR + (5, sensor), "2", 1)  # ok
+            self.text(ENT_SENSOR + (6, sensor), "Watts")
+            self.add(ENT_SENSOR + (7, sensor), "67", 0)
+            self.add(ENT_SENSOR + (8, sensor), "66", 60000)
 
     def host_resources(self) -> None:
         self.moving(HR + (1, 1, 0), "67", counter(100, self.uptime0 * 100))
@@ -461,6 +504,8 @@ class _Builder:
             self.entities(cisco)
         if role == Role.access_switch:
             self.poe()
+        if role != Role.wifi_ap and not cisco and model_of(self.device) in SUPPLY_POWER:
+            self.supplies()
         self.host_resources()
         if role == Role.wifi_ap:
             self.ap_wifi()

@@ -55,6 +55,11 @@ EXPECTED: dict[str, list[tuple[str, str, dict[str, str], float]]] = {
         ("aruba_cx_optics", "thdmon_sensor_info", {"sensor": "1/1/27", "sensor_index": "27"}, 1),
         ("if_mib", "thdmon_interface_info", {"ifname": "1/1/1", "ifindex": "1"}, 1),
         ("entity_sensor", "thdmon_temperature_celsius", {"sensor": "Temp Sensor"}, 28.875),  # 28875 milli
+        # entPhySensorType watts(6), scale units(9), precision 0: one sensor per power supply
+        ("entity_sensor", "thdmon_device_power_watts", {"sensor": "Power sensor for power supply 1/1"}, 20),
+        ("entity_sensor", "thdmon_device_power_watts", {"sensor": "Power sensor for power supply 1/2"}, 27),
+        ("entity_sensor", "thdmon_sensor_info",
+         {"sensor": "Power sensor for power supply 1/2", "sensor_index": "107501"}, 1),
         ("host_resources", "thdmon_cpu_utilisation_ratio", {"cpu": "cpu0"}, 0.09),   # hrDeviceIndex 196608
         ("host_resources", "thdmon_cpu_info", {"cpu": "cpu0", "cpu_index": "196608"}, 1),
         ("system", "thdmon_device_info", {"vendor": "aruba", "sys_object_id": "1.3.6.1.4.1.47196.4.1.1.1.100"}, 1),
