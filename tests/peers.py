@@ -27,18 +27,20 @@ def until(what: str, probe: Callable[[], Any], timeout: float = 30.0) -> Any:
 
 
 def start_prometheus(workdir: Path, target_port: int, *, interval: str = "1s", rule_files: tuple[Path, ...] = (),
-                     alertmanager_port: int | None = None,
-                     more_jobs: dict[str, int] | None = None) -> tuple[subprocess.Popen[bytes], int]:
+                     alertmanager_port: int | None = None, more_jobs: dict[str, int] | None = None,
+                     scrape: str | None = None) -> tuple[subprocess.Popen[bytes], int]:
     """Debian's prometheus on a free loopback port, scraping 127.0.0.1:target_port (job `thdmon`) and each
     of `more_jobs` (job name -> port) every `interval` (and evaluating `rule_files` as often, sending
-    alerts to the Alertmanager on `alertmanager_port`)."""
+    alerts to the Alertmanager on `alertmanager_port`); `scrape` (with a timeout of 3/4 of it, as the
+    shipped contract) overrides the interval for the `thdmon` job."""
     port = free_tcp_port()
     config = workdir / "prometheus.yml"
     rules = "".join(f"- {path}\n" for path in rule_files)
     alerting = (f"alerting:\n  alertmanagers:\n  - static_configs:\n    - targets: ['127.0.0.1:{alertmanager_port}']\n"
                 if alertmanager_port else "")
     jobs = {"thdmon": target_port, **(more_jobs or {})}
-    scrapes = "".join(f"- job_name: {job}\n  static_configs:\n  - targets: ['127.0.0.1:{p}']\n"
+    own = {"thdmon": f"  scrape_interval: {scrape}\n  scrape_timeout: {_three_quarters(scrape)}\n"} if scrape else {}
+    scrapes = "".join(f"- job_name: {job}\n{own.get(job, '')}  static_configs:\n  - targets: ['127.0.0.1:{p}']\n"
                       for job, p in jobs.items())
     config.write_text(f"""global:
   scrape_interval: {interval}
@@ -49,6 +51,11 @@ def start_prometheus(workdir: Path, target_port: int, *, interval: str = "1s", r
         proc = subprocess.Popen(["prometheus", f"--config.file={config}", f"--storage.tsdb.path={workdir / 'tsdb'}",
                                  f"--web.listen-address=127.0.0.1:{port}"], stdout=out, stderr=subprocess.STDOUT)
     return proc, port
+
+
+def _three_quarters(duration: str) -> str:
+    """`60s` -> `45s` (Prometheus durations in whole seconds)."""
+    return f"{int(duration.removesuffix('s')) * 3 // 4}s"
 
 
 def start_alertmanager(workdir: Path, config: Path) -> tuple[subprocess.Popen[bytes], int]:
