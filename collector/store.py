@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 from collector.model import DeviceState, DownReason, PollResult
 from metrics.sample import COUNTERS, Labels, Sample, sample_problem
-from metrics.series import EMPTY, Series
+from metrics.series import EMPTY, Series, SeriesBuilder
 
 log = logging.getLogger(__name__)
 
@@ -191,23 +191,8 @@ class Store:
     def _merge(protocols: Mapping[str, ProtocolEntry], state: DeviceState, maintenance: bool,
                now: float) -> Series:
         # Keyed by series: a duplicate series would make Prometheus drop the scrape (the last one wins).
-        at: dict[SeriesKey, int] = {}
-        metrics: list[str] = []
-        labels: list[Labels] = []
-        values = array("d")
-        timestamps = array("d")
-
-        def put(metric: str, label: Labels, value: float, timestamp: float) -> None:
-            i = at.setdefault((metric, label), len(metrics))
-            if i == len(metrics):
-                metrics.append(metric)
-                labels.append(label)
-                values.append(value)
-                timestamps.append(timestamp)
-            else:
-                values[i] = value
-                timestamps[i] = timestamp
-
+        merged = SeriesBuilder()
+        put = merged.put
         for entry in protocols.values():
             for cls in entry.classes.values():
                 c = cls.series
@@ -215,7 +200,7 @@ class Store:
                     put(metric, c.labels[i], c.values[i], c.timestamps[i])
         for s in health_samples(state, protocols, maintenance, now):
             put(s.metric, s.labels, s.value, s.timestamp)
-        return Series(tuple(metrics), tuple(labels), values, timestamps)
+        return merged.build()
 
     def set_maintenance(self, device: str, maintenance: bool) -> None:
         """Re-flag a device after an inventory reload without waiting for its next poll."""
@@ -278,11 +263,8 @@ class Store:
         equal label tuples of one poll are made one (a table row's labels, shared by its columns): the
         store holds one label tuple per row for the life of the device, not one per series per poll.
         """
-        at: dict[SeriesKey, int] = {}
-        metrics: list[str] = []
-        labels: list[Labels] = []
-        values = array("d")
-        timestamps = array("d")
+        valid = SeriesBuilder()
+        put = valid.put
         shared: dict[Labels, Labels] = {}
         known = len(previous)
         p_metrics, p_labels = previous.metrics, previous.labels
@@ -303,17 +285,8 @@ class Store:
                                     problem)
                     continue
                 label = shared.setdefault(s.labels, s.labels)
-                v = float(v)
-            j = at.setdefault((s.metric, label), len(metrics))
-            if j == len(metrics):
-                metrics.append(s.metric)
-                labels.append(label)
-                values.append(v)
-                timestamps.append(s.timestamp)
-            else:
-                values[j] = v
-                timestamps[j] = s.timestamp
-        return Series(tuple(metrics), tuple(labels), values, timestamps)
+            put(s.metric, label, v, s.timestamp)
+        return valid.build()
 
     def _notify(self, device: str) -> None:
         for listener in self._listeners:

@@ -27,16 +27,10 @@ class Series:
 
     @classmethod
     def of(cls, samples: Iterable[Sample]) -> Series:
-        metrics: list[str] = []
-        labels: list[Labels] = []
-        values = array("d")
-        timestamps = array("d")
+        builder = SeriesBuilder()
         for s in samples:
-            metrics.append(s.metric)
-            labels.append(s.labels)
-            values.append(s.value)
-            timestamps.append(s.timestamp)
-        return cls(tuple(metrics), tuple(labels), values, timestamps)
+            builder.put(s.metric, s.labels, s.value, s.timestamp)
+        return builder.build()
 
     def __len__(self) -> int:
         return len(self.metrics)
@@ -51,6 +45,34 @@ class Series:
         for i, metric in enumerate(metrics):
             if wanted is None or metric in wanted:
                 yield Sample(metric, labels[i], values[i], timestamps[i])
+
+
+class SeriesBuilder:
+    """Columns filled series by series; a key given again keeps its first position and takes the last
+    value (a duplicate series would make Prometheus drop the whole scrape)."""
+
+    __slots__ = ("_at", "labels", "metrics", "timestamps", "values")
+
+    def __init__(self) -> None:
+        self._at: dict[tuple[str, Labels], int] = {}
+        self.metrics: list[str] = []
+        self.labels: list[Labels] = []
+        self.values = array("d")
+        self.timestamps = array("d")
+
+    def put(self, metric: str, labels: Labels, value: float, timestamp: float) -> None:
+        i = self._at.setdefault((metric, labels), len(self.metrics))
+        if i == len(self.metrics):
+            self.metrics.append(metric)
+            self.labels.append(labels)
+            self.values.append(value)
+            self.timestamps.append(timestamp)
+        else:
+            self.values[i] = value
+            self.timestamps[i] = timestamp
+
+    def build(self) -> Series:
+        return Series(tuple(self.metrics), tuple(self.labels), self.values, self.timestamps)
 
 
 EMPTY = Series((), (), array("d"), array("d"))
