@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import subprocess
+import threading
 import time
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +58,23 @@ def start_prometheus(workdir: Path, target_port: int, *, interval: str = "1s", r
 def _three_quarters(duration: str) -> str:
     """`60s` -> `45s` (Prometheus durations in whole seconds)."""
     return f"{int(duration.removesuffix('s')) * 3 // 4}s"
+
+
+def serve_webhook(received: Callable[[dict[str, Any]], None]) -> ThreadingHTTPServer:
+    """An HTTP receiver on a free loopback port for Alertmanager's webhook: each notification's JSON body is
+    handed to `received` (from the server's threads). `shutdown()` stops it."""
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            received(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", free_tcp_port()), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
 
 
 def start_alertmanager(workdir: Path, config: Path) -> tuple[subprocess.Popen[bytes], int]:

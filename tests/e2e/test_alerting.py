@@ -31,7 +31,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,7 @@ from lab.snmp.snmpd import free_udp_port
 from lab.supervisor import Lab, lab_running
 from tests.conftest import ROOT, require
 from tests.e2e.conftest import chosen_devices
-from tests.peers import free_tcp_port, prometheus_query, start_alertmanager, start_prometheus, until
+from tests.peers import free_tcp_port, prometheus_query, serve_webhook, start_alertmanager, start_prometheus, until
 
 pytestmark = pytest.mark.slow
 
@@ -95,20 +95,11 @@ class Hook:
 
 
 def _serve_hook(hook: Hook) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            with hook.lock:
-                hook.received.append((time.time(), body))
-            self.send_response(200)
-            self.end_headers()
+    def received(body: dict[str, Any]) -> None:
+        with hook.lock:
+            hook.received.append((time.time(), body))
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", free_tcp_port()), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    return serve_webhook(received)
 
 
 @dataclass

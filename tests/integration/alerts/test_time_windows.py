@@ -18,7 +18,6 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,7 +31,7 @@ from inventory import load_inventory
 from inventory.model import Inventory, SiteKind
 from lab.sample import generate
 from tests.conftest import require
-from tests.peers import free_tcp_port, start_alertmanager, until
+from tests.peers import serve_webhook, start_alertmanager, until
 
 PARIS = ZoneInfo("Europe/Paris")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -55,19 +54,11 @@ class Receivers:
 def receivers() -> Iterator[tuple[Receivers, int]]:
     seen = Receivers()
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            with seen.lock:
-                seen.got.append((body["receiver"], body))
-            self.send_response(200)
-            self.end_headers()
+    def received(body: dict[str, Any]) -> None:
+        with seen.lock:
+            seen.got.append((body["receiver"], body))
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", free_tcp_port()), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = serve_webhook(received)
     try:
         yield seen, server.server_address[1]
     finally:
