@@ -7,10 +7,10 @@ run at once, over the same wall window, at the same cadence:
 
   thdmon serve    polls every agent's IF-MIB (ifTable + ifXTable, plus the system group it always
                   reads) every --interval s on its own schedule; /metrics is scraped every --interval s
-                  (as Prometheus would), so rendering and exposition are counted too
+                  (as Prometheus would, asking for gzip), so rendering and exposition are counted too
   snmp_exporter   module if_mib of benchmarks/snmp_exporter_conf.py (the same two tables); one
                   /snmp?target= scrape per agent every --interval s, each on its own phase, driven
-                  here by threads (what Prometheus does)
+                  here by threads (what Prometheus does, gzip asked for too)
 
 CPU = utime+stime of each process from /proc/<pid>/stat over the window (serve's threads included),
 divided by the device-polls of the window (N x window / interval). Medians over --repeats windows.
@@ -60,6 +60,13 @@ def proc_rss(pid: int) -> int:
 
 def fetch(url: str) -> bytes:
     with urllib.request.urlopen(url, timeout=30) as r:
+        return r.read()
+
+
+def scrape(url: str) -> bytes:
+    """GET as Prometheus does (it asks for gzip: scrape_configs' enable_compression defaults to true)."""
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request, timeout=30) as r:
         return r.read()
 
 
@@ -130,7 +137,7 @@ class Scraper:
         due = time.monotonic() + phase
         while not self.stop.wait(max(0.0, due - time.monotonic())):
             try:
-                fetch(url)
+                scrape(url)
                 ok = True
             except OSError:
                 ok = False

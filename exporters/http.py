@@ -193,11 +193,14 @@ class MetricsServer:
 
     def __init__(self, listen: str, body: BodyFn, health: HealthFn, *, auth: BasicAuth | None = None,
                  tls: Tls | None = None, connections: ConnectionBound | None = None,
-                 failures: FailedAuthLimiter | None = None) -> None:
+                 failures: FailedAuthLimiter | None = None, gzip_body: BodyFn | None = None) -> None:
+        """`gzip_body`: the body already gzip-encoded, served as is to a client that accepts gzip
+        (`body` is then for the others); without it a large body is compressed per request."""
         host, port = parse_listen(listen)
         check_exposure(host, auth, tls)
         self.rejections = Rejections()
         handler = type("Handler", (_Handler,), {"body": staticmethod(body), "health": staticmethod(health),
+                                                "gzip_body": staticmethod(gzip_body) if gzip_body else None,
                                                 "auth": auth, "failures": failures or FailedAuthLimiter(),
                                                 "rejections": self.rejections})
         server_class = type("Server", (_Server,), {
@@ -234,6 +237,7 @@ TARGET_REFUSED = (b"thdmon serves every device of its shard in one scrape of /me
 
 class _Handler(BaseHTTPRequestHandler):
     body: BodyFn
+    gzip_body: BodyFn | None
     health: HealthFn
     auth: BasicAuth | None
     failures: FailedAuthLimiter
@@ -253,6 +257,10 @@ class _Handler(BaseHTTPRequestHandler):
             if "target" in urllib.parse.parse_qs(self.path.partition("?")[2]):
                 # snmp_exporter's habit: every per-device scrape would fetch the whole shard (docs/exporter.md)
                 self._send(400, TARGET_REFUSED, "text/plain; charset=utf-8")
+                return
+            if self.gzip_body is not None and gzip_accepted(self.headers.get("Accept-Encoding", "")):
+                body, content_type = self.gzip_body(self.headers.get("Accept"))
+                self._send(200, body, content_type, encoded=True)
                 return
             body, content_type = self.body(self.headers.get("Accept"))
             self._send(200, body, content_type)
@@ -284,9 +292,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         return False
 
-    def _send(self, status: int, body: bytes, content_type: str) -> None:
-        gzipped = len(body) >= GZIP_MIN_BYTES and gzip_accepted(self.headers.get("Accept-Encoding", ""))
-        if gzipped:
+    def _send(self, status: int, body: bytes, content_type: str, encoded: bool = False) -> None:
+        """`encoded`: `body` is gzip-encoded already."""
+        gzipped = encoded or (len(body) >= GZIP_MIN_BYTES and gzip_accepted(self.headers.get("Accept-Encoding", "")))
+        if gzipped and not encoded:
             body = gzip.compress(body, compresslevel=1)  # level 1: ~5x smaller at a fraction of level 9's CPU
         self.send_response(status)
         self.send_header("Content-Type", content_type)

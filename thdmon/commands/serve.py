@@ -173,7 +173,8 @@ def cli(ctx: click.Context, listen: str | None, shard: str | None, engine: str |
     metrics.watch_devices(service.store, lambda: service.scheduler.devices.keys())
     metrics.watch_load(service.scheduler.limiter, service.store)
     server = MetricsServer(listen, lambda accept: exposition.render(devices, metrics.registry, accept),
-                           service.health, auth=security.auth, tls=security.tls)
+                           service.health, auth=security.auth, tls=security.tls,
+                           gzip_body=lambda accept: exposition.render(devices, metrics.registry, accept, gzipped=True))
     metrics.watch_http(server.rejections.counts)
     host, port = server.address
     scheme = "https" if security.tls else "http"

@@ -148,8 +148,10 @@ def test_the_scraper_gets_openmetrics_when_it_asks_for_it():
     store = Store(clock=lambda: 1.0)
     devices = exposition.DeviceExposition(store, tricky_dataset(store))
     registry = CollectorRegistry()
+    # as `thdmon serve` wires it: the kept gzip members for a client that takes gzip, plain text otherwise
     server = MetricsServer("127.0.0.1:0", lambda accept: exposition.render(devices, registry, accept),
-                           lambda: (True, "ok"))
+                           lambda: (True, "ok"),
+                           gzip_body=lambda accept: exposition.render(devices, registry, accept, gzipped=True))
     server.start()
     try:
         # What Prometheus 2.42 sends.
@@ -163,5 +165,8 @@ def test_the_scraper_gets_openmetrics_when_it_asks_for_it():
         assert families["thdmon_device"].type == "info"
         plain = _get(server, "/metrics").read().decode()
         assert "# EOF" not in plain and "# TYPE thdmon_device_info gauge" in plain
+        zipped = _get(server, "/metrics", {"Accept-Encoding": "gzip"})
+        assert zipped.getheader("Content-Encoding") == "gzip"
+        assert gzip.decompress(zipped.read()).decode() == plain
     finally:
         server.stop()
