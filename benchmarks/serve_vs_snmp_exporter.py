@@ -63,9 +63,12 @@ def fetch(url: str) -> bytes:
         return r.read()
 
 
+ENCODING = {"Accept-Encoding": "gzip"}  # --plain: {} (both scraped without compression)
+
+
 def scrape(url: str) -> bytes:
     """GET as Prometheus does (it asks for gzip: scrape_configs' enable_compression defaults to true)."""
-    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+    request = urllib.request.Request(url, headers=ENCODING)
     with urllib.request.urlopen(request, timeout=30) as r:
         return r.read()
 
@@ -222,7 +225,8 @@ def measure(args: argparse.Namespace, agents: list[SnmpdAgent], work: Path) -> i
         prometheus.start()
         time.sleep(args.interval)  # warm-up: both at their cruising cadence
         interfaces = sum(1 for line in sample_exp.splitlines() if line.startswith("ifIndex{"))
-        print(f"{n} snmpd agents, {interfaces} interfaces each; interval {args.interval} s, "
+        how = "plain" if args.plain else "asking for gzip"
+        print(f"{n} snmpd agents, {interfaces} interfaces each; scraped {how}; interval {args.interval} s, "
               f"window {args.window} s x {args.repeats}; series per device: serve {serve_series} (with identity "
               f"labels and liveness lines), snmp_exporter {exp_series}")
         print(f"{'repeat':>6}{'serve ms/dev-poll':>19}{'exporter ms/dev-poll':>22}{'ratio':>8}"
@@ -257,6 +261,8 @@ def measure(args: argparse.Namespace, agents: list[SnmpdAgent], work: Path) -> i
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.plain:
+        ENCODING.clear()
     subprocess.run(["ip", "link", "set", "lo", "up"], check=False, capture_output=True)
     with tempfile.TemporaryDirectory(prefix="thdmon-bench-serve-") as tmp, ExitStack() as stack:
         work = Path(tmp)
@@ -275,6 +281,8 @@ def main() -> int:
     parser.add_argument("--veth-pairs", type=int, default=24, help="48 interfaces + lo + br0 = 50")
     parser.add_argument("--no-netns", action="store_true", help="use the host's interfaces")
     parser.add_argument("--profile-serve", metavar="FILE", help="run serve under cProfile, stats to FILE")
+    parser.add_argument("--plain", action="store_true", help="scrape both without asking for gzip (Prometheus "
+                        "asks for it unless a scrape config says enable_compression: false)")
     parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
     return run_in_netns(parser.parse_args(), run, __file__, "thdmon-bench-serve")
 

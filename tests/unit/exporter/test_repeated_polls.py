@@ -177,3 +177,43 @@ def test_a_gzip_scrape_is_the_plain_scrape_compressed():
         assert zipped_type == content_type and gzip.decompress(zipped) == plain
     empty = DeviceExposition(Store())
     assert gzip.decompress(exposition.render(empty, None, gzipped=True)[0]) == b""
+
+
+def test_a_poll_shaped_like_the_last_keeps_its_columns_and_a_changed_one_is_checked_again():
+    store = Store(clock=lambda: 1.0)
+    store.update("sw", PollResult(interface_samples(["Gi0/1", "Gi0/2"], 10.0), up_state("sw")))
+    fast = store.get("sw").protocols["snmp"].classes["fast"].series
+    store.update("sw", PollResult(interface_samples(["Gi0/1", "Gi0/2"], 20.0), up_state("sw")))
+    again = store.get("sw").protocols["snmp"].classes["fast"].series
+    assert again.metrics is fast.metrics and again.labels is fast.labels and again.values[0] == 20.0
+    # same length, but the second interface's series became copies of the first's: de-duplicated
+    twice = interface_samples(["Gi0/1", "Gi0/1"], 30.0)
+    store.update("sw", PollResult(twice, up_state("sw")))
+    kept = store.get("sw").protocols["snmp"].classes["fast"].series
+    # bytes and oper up once each (the last of a duplicate wins), info twice (ifindex 1 and 2 differ)
+    assert kept.metrics.count("thdmon_interface_receive_bytes_total") == 1 and kept.values[0] == 31.0
+    assert len(kept) == 4 and len(set(zip(kept.metrics, kept.labels, strict=True))) == 4
+    # a counter gone negative at a known position is rejected, not kept by the shortcut
+    bad = [dataclasses.replace(s, value=-1.0) if s.metric.endswith("_total") else s
+           for s in interface_samples(["Gi0/1"], 0.0)]
+    store.update("sw", PollResult(bad, up_state("sw")))
+    assert store.rejected_samples == 1
+    fast_now = store.get("sw").protocols["snmp"].classes["fast"].series
+    assert "thdmon_interface_receive_bytes_total" not in fast_now.metrics
+
+
+def test_classes_that_share_a_metric_are_merged_by_key_and_others_end_to_end():
+    store = Store(clock=lambda: 1.0)
+    store.update("sw", PollResult(interface_samples(["Gi0/1"], 10.0), up_state("sw")), part="fast")
+    store.update("sw", PollResult([Sample("thdmon_device_uptime_seconds", (), 5.0, 0.0)], up_state("sw")),
+                 part="slow")
+    merged = store.get("sw").series
+    assert merged.metrics[:4] == ("thdmon_interface_receive_bytes_total", "thdmon_interface_oper_up",
+                                  "thdmon_interface_info", "thdmon_device_uptime_seconds")
+    # the slow class now also writes a fast-class series: one series, the slow class's value (last wins)
+    store.update("sw", PollResult([Sample("thdmon_interface_oper_up", (("ifname", "Gi0/1"),), 1.0, 0.0)],
+                                  up_state("sw")), part="slow")
+    merged = store.get("sw").series
+    oper = [i for i, m in enumerate(merged.metrics) if m == "thdmon_interface_oper_up"]
+    assert len(oper) == 1 and merged.values[oper[0]] == 1.0
+    assert len(set(zip(merged.metrics, merged.labels, strict=True))) == len(merged)
