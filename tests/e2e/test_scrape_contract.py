@@ -107,7 +107,9 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
 
 def _all_up(chain: Chain, targets: int) -> list[dict] | None:
     up = chain.query('up{job="thdmon"} == 1')
-    devices = chain.query("thdmon_device_up")  # up or down: the contract is about scraping, not health
+    # up or down: the contract is about scraping, not health. Prometheus asks for gzip and gets one gzip
+    # member per family and device (exporters/exposition.py): every device here means it read them all.
+    devices = chain.query("thdmon_device_up")
     return devices if len(up) == targets and len(devices) == len(chain.devices) else None
 
 
