@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from lab.errors import LabError
 from lab.sample.lab_secrets import LAB_SECRETS
 
 LAB_SECRETS_NAME = "lab-secrets.yaml"
@@ -43,3 +44,14 @@ def provision(state_dir: Path) -> Path:
         fh.write(yaml.safe_dump(dict(LAB_SECRETS), default_flow_style=False, sort_keys=True))
     os.replace(tmp, path)
     return path
+
+
+def lab_value(ref: str) -> str:
+    """The lab value of a secret reference of the sample inventory (lab-only, protects nothing)."""
+    scheme, _, name = ref.partition(":")
+    if scheme == "file" and name in LAB_SECRETS:
+        return LAB_SECRETS[name]
+    if scheme == "env" and name in os.environ:
+        return os.environ[name]
+    raise LabError(f"the lab cannot resolve secret reference {ref!r}: only the sample's lab secrets "
+                   "(lab/sample/lab_secrets.py) and env: references are supported")

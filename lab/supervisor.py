@@ -24,9 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from inventory.model import Inventory, SnmpV2cCredential, SnmpV3Credential
-from lab import icmp
+from lab import icmp, process
 from lab.errors import LabError
 from lab.ports import free_tcp_port
+from lab.secrets import lab_value
 from lab.snmp import control, layout, probe
 from lab.snmp.layout import LabDevice
 from lab.ssh import prepare as ssh_prepare
@@ -37,19 +38,6 @@ VARIATION_DIR = Path(__file__).resolve().parent / "snmp" / "variation"
 ENGINE_ID_PREFIX = "80001f888074686d6f6e"  # enterprise 8072 (net-snmp), format 128, then "thdmon"
 SSH_FAILURE_MODES = tuple(f"ssh-{m}" for m in ssh_server.MODES)
 FAILURE_MODES = ("silent", "slow", "garbage", "reboot", "unreachable", "optical-low", *SSH_FAILURE_MODES)
-
-
-def lab_value(ref: str) -> str:
-    """The lab value of a secret reference of the sample inventory (lab-only, protects nothing)."""
-    from lab.sample.lab_secrets import LAB_SECRETS
-
-    scheme, _, name = ref.partition(":")
-    if scheme == "file" and name in LAB_SECRETS:
-        return LAB_SECRETS[name]
-    if scheme == "env" and name in os.environ:
-        return os.environ[name]
-    raise LabError(f"the lab cannot resolve secret reference {ref!r}: only the sample's lab secrets "
-                   "(lab/sample/lab_secrets.py) and env: references are supported")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,20 +72,11 @@ def security_of(inv: Inventory) -> LabSecurity:
                        cred.auth_protocol or "SHA", priv[cred.priv_protocol or "AES"])
 
 
-def _start_time(pid: int) -> str | None:
-    """The process's start time (clock ticks since boot), or None if it is gone or a zombie."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    return None if fields[0] in ("Z", "X") else fields[19]
-
-
 def _reap(pid: int) -> None:
     try:
         os.waitpid(pid, os.WNOHANG)
     except ChildProcessError:
-        pass  # started by another command: PID 1 or nobody reaps it, _start_time treats zombies as gone
+        pass  # started by another command: PID 1 or nobody reaps it, process.start_time treats zombies as gone
 
 
 class Lab:
@@ -120,7 +99,7 @@ class Lab:
 
     def alive(self, proc: dict[str, Any]) -> bool:
         _reap(proc["pid"])
-        return _start_time(proc["pid"]) == proc["start_time"]
+        return process.start_time(proc["pid"]) == proc["start_time"]
 
     def running(self) -> bool:
         state = self.state()
@@ -214,7 +193,7 @@ class Lab:
                                      env=env, cwd=proc_dir, start_new_session=True)
         start_time = None
         for _ in range(100):
-            start_time = _start_time(popen.pid)
+            start_time = process.start_time(popen.pid)
             if start_time:
                 break
             time.sleep(0.01)

@@ -18,6 +18,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from inventory.model import Inventory, SshCredential
 from lab.errors import LabError
+from lab.process import start_time
+from lab.secrets import lab_value
 from lab.ssh import configs
 from lab.ssh.server import SSHD, ssh_dir, sshd_config
 
@@ -80,8 +82,6 @@ def plan(inv: Inventory, only: set[str] | None, port: int | None) -> tuple[dict[
 
 
 def users_of(inv: Inventory, devices: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    from lab.supervisor import lab_value
-
     users: dict[str, dict[str, Any]] = {}
     for name in sorted({d["credential"] for d in devices.values()}):
         cred = inv.credentials[name]
@@ -123,8 +123,6 @@ def unavailable() -> str | None:
 
 def spawn(runtime: Path, repo_root: Path) -> dict[str, Any]:
     """Start the server in its own mount namespace; returns its process record once it listens."""
-    from lab.supervisor import _start_time
-
     missing = unavailable()
     if missing:
         raise LabError(missing)
@@ -146,4 +144,4 @@ def spawn(runtime: Path, repo_root: Path) -> dict[str, Any]:
             raise LabError(f"the lab's SSH server did not start; end of {log}:\n"
                            f"{log.read_text(errors='replace')[-1500:]}")
         time.sleep(0.05)
-    return {"pid": popen.pid, "start_time": _start_time(popen.pid), "process": "ssh", "log": str(log)}
+    return {"pid": popen.pid, "start_time": start_time(popen.pid), "process": "ssh", "log": str(log)}
