@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -172,8 +172,12 @@ def cli(ctx: click.Context, listen: str | None, shard: str | None, engine: str |
     metrics.registry.register(SiteMetrics(sites.snapshot))
     metrics.watch_devices(service.store, lambda: service.scheduler.devices.keys())
     metrics.watch_load(service.scheduler.limiter, service.store)
-    server = MetricsServer(listen, lambda accept: exposition.render(devices, metrics.registry, accept),
-                           service.health, auth=security.auth, tls=security.tls)
+    def page(part: exposition.Part) -> Callable[[str | None], tuple[bytes, str]]:
+        return lambda accept: exposition.render(devices, metrics.registry, accept, part)
+
+    # the whole page, and its two parts for the two scrape jobs of exporters/prometheus.yml
+    server = MetricsServer(listen, page(None), service.health, auth=security.auth, tls=security.tls,
+                           parts={part: page(part) for part in exposition.PARTS})
     metrics.watch_http(server.rejections.counts)
     host, port = server.address
     scheme = "https" if security.tls else "http"

@@ -165,3 +165,23 @@ def test_the_scraper_gets_openmetrics_when_it_asks_for_it():
         assert "# EOF" not in plain and "# TYPE thdmon_device_info gauge" in plain
     finally:
         server.stop()
+
+
+def test_parts_are_served_by_name_and_anything_else_is_refused_saying_which():
+    pages = {name: (lambda accept, name=name: (f"{name}\n".encode(), "text/plain")) for name in ("liveness", "bulk")}
+    server = _server(parts=pages)
+    plain = _server()  # connlog's and the portal's /metrics have no parts
+    try:
+        assert _get(server, "/metrics?part=liveness").read() == b"liveness\n"
+        assert _get(server, "/metrics?part=bulk").read() == b"bulk\n"
+        assert _get(server, "/metrics").read() == BODY  # the whole page, as before
+        for query in ("part=nope", "part=", "part=liveness&part=bulk", "part=LIVENESS"):
+            response = _get(server, f"/metrics?{query}")
+            assert response.status == 400, query
+            text = response.read().decode()
+            assert "part=liveness, part=bulk" in text and "Scrape contract" in text, query
+        refused = _get(plain, "/metrics?part=liveness")
+        assert refused.status == 400 and b"has no parts" in refused.read()
+    finally:
+        server.stop()
+        plain.stop()
