@@ -7,10 +7,10 @@ run at once, over the same wall window, at the same cadence:
 
   thdmon serve    polls every agent's IF-MIB (ifTable + ifXTable, plus the system group it always
                   reads) every --interval s on its own schedule; /metrics is scraped every --interval s
-                  (as Prometheus would), so rendering and exposition are counted too
+                  (as Prometheus would, asking for gzip), so rendering and exposition are counted too
   snmp_exporter   module if_mib of benchmarks/snmp_exporter_conf.py (the same two tables); one
                   /snmp?target= scrape per agent every --interval s, each on its own phase, driven
-                  here by threads (what Prometheus does)
+                  here by threads (what Prometheus does, gzip asked for too)
 
 CPU = utime+stime of each process from /proc/<pid>/stat over the window (serve's threads included),
 divided by the device-polls of the window (N x window / interval). Medians over --repeats windows.
@@ -60,6 +60,16 @@ def proc_rss(pid: int) -> int:
 
 def fetch(url: str) -> bytes:
     with urllib.request.urlopen(url, timeout=30) as r:
+        return r.read()
+
+
+ENCODING = {"Accept-Encoding": "gzip"}  # --plain: {} (both scraped without compression)
+
+
+def scrape(url: str) -> bytes:
+    """GET as Prometheus does (it asks for gzip: scrape_configs' enable_compression defaults to true)."""
+    request = urllib.request.Request(url, headers=ENCODING)
+    with urllib.request.urlopen(request, timeout=30) as r:
         return r.read()
 
 
@@ -130,7 +140,7 @@ class Scraper:
         due = time.monotonic() + phase
         while not self.stop.wait(max(0.0, due - time.monotonic())):
             try:
-                fetch(url)
+                scrape(url)
                 ok = True
             except OSError:
                 ok = False
@@ -215,7 +225,8 @@ def measure(args: argparse.Namespace, agents: list[SnmpdAgent], work: Path) -> i
         prometheus.start()
         time.sleep(args.interval)  # warm-up: both at their cruising cadence
         interfaces = sum(1 for line in sample_exp.splitlines() if line.startswith("ifIndex{"))
-        print(f"{n} snmpd agents, {interfaces} interfaces each; interval {args.interval} s, "
+        how = "plain" if args.plain else "asking for gzip"
+        print(f"{n} snmpd agents, {interfaces} interfaces each; scraped {how}; interval {args.interval} s, "
               f"window {args.window} s x {args.repeats}; series per device: serve {serve_series} (with identity "
               f"labels and liveness lines), snmp_exporter {exp_series}")
         print(f"{'repeat':>6}{'serve ms/dev-poll':>19}{'exporter ms/dev-poll':>22}{'ratio':>8}"
@@ -250,6 +261,8 @@ def measure(args: argparse.Namespace, agents: list[SnmpdAgent], work: Path) -> i
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.plain:
+        ENCODING.clear()
     subprocess.run(["ip", "link", "set", "lo", "up"], check=False, capture_output=True)
     with tempfile.TemporaryDirectory(prefix="thdmon-bench-serve-") as tmp, ExitStack() as stack:
         work = Path(tmp)
@@ -268,6 +281,8 @@ def main() -> int:
     parser.add_argument("--veth-pairs", type=int, default=24, help="48 interfaces + lo + br0 = 50")
     parser.add_argument("--no-netns", action="store_true", help="use the host's interfaces")
     parser.add_argument("--profile-serve", metavar="FILE", help="run serve under cProfile, stats to FILE")
+    parser.add_argument("--plain", action="store_true", help="scrape both without asking for gzip (Prometheus "
+                        "asks for it unless a scrape config says enable_compression: false)")
     parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
     return run_in_netns(parser.parse_args(), run, __file__, "thdmon-bench-serve")
 

@@ -27,11 +27,12 @@ pre-renders it there, off the scrape path).
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 import threading
 import time
 from array import array
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from collector.model import DeviceState, DownReason, PollResult
@@ -150,6 +151,43 @@ def health_samples(state: DeviceState, protocols: Mapping[str, ProtocolEntry], m
     return out
 
 
+def same_shape(samples: Sequence[Sample], previous: Series) -> Series | None:
+    """The poll's series if they are, position by position, the previous poll's valid series (same metric,
+    equal labels, a float value a counter may hold), else None.
+
+    Then they are valid and unique already, and the previous poll's metric and label columns are kept
+    as they are: no check, no index of keys, no new tuple. The steady state of every collector.
+    """
+    n = len(samples)
+    if n > len(previous) or not n:
+        return None
+    p_metrics, p_labels = previous.metrics, previous.labels
+    values, timestamps = array("d"), array("d")
+    value, stamp = values.append, timestamps.append
+    for i, s in enumerate(samples):
+        v, metric, p = s.value, s.metric, p_labels[i]
+        if (type(v) is not float or (p_metrics[i] is not metric and p_metrics[i] != metric)
+                or (p is not s.labels and p != s.labels) or not (v >= 0 or metric not in COUNTERS)):
+            return None
+        value(v)
+        stamp(s.timestamp)
+    if n == len(previous):
+        return Series(p_metrics, p_labels, values, timestamps)
+    return Series(p_metrics[:n], p_labels[:n], values, timestamps)
+
+
+def concat(parts: Sequence[Series]) -> Series:
+    """Series end to end (their keys must not meet)."""
+    if len(parts) == 1:
+        return parts[0]
+    values, timestamps = array("d"), array("d")
+    for part in parts:
+        values.extend(part.values)
+        timestamps.extend(part.timestamps)
+    return Series(tuple(itertools.chain.from_iterable(p.metrics for p in parts)),
+                  tuple(itertools.chain.from_iterable(p.labels for p in parts)), values, timestamps)
+
+
 class Store:
     """Latest samples + state per device. Writers: the scheduler (event loop); readers: HTTP threads."""
 
@@ -190,6 +228,13 @@ class Store:
     @staticmethod
     def _merge(protocols: Mapping[str, ProtocolEntry], state: DeviceState, maintenance: bool,
                now: float) -> Series:
+        parts = [cls.series for entry in protocols.values() for cls in entry.classes.values() if len(cls.series)]
+        parts.append(Series.of(health_samples(state, protocols, maintenance, now)))
+        names = [set(part.metrics) for part in parts]
+        if sum(map(len, names)) == len(set().union(*names)):
+            # Each part's keys are unique and no metric is in two parts (the usual case: a protocol's
+            # classes poll different modules): the columns are simply put end to end.
+            return concat(parts)
         # Keyed by series: a duplicate series would make Prometheus drop the scrape (the last one wins).
         merged = SeriesBuilder()
         put = merged.put
@@ -263,6 +308,10 @@ class Store:
         equal label tuples of one poll are made one (a table row's labels, shared by its columns): the
         store holds one label tuple per row for the life of the device, not one per series per poll.
         """
+        if isinstance(samples, Sequence):
+            same = same_shape(samples, previous)
+            if same is not None:
+                return same
         valid = SeriesBuilder()
         put = valid.put
         shared: dict[Labels, Labels] = {}

@@ -4,10 +4,14 @@ prometheus_client's `generate_latest` spends ~7 us per series (building Sample t
 escaping labels at every scrape): 1.3 s at 200k series. Here the parts that do not change between
 polls are computed once: a `# HELP`/`# TYPE` header per catalogue metric and format, and a pre-escaped,
 label-sorted `name{...} ` prefix per (device, series). When the store records a poll, the device's
-lines are rendered (prefix + value) and kept per metric; a scrape only joins those chunks under the
-headers. Values go through prometheus_client's own `floatToGoString`; counter (`_total`) and info
-(`_info`, value 1) naming follow its text format 0.0.4 and OpenMetrics 1.0 writers. Sample timestamps
-are not exposed (like prometheus_client's own metrics), so Prometheus' staleness handling applies.
+lines are rendered (prefix + value) per metric and kept as one gzip member each (RFC 1952: members
+concatenate into one valid gzip body, which Prometheus' and Python's readers decode whole). A scrape
+asking for gzip, as Prometheus does, is then a join of members: nothing is compressed at scrape time,
+and the text a scrape sends is held at ~1/15 of its size. A metric whose series and values are those
+of the last poll keeps its member untouched (no render, no compression). Values go through
+prometheus_client's own `floatToGoString`; counter (`_total`) and info (`_info`, value 1) naming
+follow its text format 0.0.4 and OpenMetrics 1.0 writers. Sample timestamps are not exposed (like
+prometheus_client's own metrics), so Prometheus' staleness handling applies.
 
 The self-metrics stay in a prometheus_client registry and are appended with its own encoder.
 
@@ -20,6 +24,7 @@ before the join: the liveness page costs what its few families cost.
 from __future__ import annotations
 
 import threading
+import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -39,6 +44,16 @@ from metrics.series import EMPTY, Series
 TEXT = "text"
 OPENMETRICS = "openmetrics"
 OPENMETRICS_EOF = "# EOF\n"
+GZIP_LEVEL = 1  # ~15x smaller exposition text at a fraction of level 6's CPU (benchmarks/exposition.py)
+
+
+def pack(text: bytes) -> bytes:
+    """`text` as one gzip member (deterministic: no name, mtime 0)."""
+    return zlib.compress(text, GZIP_LEVEL, 31)
+
+
+def unpack(member: bytes) -> bytes:
+    return zlib.decompress(member, 31)
 
 
 def go_float(value: float) -> str:
@@ -71,6 +86,7 @@ class Family:
     sample_name: str  # name on each sample line (`..._total`, `..._info`)
     is_info: bool
     headers: dict[str, bytes]  # format -> header lines
+    packed: dict[str, bytes]  # format -> header lines as a gzip member
 
 
 def family_of(metric: catalogue.Metric) -> Family:
@@ -91,7 +107,8 @@ def family_of(metric: catalogue.Metric) -> Family:
     om = f"# HELP {base} {escape_label_value(metric.help)}\n# TYPE {base} {metric.type}\n"
     if unit:
         om += f"# UNIT {base} {unit}\n"
-    return Family(metric, base + suffix, metric.type == "info", {TEXT: text.encode(), OPENMETRICS: om.encode()})
+    headers = {TEXT: text.encode(), OPENMETRICS: om.encode()}
+    return Family(metric, base + suffix, metric.type == "info", headers, {f: pack(h) for f, h in headers.items()})
 
 
 # Catalogue order is the exposition order of the device families.
@@ -131,25 +148,60 @@ class PartRegistry:
         return (m for m in self.registry.collect() if in_part(m.name, self.part))
 
 
-class DeviceRenderer:
-    """Renders one device's series; keeps, of the last render, only what the next one needs.
+@dataclass(frozen=True, slots=True)
+class _Group:
+    """One metric's lines of the last render: where its series were, its member, and per series two
+    offsets into its text (where the line starts, where the value starts)."""
 
-    What is kept: the rendered chunks (bytes, one per metric: what a scrape joins), the series rendered
-    (the very object the store's entry holds, so no copy) and two offsets per series into its chunk (where
-    its line starts, where its value starts). A series at the same position with the same metric and
-    labels as last time reuses its label prefix by slicing the previous chunk: no prefix string and no
-    per-series dict are kept (they were 3/4 of the memory per series), and the labels are neither sorted
-    nor escaped again. The store keeps a series' label tuple from poll to poll, so "the same labels" is
-    mostly an identity test.
+    start: int
+    end: int
+    member: bytes
+    spans: array  # 'I'
+
+
+def runs(metrics: tuple[str, ...]) -> list[tuple[str, int, int]]:
+    """(metric, start, end) of each run of one metric (the store keeps a device's series grouped)."""
+    out: list[tuple[str, int, int]] = []
+    metric, start = "", 0
+    for i, name in enumerate(metrics):
+        if name is not metric and name != metric:
+            if i:
+                out.append((metric, start, i))
+            metric, start = name, i
+    if metrics:
+        out.append((metric, start, len(metrics)))
+    return out
+
+
+def grouped(series: Series) -> Series:
+    """`series` with each metric's series together, in order of first appearance (what the writers do)."""
+    order: dict[str, list[int]] = {}
+    for i, metric in enumerate(series.metrics):
+        order.setdefault(metric, []).append(i)
+    at = [i for indices in order.values() for i in indices]
+    values, timestamps = series.values, series.timestamps
+    return Series(tuple(series.metrics[i] for i in at), tuple(series.labels[i] for i in at),
+                  array("d", [values[i] for i in at]), array("d", [timestamps[i] for i in at]))
+
+
+class DeviceRenderer:
+    """Renders one device's series, metric by metric; keeps, of the last render, only what the next needs.
+
+    What is kept: per metric its gzip member (what a scrape joins) and the offsets of each series in its
+    text; and the series rendered (the very object the store's entry holds, so no copy). A metric whose
+    labels and values are bit for bit those of the last render keeps its member as is. Otherwise its
+    last text is unpacked once and, series by series at the same position with the same labels, the
+    label prefix is sliced from it (and the whole line, for an unchanged non-zero value): no prefix
+    string and no per-series dict are kept, and labels are neither sorted nor escaped again. The store
+    keeps a series' label tuple from poll to poll, so "the same labels" is mostly an identity test.
     """
 
-    __slots__ = ("_chunks", "_identity", "_series", "_spans")
+    __slots__ = ("_groups", "_identity", "_series")
 
     def __init__(self, identity: Labels) -> None:
         self._identity = tuple((k, escape_label_value(v)) for k, v in identity)
         self._series: Series = EMPTY
-        self._chunks: dict[str, bytes] = {}
-        self._spans = array("I")  # per series of the last render: line start, value start (in its chunk)
+        self._groups: dict[str, _Group] = {}
 
     def _prefix(self, metric: str, labels: Labels) -> bytes:
         family = FAMILIES[metric]
@@ -159,53 +211,75 @@ class DeviceRenderer:
         return (prefix + floatToGoString(1) + "\n" if family.is_info else prefix).encode()
 
     def render(self, series: Series | Iterable[Sample]) -> dict[str, bytes]:
-        """metric name -> this device's sample lines of that metric (UTF-8), in series order.
+        """metric name -> this device's sample lines of that metric (UTF-8, one gzip member), in series order.
 
-        Series must have unique (metric, labels) keys and come grouped by metric (the store's entries
-        do). This runs at every poll for every series, hence the locals of a hot loop.
+        Series must have unique (metric, labels) keys; a metric's series are written together, in order
+        (collectors give them so; others are regrouped, at the cost of a copy).
         """
         if not isinstance(series, Series):
             series = Series.of(series)
-        previous, old_chunks, spans = self._series, self._chunks, self._spans
-        known = len(previous)
-        p_metrics, p_labels = previous.metrics, previous.labels
-        values = series.values
-        parts: dict[str, list[bytes]] = {}
-        sizes: dict[str, int] = {}
+        metric_runs = runs(series.metrics)
+        if len({metric for metric, _, _ in metric_runs}) != len(metric_runs):
+            series = grouped(series)
+            metric_runs = runs(series.metrics)
+        previous, old_groups = self._series, self._groups
+        labels, p_labels = series.labels, previous.labels
+        groups: dict[str, _Group] = {}
+        with memoryview(series.values).cast("B") as now, memoryview(previous.values).cast("B") as before:
+            for metric, a, b in metric_runs:
+                old = old_groups.get(metric)
+                if (old is not None and old.end - old.start == b - a and p_labels[old.start:old.end] == labels[a:b]
+                        and before[8 * old.start:8 * old.end] == now[8 * a:8 * b]):
+                    groups[metric] = _Group(a, b, old.member, old.spans)  # nothing changed: not even packed
+                else:
+                    groups[metric] = self._render_group(metric, series, a, b, old, previous)
+        self._series, self._groups = series, groups
+        return {metric: group.member for metric, group in groups.items()}
+
+    def _render_group(self, metric: str, series: Series, a: int, b: int, old: _Group | None,
+                      previous: Series) -> _Group:
+        """One metric's lines, from its last text where labels (and values) are the same. This runs at
+        every poll for every series of a changed metric, hence the locals of a hot loop."""
+        labels, values = series.labels, series.values
+        if old is not None:
+            text, spans, p_start, known = unpack(old.member), old.spans, old.start, old.end - old.start
+            p_labels, p_values = previous.labels, previous.values
+        else:
+            text, spans, p_start, known = b"", array("I"), 0, 0
+            p_labels, p_values = (), array("d")
+        is_info = FAMILIES[metric].is_info
+        bucket: list[bytes] = []
         new_spans = array("I")
         span = new_spans.extend
         fmt = go_float
-        metric: str = ""
-        bucket: list[bytes] = []
-        old: bytes | None = None
-        is_info = False
         size = 0
-        for i, (name, labels) in enumerate(zip(series.metrics, series.labels, strict=True)):
-            if name is not metric:
-                if metric:
-                    sizes[metric] = size
-                metric = name
-                bucket = parts.setdefault(metric, [])
-                size = sizes.get(metric, 0)
-                old = old_chunks.get(metric)
-                is_info = FAMILIES[metric].is_info
-            if (i < known and old is not None and p_metrics[i] is metric
-                    and ((p := p_labels[i]) is labels or p == labels)):
-                prefix = old[spans[2 * i]:spans[2 * i + 1]]
+        for j in range(b - a):
+            line_labels = labels[a + j]
+            if j < known and ((p := p_labels[p_start + j]) is line_labels or p == line_labels):
+                line, value_at = spans[2 * j], spans[2 * j + 1]
+                if is_info:
+                    prefix = text[line:value_at]
+                elif (v := values[a + j]) and v == p_values[p_start + j]:
+                    # the same non-zero value has the same text (a zero may be -0.0: rendered again)
+                    end = spans[2 * j + 2] if 2 * j + 2 < len(spans) else len(text)
+                    span((size, size + value_at - line))
+                    bucket.append(text[line:end])
+                    size += end - line
+                    continue
+                else:
+                    prefix = text[line:value_at]
             else:
-                prefix = self._prefix(metric, labels)
+                prefix = self._prefix(metric, line_labels)
             end = size + len(prefix)
             span((size, end))
             bucket.append(prefix)
             if is_info:  # the prefix is the whole line (value 1)
                 size = end
             else:
-                value = f"{fmt(values[i])}\n".encode()
+                value = f"{fmt(values[a + j])}\n".encode()
                 bucket.append(value)
                 size = end + len(value)
-        chunks = {m: b"".join(lines) for m, lines in parts.items()}
-        self._series, self._chunks, self._spans = series, chunks, new_spans
-        return chunks
+        return _Group(a, b, pack(b"".join(bucket)), new_spans)
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,26 +340,30 @@ class DeviceExposition:
     def text(self, fmt: str = TEXT) -> str:
         return self.body(fmt).decode()
 
-    def body(self, fmt: str = TEXT, part: Part = None) -> bytes:
-        """The device families of `part` (None: all) in `fmt` (TEXT or OPENMETRICS, without the OpenMetrics
-        `# EOF`)."""
+    def members(self, fmt: str = TEXT, part: Part = None) -> list[bytes]:
+        """The device families of `part` (None: all) in `fmt` (TEXT or OPENMETRICS, without `# EOF`) as gzip
+        members, in order."""
         families = _PART_FAMILIES[part]
         buckets: dict[str, list[bytes]] = {}
         for entry in self._store.snapshot():
-            for metric, chunk in self._chunks(entry).items():
+            for metric, member in self._chunks(entry).items():
                 if metric not in families:
                     continue
                 bucket = buckets.get(metric)
                 if bucket is None:
                     bucket = buckets[metric] = []
-                bucket.append(chunk)
+                bucket.append(member)
         out: list[bytes] = []
         for name, family in families.items():
             bucket = buckets.get(name)
             if bucket:
-                out.append(family.headers[fmt])
+                out.append(family.packed[fmt])
                 out.extend(bucket)
-        return b"".join(out)
+        return out
+
+    def body(self, fmt: str = TEXT, part: Part = None) -> bytes:
+        """The device families of `part` in `fmt`, as plain text (for a scraper that does not take gzip)."""
+        return b"".join(map(unpack, self.members(fmt, part)))
 
 
 def device_identities(inventory: Inventory, devices: Iterable[Device]) -> dict[str, Labels]:
@@ -307,14 +385,23 @@ def negotiate(accept: str | None) -> tuple[str, Encoder, str]:
     return fmt, encoder, content_type
 
 
-def render(devices: DeviceExposition, registry: CollectorRegistry | None,
-           accept: str | None = None, part: Part = None) -> tuple[bytes, str]:
+def render(devices: DeviceExposition, registry: CollectorRegistry | None, accept: str | None = None,
+           gzipped: bool = False, part: Part = None) -> tuple[bytes, str]:
     """The /metrics body of `part` (None: the whole page): device families then the registry's (self-metrics,
-    sites), and its content type."""
+    sites), and its content type.
+
+    `gzipped`: the body gzip-encoded, as the members kept by the store's listener joined (what
+    Prometheus asks for); otherwise plain text, each member unpacked.
+    """
     fmt, encoder, content_type = negotiate(accept)
-    body = devices.body(fmt, part)
     if registry is not None:
-        body += encoder(registry if part is None else PartRegistry(registry, part))  # OpenMetrics' ends with `# EOF`
-    elif fmt == OPENMETRICS:
-        body += OPENMETRICS_EOF.encode()
-    return body, content_type
+        # the OpenMetrics encoder ends with `# EOF`
+        tail = encoder(registry if part is None else PartRegistry(registry, part))
+    else:
+        tail = OPENMETRICS_EOF.encode() if fmt == OPENMETRICS else b""
+    if not gzipped:
+        return devices.body(fmt, part) + tail, content_type
+    members = devices.members(fmt, part)
+    if tail or not members:  # an empty body is not a gzip stream: one empty member then
+        members.append(pack(tail))
+    return b"".join(members), content_type

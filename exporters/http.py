@@ -193,14 +193,17 @@ class MetricsServer:
 
     def __init__(self, listen: str, body: BodyFn, health: HealthFn, *, auth: BasicAuth | None = None,
                  tls: Tls | None = None, connections: ConnectionBound | None = None,
-                 failures: FailedAuthLimiter | None = None, parts: Mapping[str, BodyFn] | None = None) -> None:
-        """`body` is the whole /metrics page; `parts` the pages `/metrics?part=NAME` serves (thdmon serve's
-        liveness and bulk, docs/exporter.md): any other part is answered 400."""
+                 failures: FailedAuthLimiter | None = None, gzip_body: BodyFn | None = None,
+                 parts: Mapping[str, Page] | None = None) -> None:
+        """`body` is the whole /metrics page; `gzip_body` the same already gzip-encoded, served as is to a
+        client that accepts gzip (`body` is then for the others; without it a large body is compressed
+        per request). `parts`: the pages `/metrics?part=NAME` serves (thdmon serve's liveness and bulk,
+        docs/exporter.md); any other part is answered 400."""
         host, port = parse_listen(listen)
         check_exposure(host, auth, tls)
         self.rejections = Rejections()
-        handler = type("Handler", (_Handler,), {"body": staticmethod(body), "health": staticmethod(health),
-                                                "parts": dict(parts or {}),
+        handler = type("Handler", (_Handler,), {"health": staticmethod(health),
+                                                "page": Page(body, gzip_body), "parts": dict(parts or {}),
                                                 "auth": auth, "failures": failures or FailedAuthLimiter(),
                                                 "rejections": self.rejections})
         server_class = type("Server", (_Server,), {
@@ -235,6 +238,14 @@ TARGET_REFUSED = (b"thdmon serves every device of its shard in one scrape of /me
                   b"--group-by collector)\n")
 
 
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page /metrics serves: `body` in plain text, and `gzip_body` already gzip-encoded (if it has one)."""
+
+    body: BodyFn
+    gzip_body: BodyFn | None = None
+
+
 def part_refused(parts: Collection[str]) -> bytes:
     """The 400's text for a `?part=` this endpoint does not serve (the value is not echoed)."""
     known = ", ".join(f"part={name}" for name in parts)
@@ -244,8 +255,8 @@ def part_refused(parts: Collection[str]) -> bytes:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    body: BodyFn
-    parts: dict[str, BodyFn]
+    page: Page
+    parts: dict[str, Page]
     health: HealthFn
     auth: BasicAuth | None
     failures: FailedAuthLimiter
@@ -267,14 +278,18 @@ class _Handler(BaseHTTPRequestHandler):
                 # snmp_exporter's habit: every per-device scrape would fetch the whole shard (docs/exporter.md)
                 self._send(400, TARGET_REFUSED, "text/plain; charset=utf-8")
                 return
-            page = self.body
+            page = self.page
             if "part" in query:
                 names = query["part"]
                 page = self.parts.get(names[0]) if len(names) == 1 else None
                 if page is None:
                     self._send(400, part_refused(self.parts), "text/plain; charset=utf-8")
                     return
-            body, content_type = page(self.headers.get("Accept"))
+            if page.gzip_body is not None and gzip_accepted(self.headers.get("Accept-Encoding", "")):
+                body, content_type = page.gzip_body(self.headers.get("Accept"))
+                self._send(200, body, content_type, encoded=True)
+                return
+            body, content_type = page.body(self.headers.get("Accept"))
             self._send(200, body, content_type)
         elif path == "/":
             self._send(200, b'<html><body><a href="/metrics">/metrics</a> <a href="/healthz">/healthz</a>'
@@ -304,9 +319,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         return False
 
-    def _send(self, status: int, body: bytes, content_type: str) -> None:
-        gzipped = len(body) >= GZIP_MIN_BYTES and gzip_accepted(self.headers.get("Accept-Encoding", ""))
-        if gzipped:
+    def _send(self, status: int, body: bytes, content_type: str, encoded: bool = False) -> None:
+        """`encoded`: `body` is gzip-encoded already."""
+        gzipped = encoded or (len(body) >= GZIP_MIN_BYTES and gzip_accepted(self.headers.get("Accept-Encoding", "")))
+        if gzipped and not encoded:
             body = gzip.compress(body, compresslevel=1)  # level 1: ~5x smaller at a fraction of level 9's CPU
         self.send_response(status)
         self.send_header("Content-Type", content_type)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +28,7 @@ from collector.ssh.poller import SshPoller
 from collector.uplinks import UplinkLoad
 from exporters import exposition
 from exporters.exposition import DeviceExposition
-from exporters.http import BasicAuth, MetricsServer, Tls, is_loopback, parse_listen
+from exporters.http import BasicAuth, MetricsServer, Page, Tls, is_loopback, parse_listen
 from exporters.prometheus import SelfMetrics
 from exporters.sites import SiteMetrics, SiteView
 from inventory.loader import load_inventory
@@ -172,12 +172,14 @@ def cli(ctx: click.Context, listen: str | None, shard: str | None, engine: str |
     metrics.registry.register(SiteMetrics(sites.snapshot))
     metrics.watch_devices(service.store, lambda: service.scheduler.devices.keys())
     metrics.watch_load(service.scheduler.limiter, service.store)
-    def page(part: exposition.Part) -> Callable[[str | None], tuple[bytes, str]]:
-        return lambda accept: exposition.render(devices, metrics.registry, accept, part)
+    def page(part: exposition.Part) -> Page:
+        return Page(lambda accept: exposition.render(devices, metrics.registry, accept, part=part),
+                    lambda accept: exposition.render(devices, metrics.registry, accept, gzipped=True, part=part))
 
     # the whole page, and its two parts for the two scrape jobs of exporters/prometheus.yml
-    server = MetricsServer(listen, page(None), service.health, auth=security.auth, tls=security.tls,
-                           parts={part: page(part) for part in exposition.PARTS})
+    whole = page(None)
+    server = MetricsServer(listen, whole.body, service.health, auth=security.auth, tls=security.tls,
+                           gzip_body=whole.gzip_body, parts={part: page(part) for part in exposition.PARTS})
     metrics.watch_http(server.rejections.counts)
     host, port = server.address
     scheme = "https" if security.tls else "http"

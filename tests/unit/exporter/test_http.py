@@ -23,7 +23,7 @@ from pydantic import SecretStr
 from collector.errors import CollectorError
 from collector.store import Store
 from exporters import exposition
-from exporters.http import BasicAuth, MetricsServer, Tls, check_exposure, is_loopback, parse_listen
+from exporters.http import BasicAuth, MetricsServer, Page, Tls, check_exposure, is_loopback, parse_listen
 
 from .conftest import tricky_dataset
 
@@ -148,8 +148,10 @@ def test_the_scraper_gets_openmetrics_when_it_asks_for_it():
     store = Store(clock=lambda: 1.0)
     devices = exposition.DeviceExposition(store, tricky_dataset(store))
     registry = CollectorRegistry()
+    # as `thdmon serve` wires it: the kept gzip members for a client that takes gzip, plain text otherwise
     server = MetricsServer("127.0.0.1:0", lambda accept: exposition.render(devices, registry, accept),
-                           lambda: (True, "ok"))
+                           lambda: (True, "ok"),
+                           gzip_body=lambda accept: exposition.render(devices, registry, accept, gzipped=True))
     server.start()
     try:
         # What Prometheus 2.42 sends.
@@ -163,16 +165,24 @@ def test_the_scraper_gets_openmetrics_when_it_asks_for_it():
         assert families["thdmon_device"].type == "info"
         plain = _get(server, "/metrics").read().decode()
         assert "# EOF" not in plain and "# TYPE thdmon_device_info gauge" in plain
+        zipped = _get(server, "/metrics", {"Accept-Encoding": "gzip"})
+        assert zipped.getheader("Content-Encoding") == "gzip"
+        assert gzip.decompress(zipped.read()).decode() == plain
     finally:
         server.stop()
 
 
 def test_parts_are_served_by_name_and_anything_else_is_refused_saying_which():
-    pages = {name: (lambda accept, name=name: (f"{name}\n".encode(), "text/plain")) for name in ("liveness", "bulk")}
-    server = _server(parts=pages)
+    def page(name: str) -> Page:
+        return Page(lambda accept: (f"{name}\n".encode(), "text/plain"),
+                    lambda accept: (gzip.compress(f"{name} packed\n".encode()), "text/plain"))
+
+    server = _server(parts={name: page(name) for name in ("liveness", "bulk")})
     plain = _server()  # connlog's and the portal's /metrics have no parts
     try:
         assert _get(server, "/metrics?part=liveness").read() == b"liveness\n"
+        packed = _get(server, "/metrics?part=liveness", {"Accept-Encoding": "gzip"})  # the part's own gzip body
+        assert packed.getheader("Content-Encoding") == "gzip" and gzip.decompress(packed.read()) == b"liveness packed\n"
         assert _get(server, "/metrics?part=bulk").read() == b"bulk\n"
         assert _get(server, "/metrics").read() == BODY  # the whole page, as before
         for query in ("part=nope", "part=", "part=liveness&part=bulk", "part=LIVENESS"):

@@ -4,6 +4,8 @@ serve's own pieces on a real Store: device exposition, self-metrics and the site
 
 from __future__ import annotations
 
+import gzip
+
 import pytest
 from prometheus_client.openmetrics.parser import text_string_to_metric_families as om_families
 from prometheus_client.parser import text_string_to_metric_families
@@ -46,7 +48,9 @@ def _serve(inventory: Inventory) -> tuple[exposition.DeviceExposition, SelfMetri
 
 def _series(devices: exposition.DeviceExposition, metrics: SelfMetrics, accept: str,
             part: exposition.Part) -> set[SeriesKey]:
-    body, _ = exposition.render(devices, metrics.registry, accept, part)
+    body, _ = exposition.render(devices, metrics.registry, accept, part=part)
+    packed, _ = exposition.render(devices, metrics.registry, accept, gzipped=True, part=part)
+    assert gzip.decompress(packed) == body  # the members joined for a gzip scrape: the same page
     text = body.decode()
     if accept == OM_ACCEPT:
         assert text.endswith("# EOF\n") and text.count("# EOF") == 1
