@@ -218,8 +218,8 @@ METRICS: tuple[Metric, ...] = (
        "(bounds), auth_failed, auth_rate_limited (too many failures from one source)", ("reason",),
        per_device=False),
     _m("thdmon_collector_triggered_polls_total", "counter",
-       "Polls asked for out of schedule (a trap; a device down re-polling its uplink sites' devices), run or "
-       "throttled (one per device and protocol per 10 s)",
+       "Polls asked for out of schedule (a trap; a protocol going down confirmed over the device's others; a "
+       "device down re-polling its uplink sites' devices), run or throttled (one per device and protocol per 10 s)",
        ("protocol", "result"), per_device=False),
     # connlog health: a stalled source is a legal risk
     _m("thdmon_connlog_records_total", "counter", "Connection records ingested", ("source_kind", "nas"),
