@@ -2,7 +2,7 @@
 """Scrape time and body size of `thdmon serve` for the whole sample département, per the scrape contract.
 
 The full lab (every sample device, free port) -> `thdmon serve` of the whole département (1/1) ->
-Debian's prometheus with the shipped `exporters/prometheus.yml` as is (60 s / 45 s) and
+Debian's prometheus with the shipped `exporters/prometheus.yml` as is (bulk 60 s / 45 s, liveness 15 s / 10 s) and
 `--enable-feature=extra-scrape-metrics`. The page does not depend on the intervals, the load on the lab
 does: both classes poll every --interval s (600: 5 polls/s, what two snmpsim processes serve on a busy
 2-core machine). Once every device has been polled in both classes it waits for --scrapes scrapes and
@@ -105,7 +105,9 @@ def main() -> None:
             time.sleep(max(0.0, full_at - time.monotonic()))
             print(f"pages full after {time.monotonic() - started:.0f} s; waiting {args.scrapes} scrapes", flush=True)
             time.sleep(60 * args.scrapes)
-            inst = f'instance="127.0.0.1:{serve_port}"'
+            # the bulk part's job: the big page (the liveness part's is reported on its own line below)
+            inst = f'job="thdmon", instance="127.0.0.1:{serve_port}"'
+            live = f'job="thdmon_liveness", instance="127.0.0.1:{serve_port}"'
 
             def one(expr: str) -> str:
                 result = prometheus_query(prom_port, expr)
@@ -122,6 +124,10 @@ def main() -> None:
                   f"{one(f'scrape_samples_scraped{{{inst}}}')} | {one(f'scrape_body_size_bytes{{{inst}}}')} | "
                   f"{raw_bytes / 1e6:.1f} / {raw_s:.2f} | {gz_bytes / 1e6:.1f} / {gz_s:.2f} | "
                   f"{lines:,} |", flush=True)
+            print(f"liveness part: Prometheus scrape s (max) "
+                  f"{one(f'max_over_time(scrape_duration_seconds{{{live}}}[{args.scrapes + 1}m])')}, "
+                  f"samples {one(f'scrape_samples_scraped{{{live}}}')}, "
+                  f"body bytes {one(f'scrape_body_size_bytes{{{live}}}')}", flush=True)
             per_device: dict[str, int] = {}
             for family in text_string_to_metric_families(body.decode()):
                 for sample in family.samples:

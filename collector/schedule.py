@@ -27,6 +27,12 @@ Design decisions:
   throttled trigger. The roll-up decides `down` (page) against `unreachable` (the cause is upstream) from
   the latest states; without this the uplink sites' evidence could be a poll interval older than the
   failure, and a collège behind a failed PoP would page for a poll interval before the PoP does.
+- Cross-protocol confirmation: a liveness protocol (SNMP, ICMP) failing on a device that is still up (the
+  protocol just went down, the other still answered at its last poll) has the device's other liveness
+  protocols polled at once, through the same throttled trigger. The device-level rule waits for every
+  liveness protocol to fail; without this it waited for the slower schedule (SNMP's 60 s after ICMP's
+  30 s), with it the device is judged within one timeout of the first protocol noticing. A protocol that
+  stays down does not re-trigger at each failed poll.
 - The log says what changed, not what happened: one line per device state change, and one summary per
   period of misfires, backoff skips and failures (`collector.events`); the per-event lines are DEBUG.
 """
@@ -265,6 +271,19 @@ class Scheduler:
         task.add_done_callback(self._running.discard)
         return True
 
+    def confirm(self, device: Device, failed: str) -> list[str]:
+        """Poll now `device`'s liveness protocols other than `failed`; returns the protocols started.
+
+        Called when `failed` (a liveness protocol) has just gone down on a device still up: the device is
+        down only once every liveness protocol fails, and asking the others now, rather than at their own
+        phase up to an interval later, settles it within a timeout. `trigger` throttles, as for traps.
+        """
+        started = [p.protocol for p in self._pollers.values()
+                   if p.liveness and p.protocol != failed and self.trigger(device.hostname, p.protocol)]
+        if started:
+            log.debug("event=confirm device=%s failed=%s polls=%s", device.hostname, failed, ",".join(started))
+        return started
+
     def refresh_upstream(self, device: Device) -> list[tuple[str, str]]:
         """Re-poll now the devices of the sites up `device`'s uplink chain (this collector's), over
         `UPSTREAM_PROTOCOLS`; returns the (hostname, protocol) polls started.
@@ -384,6 +403,9 @@ class Scheduler:
                       self._clock())
         if not entry.state.up and (before is None or before.state.up):
             self.refresh_upstream(current)
+        elif (entry.state.up and not entry.protocols[protocol].state.up and entry.protocols[protocol].liveness
+              and (old_protocol is None or old_protocol.state.up)):
+            self.confirm(current, protocol)
         key = (hostname, protocol)
         if result.state.up:
             self.backoff.success(key)

@@ -14,6 +14,11 @@ follow its text format 0.0.4 and OpenMetrics 1.0 writers. Sample timestamps are 
 prometheus_client's own metrics), so Prometheus' staleness handling applies.
 
 The self-metrics stay in a prometheus_client registry and are appended with its own encoder.
+
+Parts (`/metrics?part=`, docs/exporter.md "Scrape contract"): `liveness` holds the catalogue's liveness
+families (what the paging rules read), `bulk` everything else, so that Prometheus scrapes the small one
+often and the large one seldom, each series from one job. A part is a filter over the families, chosen
+before the join: the liveness page costs what its few families cost.
 """
 
 from __future__ import annotations
@@ -21,11 +26,12 @@ from __future__ import annotations
 import threading
 import zlib
 from array import array
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
+from prometheus_client.metrics_core import Metric
 from prometheus_client.utils import floatToGoString
 
 from collector.store import DeviceEntry, Store
@@ -109,6 +115,37 @@ def family_of(metric: catalogue.Metric) -> Family:
 FAMILIES: dict[str, Family] = {
     m.name: family_of(m) for m in catalogue.METRICS if m.per_device and m.type in DEVICE_METRIC_TYPES
 }
+
+Part = str | None  # a key of PARTS, or None for the whole page
+# part -> whether it holds the catalogue's liveness families (the other part holds the rest)
+PARTS: dict[str, bool] = {"liveness": True, "bulk": False}
+_PART_FAMILIES: dict[Part, dict[str, Family]] = {
+    None: FAMILIES,
+    **{part: {n: f for n, f in FAMILIES.items() if f.metric.liveness == live} for part, live in PARTS.items()},
+}
+# prometheus_client's family name (counters without `_total`, info without `_info`) -> catalogue metric
+_BY_CLIENT_NAME: dict[str, catalogue.Metric] = {
+    m.name.removesuffix({"counter": "_total", "info": "_info"}.get(m.type, "")): m for m in catalogue.METRICS
+}
+
+
+def in_part(client_name: str, part: Part) -> bool:
+    """Whether a registry family (prometheus_client's name) belongs on `part`; one not in the catalogue is bulk."""
+    if part is None:
+        return True
+    metric = _BY_CLIENT_NAME.get(client_name)
+    return (metric is not None and metric.liveness) == PARTS[part]
+
+
+@dataclass(frozen=True, slots=True)
+class PartRegistry:
+    """The families of `registry` on one part, for prometheus_client's encoders (they only `collect()`)."""
+
+    registry: CollectorRegistry
+    part: Part
+
+    def collect(self) -> Iterator[Metric]:
+        return (m for m in self.registry.collect() if in_part(m.name, self.part))
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,26 +340,30 @@ class DeviceExposition:
     def text(self, fmt: str = TEXT) -> str:
         return self.body(fmt).decode()
 
-    def members(self, fmt: str = TEXT) -> list[bytes]:
-        """The device families in `fmt` (TEXT or OPENMETRICS, without `# EOF`) as gzip members, in order."""
+    def members(self, fmt: str = TEXT, part: Part = None) -> list[bytes]:
+        """The device families of `part` (None: all) in `fmt` (TEXT or OPENMETRICS, without `# EOF`) as gzip
+        members, in order."""
+        families = _PART_FAMILIES[part]
         buckets: dict[str, list[bytes]] = {}
         for entry in self._store.snapshot():
             for metric, member in self._chunks(entry).items():
+                if metric not in families:
+                    continue
                 bucket = buckets.get(metric)
                 if bucket is None:
                     bucket = buckets[metric] = []
                 bucket.append(member)
         out: list[bytes] = []
-        for name, family in FAMILIES.items():
+        for name, family in families.items():
             bucket = buckets.get(name)
             if bucket:
                 out.append(family.packed[fmt])
                 out.extend(bucket)
         return out
 
-    def body(self, fmt: str = TEXT) -> bytes:
-        """The device families in `fmt`, as plain text (for a scraper that does not take gzip)."""
-        return b"".join(map(unpack, self.members(fmt)))
+    def body(self, fmt: str = TEXT, part: Part = None) -> bytes:
+        """The device families of `part` in `fmt`, as plain text (for a scraper that does not take gzip)."""
+        return b"".join(map(unpack, self.members(fmt, part)))
 
 
 def device_identities(inventory: Inventory, devices: Iterable[Device]) -> dict[str, Labels]:
@@ -334,7 +375,7 @@ def device_identities(inventory: Inventory, devices: Iterable[Device]) -> dict[s
     return out
 
 
-Encoder = Callable[[CollectorRegistry], bytes]
+Encoder = Callable[[CollectorRegistry | PartRegistry], bytes]  # prometheus_client's: they only collect()
 
 
 def negotiate(accept: str | None) -> tuple[str, Encoder, str]:
@@ -345,20 +386,22 @@ def negotiate(accept: str | None) -> tuple[str, Encoder, str]:
 
 
 def render(devices: DeviceExposition, registry: CollectorRegistry | None, accept: str | None = None,
-           gzipped: bool = False) -> tuple[bytes, str]:
-    """The whole /metrics body: device families then the self-metrics, and its content type.
+           gzipped: bool = False, part: Part = None) -> tuple[bytes, str]:
+    """The /metrics body of `part` (None: the whole page): device families then the registry's (self-metrics,
+    sites), and its content type.
 
     `gzipped`: the body gzip-encoded, as the members kept by the store's listener joined (what
     Prometheus asks for); otherwise plain text, each member unpacked.
     """
     fmt, encoder, content_type = negotiate(accept)
     if registry is not None:
-        tail = encoder(registry)  # the OpenMetrics encoder ends with `# EOF`
+        # the OpenMetrics encoder ends with `# EOF`
+        tail = encoder(registry if part is None else PartRegistry(registry, part))
     else:
         tail = OPENMETRICS_EOF.encode() if fmt == OPENMETRICS else b""
     if not gzipped:
-        return devices.body(fmt) + tail, content_type
-    members = devices.members(fmt)
+        return devices.body(fmt, part) + tail, content_type
+    members = devices.members(fmt, part)
     if tail or not members:  # an empty body is not a gzip stream: one empty member then
         members.append(pack(tail))
     return b"".join(members), content_type

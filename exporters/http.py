@@ -21,7 +21,7 @@ import socket
 import ssl
 import threading
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -193,14 +193,17 @@ class MetricsServer:
 
     def __init__(self, listen: str, body: BodyFn, health: HealthFn, *, auth: BasicAuth | None = None,
                  tls: Tls | None = None, connections: ConnectionBound | None = None,
-                 failures: FailedAuthLimiter | None = None, gzip_body: BodyFn | None = None) -> None:
-        """`gzip_body`: the body already gzip-encoded, served as is to a client that accepts gzip
-        (`body` is then for the others); without it a large body is compressed per request."""
+                 failures: FailedAuthLimiter | None = None, gzip_body: BodyFn | None = None,
+                 parts: Mapping[str, Page] | None = None) -> None:
+        """`body` is the whole /metrics page; `gzip_body` the same already gzip-encoded, served as is to a
+        client that accepts gzip (`body` is then for the others; without it a large body is compressed
+        per request). `parts`: the pages `/metrics?part=NAME` serves (thdmon serve's liveness and bulk,
+        docs/exporter.md); any other part is answered 400."""
         host, port = parse_listen(listen)
         check_exposure(host, auth, tls)
         self.rejections = Rejections()
-        handler = type("Handler", (_Handler,), {"body": staticmethod(body), "health": staticmethod(health),
-                                                "gzip_body": staticmethod(gzip_body) if gzip_body else None,
+        handler = type("Handler", (_Handler,), {"health": staticmethod(health),
+                                                "page": Page(body, gzip_body), "parts": dict(parts or {}),
                                                 "auth": auth, "failures": failures or FailedAuthLimiter(),
                                                 "rejections": self.rejections})
         server_class = type("Server", (_Server,), {
@@ -235,9 +238,25 @@ TARGET_REFUSED = (b"thdmon serves every device of its shard in one scrape of /me
                   b"--group-by collector)\n")
 
 
-class _Handler(BaseHTTPRequestHandler):
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page /metrics serves: `body` in plain text, and `gzip_body` already gzip-encoded (if it has one)."""
+
     body: BodyFn
-    gzip_body: BodyFn | None
+    gzip_body: BodyFn | None = None
+
+
+def part_refused(parts: Collection[str]) -> bytes:
+    """The 400's text for a `?part=` this endpoint does not serve (the value is not echoed)."""
+    known = ", ".join(f"part={name}" for name in parts)
+    return ((f"unknown part: /metrics serves {known} (one at a time), or the whole page without ?part= "
+             if known else "this /metrics has no parts: scrape it without ?part= ")
+            + "(docs/exporter.md, 'Scrape contract')\n").encode()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    page: Page
+    parts: dict[str, Page]
     health: HealthFn
     auth: BasicAuth | None
     failures: FailedAuthLimiter
@@ -254,15 +273,23 @@ class _Handler(BaseHTTPRequestHandler):
         if self.auth is not None and not self._authenticated():
             return
         if path == "/metrics":
-            if "target" in urllib.parse.parse_qs(self.path.partition("?")[2]):
+            query = urllib.parse.parse_qs(self.path.partition("?")[2], keep_blank_values=True)
+            if "target" in query:
                 # snmp_exporter's habit: every per-device scrape would fetch the whole shard (docs/exporter.md)
                 self._send(400, TARGET_REFUSED, "text/plain; charset=utf-8")
                 return
-            if self.gzip_body is not None and gzip_accepted(self.headers.get("Accept-Encoding", "")):
-                body, content_type = self.gzip_body(self.headers.get("Accept"))
+            page = self.page
+            if "part" in query:
+                names = query["part"]
+                page = self.parts.get(names[0]) if len(names) == 1 else None
+                if page is None:
+                    self._send(400, part_refused(self.parts), "text/plain; charset=utf-8")
+                    return
+            if page.gzip_body is not None and gzip_accepted(self.headers.get("Accept-Encoding", "")):
+                body, content_type = page.gzip_body(self.headers.get("Accept"))
                 self._send(200, body, content_type, encoded=True)
                 return
-            body, content_type = self.body(self.headers.get("Accept"))
+            body, content_type = page.body(self.headers.get("Accept"))
             self._send(200, body, content_type)
         elif path == "/":
             self._send(200, b'<html><body><a href="/metrics">/metrics</a> <a href="/healthz">/healthz</a>'

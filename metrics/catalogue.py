@@ -39,6 +39,10 @@ class Metric:
     labels: tuple[str, ...] = ()
     unit: str = ""
     per_device: bool = True  # carries DEVICE_LABELS
+    # On the liveness page (`/metrics?part=liveness`, scraped every 15 s beside the whole rest every 60 s,
+    # docs/exporter.md "Scrape contract"): what the paging rules read, so a failure reaches them within a
+    # short scrape, not a long one. Small by design: a few series per device and site.
+    liveness: bool = False
 
     @property
     def all_labels(self) -> tuple[str, ...]:
@@ -46,8 +50,8 @@ class Metric:
 
 
 def _m(name: str, type_: MetricType, help_: str, labels: tuple[str, ...] = (), unit: str = "",
-       per_device: bool = True) -> Metric:
-    return Metric(name, type_, help_, labels, unit, per_device)
+       per_device: bool = True, liveness: bool = False) -> Metric:
+    return Metric(name, type_, help_, labels, unit, per_device, liveness)
 
 
 _IF = ("ifname",)  # ifalias only on thdmon_interface_info: a new port description is no new series
@@ -59,15 +63,15 @@ METRICS: tuple[Metric, ...] = (
     # Device health (set by the collector, not by profiles).
     # The device-level rule (collector/store.py): up unless every liveness protocol (SNMP, ICMP) fails.
     _m("thdmon_device_up", "gauge", "1 unless every protocol the device is polled by fails (SSH only when nothing "
-       "else polls it; see protocol_up)"),
+       "else polls it; see protocol_up)", liveness=True),
     _m("thdmon_device_protocol_up", "gauge", "1 if the device answered its last poll over this protocol",
-       ("protocol",)),
+       ("protocol",), liveness=True),
     _m("thdmon_device_down_reason", "gauge",
        "1 for the reason a protocol of the device is down (timeout, auth_failure, ...), absent when up",
-       ("protocol", "reason")),
+       ("protocol", "reason"), liveness=True),
     _m("thdmon_device_down_since_timestamp_seconds", "gauge",
        "When the device went down (Unix time: time() - it is the outage so far), absent while it is up",
-       unit="seconds"),
+       unit="seconds", liveness=True),
     _m("thdmon_device_last_poll_timestamp_seconds", "gauge", "End of the device's last poll over this protocol",
        ("protocol",), unit="seconds"),
     _m("thdmon_device_poll_duration_seconds", "gauge", "Duration of the device's last poll over this protocol",
@@ -155,7 +159,7 @@ METRICS: tuple[Metric, ...] = (
     _m("thdmon_lldp_neighbor_info", "info", "LLDP neighbour seen on a local port",
        ("ifname", "remote_sys_name", "remote_port")),
     # Wi-Fi
-    _m("thdmon_wifi_ap_up", "gauge", "1 if the controller sees the AP up", ("ap",)),
+    _m("thdmon_wifi_ap_up", "gauge", "1 if the controller sees the AP up", ("ap",), liveness=True),
     _m("thdmon_wifi_clients", "gauge", "Associated Wi-Fi clients per AP radio", _RADIO),
     _m("thdmon_wifi_ssid_clients", "gauge", "Associated Wi-Fi clients per SSID", _SSID),
     _m("thdmon_wifi_channel", "gauge", "Radio channel number", _RADIO),
@@ -177,13 +181,13 @@ METRICS: tuple[Metric, ...] = (
        ("os", "version", "model", "serial")),
     # Sites, rolled up by the collector from its devices' states and the inventory's uplinks
     _m("thdmon_site_state", "stateset", "1 for the site's current state (up, degraded, down, unreachable)",
-       ("site", "site_kind", "commune", "state"), per_device=False),
+       ("site", "site_kind", "commune", "state"), per_device=False, liveness=True),
     _m("thdmon_site_info", "info", "A site of the inventory, with its coordinates and uplink",
        ("site", "site_kind", "commune", "name", "lat", "lon", "uplink"), per_device=False),
     _m("thdmon_site_state_since_timestamp_seconds", "gauge", "When the site entered its current state",
-       ("site", "site_kind", "commune"), "seconds", per_device=False),
+       ("site", "site_kind", "commune"), "seconds", per_device=False, liveness=True),
     _m("thdmon_site_devices", "gauge", "Devices of the site with a known health, by whether they answer",
-       ("site", "site_kind", "commune", "state"), per_device=False),
+       ("site", "site_kind", "commune", "state"), per_device=False, liveness=True),
     _m("thdmon_site_uplink_mismatch", "gauge",
        "1 while LLDP contradicts the site's declared uplink (seen: the site LLDP links to instead, or empty)",
        ("site", "site_kind", "commune", "declared", "seen"), per_device=False),
@@ -214,8 +218,8 @@ METRICS: tuple[Metric, ...] = (
        "(bounds), auth_failed, auth_rate_limited (too many failures from one source)", ("reason",),
        per_device=False),
     _m("thdmon_collector_triggered_polls_total", "counter",
-       "Polls asked for out of schedule (a trap; a device down re-polling its uplink sites' devices), run or "
-       "throttled (one per device and protocol per 10 s)",
+       "Polls asked for out of schedule (a trap; a protocol going down confirmed over the device's others; a "
+       "device down re-polling its uplink sites' devices), run or throttled (one per device and protocol per 10 s)",
        ("protocol", "result"), per_device=False),
     # connlog health: a stalled source is a legal risk
     _m("thdmon_connlog_records_total", "counter", "Connection records ingested", ("source_kind", "nas"),

@@ -13,6 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from lab.ports import free_tcp_port  # re-exported: the suites take it from here with the other peer helpers
 
 
@@ -28,36 +30,50 @@ def until(what: str, probe: Callable[[], Any], timeout: float = 30.0) -> Any:
         time.sleep(0.25)
 
 
+# The shipped scrape contract: the collector's jobs (each a part of its page) and their relabelling.
+CONTRACT = Path(__file__).resolve().parents[1] / "exporters" / "prometheus.yml"
+
+
 def start_prometheus(workdir: Path, target_port: int, *, interval: str = "1s", rule_files: tuple[Path, ...] = (),
                      alertmanager_port: int | None = None, more_jobs: dict[str, int] | None = None,
-                     scrape: str | None = None) -> tuple[subprocess.Popen[bytes], int]:
-    """Debian's prometheus on a free loopback port, scraping 127.0.0.1:target_port (job `thdmon`) and each
-    of `more_jobs` (job name -> port) every `interval` (and evaluating `rule_files` as often, sending
-    alerts to the Alertmanager on `alertmanager_port`); `scrape` (with a timeout of 3/4 of it, as the
-    shipped contract) overrides the interval for the `thdmon` job."""
+                     scrape: str | None = None, contract: bool = False) -> tuple[subprocess.Popen[bytes], int]:
+    """Debian's prometheus on a free loopback port, scraping 127.0.0.1:target_port (job `thdmon`, the whole
+    page) and each of `more_jobs` (job name -> port) every `interval` (and evaluating `rule_files` as often,
+    sending alerts to the Alertmanager on `alertmanager_port`). `contract`: the collector is scraped by the
+    jobs of the shipped `exporters/prometheus.yml` instead (each part of the page on its own job and
+    interval, its relabelling), pointed at target_port. `scrape` (with a timeout of 3/4 of it, as the
+    shipped contract) overrides the interval of the collector's job(s)."""
     port = free_tcp_port()
-    config = workdir / "prometheus.yml"
-    rules = "".join(f"- {path}\n" for path in rule_files)
-    alerting = (f"alerting:\n  alertmanagers:\n  - static_configs:\n    - targets: ['127.0.0.1:{alertmanager_port}']\n"
-                if alertmanager_port else "")
-    jobs = {"thdmon": target_port, **(more_jobs or {})}
-    own = {"thdmon": f"  scrape_interval: {scrape}\n  scrape_timeout: {_three_quarters(scrape)}\n"} if scrape else {}
-    scrapes = "".join(f"- job_name: {job}\n{own.get(job, '')}  static_configs:\n  - targets: ['127.0.0.1:{p}']\n"
-                      for job, p in jobs.items())
-    config.write_text(f"""global:
-  scrape_interval: {interval}
-  evaluation_interval: {interval}
-{"rule_files:" + chr(10) + rules if rules else ""}{alerting}scrape_configs:
-{scrapes}""")
+    jobs = _collector_jobs(target_port, contract, scrape) + [
+        {"job_name": job, "static_configs": [{"targets": [f"127.0.0.1:{p}"]}]} for job, p in (more_jobs or {}).items()]
+    config: dict[str, Any] = {"global": {"scrape_interval": interval, "evaluation_interval": interval}}
+    if rule_files:
+        config["rule_files"] = [str(path) for path in rule_files]
+    if alertmanager_port:
+        config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": [f"127.0.0.1:{alertmanager_port}"]}]}]}
+    config["scrape_configs"] = jobs
+    path = workdir / "prometheus.yml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
     with (workdir / "prometheus.log").open("wb") as out:
-        proc = subprocess.Popen(["prometheus", f"--config.file={config}", f"--storage.tsdb.path={workdir / 'tsdb'}",
+        proc = subprocess.Popen(["prometheus", f"--config.file={path}", f"--storage.tsdb.path={workdir / 'tsdb'}",
                                  f"--web.listen-address=127.0.0.1:{port}"], stdout=out, stderr=subprocess.STDOUT)
     return proc, port
 
 
+def _collector_jobs(target_port: int, contract: bool, scrape: str | None) -> list[dict[str, Any]]:
+    jobs: list[dict[str, Any]] = (yaml.safe_load(CONTRACT.read_text(encoding="utf-8"))["scrape_configs"] if contract
+                                  else [{"job_name": "thdmon"}])
+    for job in jobs:
+        job.pop("file_sd_configs", None)
+        job["static_configs"] = [{"targets": [f"127.0.0.1:{target_port}"]}]
+        if scrape:
+            job.update(scrape_interval=scrape, scrape_timeout=_three_quarters(scrape))
+    return jobs
+
+
 def _three_quarters(duration: str) -> str:
-    """`60s` -> `45s` (Prometheus durations in whole seconds)."""
-    return f"{int(duration.removesuffix('s')) * 3 // 4}s"
+    """`60s` -> `45000ms` (Prometheus durations)."""
+    return f"{int(duration.removesuffix('s')) * 750}ms"
 
 
 def serve_webhook(received: Callable[[dict[str, Any]], None]) -> ThreadingHTTPServer:

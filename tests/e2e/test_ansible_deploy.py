@@ -145,18 +145,22 @@ def test_prometheus_configurations_pass_promtool(deployed):
         assert proc.returncode == 0, f"{host}: {proc.stdout} {proc.stderr}"
     one = yaml.safe_load((d.root("mon-1") / "etc/prometheus/prometheus.yml").read_text())
     jobs = {j["job_name"]: j for j in one["scrape_configs"]}
-    # The scrape contract (exporters/prometheus.yml): one thdmon job, each collector a target of it, whole
-    assert sorted(name for name in jobs if name.startswith("thdmon")) == ["thdmon"]
-    thdmon = jobs["thdmon"]
-    assert (thdmon["scrape_interval"], thdmon["scrape_timeout"]) == ("60s", "45s")
-    assert thdmon["static_configs"] == [
-        {"targets": [f"127.0.0.1:{d.ports['collector']}"], "labels": {"collector": "mon-1", "shard": "1/2"}},
-        {"targets": [f"127.0.0.2:{d.ports['collector']}"], "labels": {"collector": "mon-2", "shard": "2/2"}}]
-    assert thdmon["basic_auth"] == {"username": "prometheus", "password_file": "thdmon.pass"}
-    contract = yaml.safe_load((ROOT / "exporters/prometheus.yml").read_text())["scrape_configs"][0]
+    # The scrape contract (exporters/prometheus.yml): its two jobs (the bulk and the liveness part of each
+    # collector's page), each collector a target of both
+    assert sorted(name for name in jobs if name.startswith("thdmon")) == ["thdmon", "thdmon_liveness"]
+    shipped = yaml.safe_load((ROOT / "exporters/prometheus.yml").read_text())
+    contract = {j["job_name"]: j for j in shipped["scrape_configs"]}
     drop_collector = {"source_labels": ["site"], "regex": ".+", "target_label": "collector", "replacement": ""}
-    assert thdmon["metric_relabel_configs"] == [*contract["metric_relabel_configs"], drop_collector]
-    assert {r["target_label"] for r in thdmon["metric_relabel_configs"]} == {"instance", "shard", "collector"}
+    for name, timing, part in (("thdmon", ("60s", "45s"), "bulk"), ("thdmon_liveness", ("15s", "10s"), "liveness")):
+        job = jobs[name]
+        assert (job["scrape_interval"], job["scrape_timeout"]) == timing
+        assert job["params"] == {"part": [part]} == contract[name]["params"]
+        assert job["static_configs"] == [
+            {"targets": [f"127.0.0.1:{d.ports['collector']}"], "labels": {"collector": "mon-1", "shard": "1/2"}},
+            {"targets": [f"127.0.0.2:{d.ports['collector']}"], "labels": {"collector": "mon-2", "shard": "2/2"}}]
+        assert job["basic_auth"] == {"username": "prometheus", "password_file": "thdmon.pass"}
+        assert job["metric_relabel_configs"] == [*contract[name]["metric_relabel_configs"], drop_collector]
+        assert {r["target_label"] for r in job["metric_relabel_configs"]} == {"instance", "shard", "collector"}
     assert "thdmon-logs" not in jobs  # the connection logs are scraped by mon-3's own Prometheus
     icmp = jobs["icmp-mon-2"]  # blackbox_exporter's ICMP over the shard's file_sd targets
     assert icmp["file_sd_configs"] == [{"files": ["thdmon/mon-2.json"], "refresh_interval": "5m"}]
@@ -352,8 +356,8 @@ def test_remote_write_to_victoriametrics(deployed, tmp_path):
             return body.get("data", {}).get("result", []) if body else []
 
         def both_collectors_up() -> bool:
-            got = series('up{job="thdmon"} == 1')
-            return len(got) == 2
+            got = series('up{job=~"thdmon|thdmon_liveness"} == 1')
+            return len(got) == 4  # two collectors, each scraped by both parts' jobs
 
         # 60 s scrapes: each target's first one falls anywhere in the first minute, devices polled by the next
         until("both collectors scraped with basic auth, in VictoriaMetrics", both_collectors_up, timeout=240)
@@ -362,9 +366,9 @@ def test_remote_write_to_victoriametrics(deployed, tmp_path):
                         timeout=240)
         assert {s["metric"]["device"] for s in devices} == {
             "rt-pop-bobigny", "sw-col-jean-moulin-1", "sw-lyc-eugene-henaff-1", "wlc-parc-sausset"}
-        # The device series of both shards in one job, without the target's labels (the contract's relabelling):
-        # a device keeps one series whichever collector polls it.
-        assert {s["metric"]["job"] for s in devices} == {"thdmon"}
+        # The device series of both shards in one job (the liveness part's), without the target's labels (the
+        # contract's relabelling): a device keeps one series whichever collector polls it.
+        assert {s["metric"]["job"] for s in devices} == {"thdmon_liveness"}
         assert all(not {"instance", "shard", "collector"} & s["metric"].keys() for s in devices), devices
         # Which collector polled which device: the collectors' own series keep their target labels.
         counts = series('sum by(job, instance, collector, shard) (thdmon_collector_devices{prometheus="mon-1"})')

@@ -1,10 +1,11 @@
 """The scrape contract (docs/exporter.md): a real Prometheus with the shipped `exporters/prometheus.yml`
-scrapes each collector whole, first one collector, then two shards, from the file_sd that `thdmon
-inventory export --format file_sd --group-by collector` writes.
+scrapes each collector whole, in two parts (the liveness job and the bulk job, each series from exactly
+one of them), first one collector, then two shards, from the file_sd that `thdmon inventory export
+--format file_sd --group-by collector` writes.
 
 lab (one commune, its PoP and data-centre cores: 9 devices on 2 shards) -> three `thdmon serve`
-(1/1, 1/2, 2/2) -> Debian's prometheus. Only the scrape interval and timeout of the fragment are
-shortened (2 s / 1.5 s) and its file_sd path pointed at the test's file; the rest is as shipped.
+(1/1, 1/2, 2/2) -> Debian's prometheus. Only the jobs' scrape intervals and timeouts are shortened (2 s /
+1.5 s) and their file_sd path pointed at the test's file; the rest is as shipped.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from inventory import load_inventory
 from inventory.shard import devices_of_shard, parse
@@ -28,6 +30,7 @@ from lab.inventory_files import write_sample_subset
 from lab.sample import generate
 from lab.snmp.snmpd import free_udp_port
 from lab.supervisor import lab_running
+from metrics import catalogue
 from tests.conftest import ROOT, require
 from tests.e2e.conftest import chosen_devices
 from tests.peers import free_tcp_port, prometheus_query, until
@@ -37,6 +40,7 @@ pytestmark = pytest.mark.slow
 
 COMMUNE = "Pierrefitte-sur-Seine"  # its 9 devices fall 3 / 6 on two shards
 FRAGMENT = ROOT / "exporters" / "prometheus.yml"
+BULK, LIVENESS = "thdmon", "thdmon_liveness"  # the jobs, and the part of the page each scrapes
 
 
 @dataclass
@@ -59,12 +63,12 @@ class Chain:
 
 
 def _fragment(collectors_file: Path) -> str:
-    text = FRAGMENT.read_text(encoding="utf-8")
-    for old, new in (("scrape_interval: 60s", "scrape_interval: 2s"), ("scrape_timeout: 45s", "scrape_timeout: 1500ms"),
-                     ("/etc/prometheus/thdmon-collectors.json", str(collectors_file))):
-        assert old in text, old
-        text = text.replace(old, new)
-    return text
+    config = yaml.safe_load(FRAGMENT.read_text(encoding="utf-8"))
+    assert [job["job_name"] for job in config["scrape_configs"]] == [BULK, LIVENESS]
+    for job in config["scrape_configs"]:
+        assert job["file_sd_configs"] == [{"files": ["/etc/prometheus/thdmon-collectors.json"]}]
+        job.update(scrape_interval="2s", scrape_timeout="1500ms", file_sd_configs=[{"files": [str(collectors_file)]}])
+    return yaml.safe_dump(config)
 
 
 @pytest.fixture(scope="module")
@@ -106,11 +110,12 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
 
 
 def _all_up(chain: Chain, targets: int) -> list[dict] | None:
-    up = chain.query('up{job="thdmon"} == 1')
+    up = chain.query(f'up{{job=~"{BULK}|{LIVENESS}"}} == 1')
     # up or down: the contract is about scraping, not health. Prometheus asks for gzip and gets one gzip
     # member per family and device (exporters/exposition.py): every device here means it read them all.
     devices = chain.query("thdmon_device_up")
-    return devices if len(up) == targets and len(devices) == len(chain.devices) else None
+    interfaces = chain.query("count by (device) (thdmon_interface_receive_bytes_total)")
+    return devices if len(up) == 2 * targets and len(devices) == len(interfaces) == len(chain.devices) else None
 
 
 def test_one_collector_then_two_shards_keep_each_device_series_whole(chain: Chain):
@@ -120,23 +125,36 @@ def test_one_collector_then_two_shards_keep_each_device_series_whole(chain: Chai
     devices = until("every device exposed through one collector", lambda: _all_up(chain, 1), timeout=60)
     # the device series carry their identity, not the collector's address or shard
     assert all("instance" not in d["metric"] and "shard" not in d["metric"] for d in devices)
-    assert {d["metric"]["job"] for d in devices} == {"thdmon"}
+    assert {d["metric"]["job"] for d in devices} == {LIVENESS}
+    # each family from exactly one job: the liveness ones from the liveness job, the rest from the bulk one
+    jobs = {r["metric"]["__name__"]: r["metric"]["job"] for r in chain.query(
+        'count by (__name__, job) ({__name__=~"thdmon_.+"})')}
+    assert len(chain.query('count by (__name__) ({__name__=~"thdmon_.+"})')) == len(jobs)
+    by_job = {job: {n for n, j in jobs.items() if j == job} for job in (BULK, LIVENESS)}
+    live = {m.name for m in catalogue.METRICS if m.liveness}
+    assert by_job[LIVENESS] == live & set(jobs) >= {"thdmon_device_up", "thdmon_site_state"}
+    assert {"thdmon_collector_devices", "thdmon_interface_receive_bytes_total"} <= by_job[BULK]
     own = chain.query("thdmon_collector_devices")
     assert {d["metric"]["instance"] for d in own} == {f"127.0.0.1:{chain.serves['1/1']}"}
-    (duration,) = chain.query('scrape_duration_seconds{job="thdmon"}')
-    assert float(duration["value"][1]) < 1.5
+    durations = {r["metric"]["job"]: float(r["value"][1]) for r in chain.query("scrape_duration_seconds")}
+    assert durations.keys() == {BULK, LIVENESS} and max(durations.values()) < 1.5
+    samples = {r["metric"]["job"]: float(r["value"][1]) for r in chain.query("scrape_samples_scraped")}
+    assert samples[LIVENESS] < samples[BULK] / 5  # the small page is small
 
     chain.point_at(["1/2", "2/2"])
-    until("two shards scraped", lambda: len(chain.query('up{job="thdmon"} == 1')) == 2
+    until("two shards scraped", lambda: len(chain.query(f'up{{job=~"{BULK}|{LIVENESS}"}} == 1')) == 4
           and not chain.query(f'up{{instance="127.0.0.1:{chain.serves["1/1"]}"}}'), timeout=60)
-    assert {u["metric"]["shard"] for u in chain.query('up{job="thdmon"}')} == {"1/2", "2/2"}
+    for job in (BULK, LIVENESS):
+        assert {u["metric"]["shard"] for u in chain.query(f'up{{job="{job}"}}')} == {"1/2", "2/2"}
     # a fresh sample of every device through its shard, and still one series per device across the move
     until("devices through the shards", lambda: _all_up(chain, 2), timeout=30)
     for device in chain.devices:
-        history = chain.query(f'thdmon_device_up{{device="{device}"}}[2m]')
-        assert len(history) == 1, (device, [h["metric"] for h in history])
+        for metric in ("thdmon_device_up", "thdmon_device_uptime_seconds"):  # liveness, bulk
+            history = chain.query(f'{metric}{{device="{device}"}}[2m]')
+            assert len(history) == 1, (device, [h["metric"] for h in history])
     by_collector = {d["metric"]["instance"]: sum(float(x["value"][1]) for x in chain.query(
-        f'thdmon_collector_devices{{instance="{d["metric"]["instance"]}"}}')) for d in chain.query('up{job="thdmon"}')}
+        f'thdmon_collector_devices{{instance="{d["metric"]["instance"]}"}}'))
+        for d in chain.query(f'up{{job="{BULK}"}}')}
     assert sorted(by_collector.values()) == sorted(float(len(h)) for h in halves)
 
 

@@ -28,7 +28,7 @@ from collector.ssh.poller import SshPoller
 from collector.uplinks import UplinkLoad
 from exporters import exposition
 from exporters.exposition import DeviceExposition
-from exporters.http import BasicAuth, MetricsServer, Tls, is_loopback, parse_listen
+from exporters.http import BasicAuth, MetricsServer, Page, Tls, is_loopback, parse_listen
 from exporters.prometheus import SelfMetrics
 from exporters.sites import SiteMetrics, SiteView
 from inventory.loader import load_inventory
@@ -172,9 +172,14 @@ def cli(ctx: click.Context, listen: str | None, shard: str | None, engine: str |
     metrics.registry.register(SiteMetrics(sites.snapshot))
     metrics.watch_devices(service.store, lambda: service.scheduler.devices.keys())
     metrics.watch_load(service.scheduler.limiter, service.store)
-    server = MetricsServer(listen, lambda accept: exposition.render(devices, metrics.registry, accept),
-                           service.health, auth=security.auth, tls=security.tls,
-                           gzip_body=lambda accept: exposition.render(devices, metrics.registry, accept, gzipped=True))
+    def page(part: exposition.Part) -> Page:
+        return Page(lambda accept: exposition.render(devices, metrics.registry, accept, part=part),
+                    lambda accept: exposition.render(devices, metrics.registry, accept, gzipped=True, part=part))
+
+    # the whole page, and its two parts for the two scrape jobs of exporters/prometheus.yml
+    whole = page(None)
+    server = MetricsServer(listen, whole.body, service.health, auth=security.auth, tls=security.tls,
+                           gzip_body=whole.gzip_body, parts={part: page(part) for part in exposition.PARTS})
     metrics.watch_http(server.rejections.counts)
     host, port = server.address
     scheme = "https" if security.tls else "http"

@@ -23,6 +23,10 @@ DESK_INFO = {**DESK_PORT, "ifalias": "desk", "iftype": "6", "ifindex": "7"}
 OPTIC = {"sensor": "1/1/25 rx", "ifname": "1/1/25"}
 COLLECTOR = {"job": "thdmon", "instance": "127.0.0.1:9810"}
 COLLECTOR_2 = {"job": "thdmon", "instance": "127.0.0.2:9810"}
+# The two jobs of the scrape contract (exporters/prometheus.yml): device and site series keep `job` (only
+# instance and shard are dropped), so the liveness families and the rest differ by it.
+LIVE = {"job": "thdmon_liveness"}
+BULK = {"job": "thdmon"}
 
 
 def s(metric: str, values: str, **labels: str) -> tuple[str, str]:
@@ -52,6 +56,11 @@ CASES: list[Case] = [
           s("thdmon_device_down_reason", "1x10", **ACC, protocol="snmp", reason="timeout"),
           s("thdmon_device_down_reason", "1x10", **ACC, protocol="icmp", reason="timeout")],
          [{**CLG, "state": "down"}], cause="timeout x2 "),
+    Case("SiteDown", "from the liveness job, beside the bulk job's series", "5m",
+         [s("thdmon_site_state", "1x10", **CLG, **LIVE, state="down"),
+          s("thdmon_device_down_reason", "1x10", **ACC, **LIVE, protocol="snmp", reason="timeout"),
+          s("thdmon_device_uptime_seconds", "_x10", **ACC, **BULK)],
+         [{**CLG, **LIVE, "state": "down"}], cause="timeout x1 "),
     Case("SiteDown", "down for less than 30 s", "2m",
          [s("thdmon_site_state", "0 0 1", **CLG, state="down")], []),
     Case("SiteDown", "degraded is not down", "5m",
@@ -62,6 +71,12 @@ CASES: list[Case] = [
           s("thdmon_site_info", "1x10", **CLG, name="Collège Jean-Jaurès", lat="48.89", lon="2.41",
             uplink="pop-pantin")],
          [{**CLG, "state": "unreachable"}], cause="pop-pantin"),
+    # the state from the liveness job, the uplink the description names from the bulk job's site info
+    Case("SiteUnreachable", "down behind a down PoP, the two parts from their own jobs", "5m",
+         [s("thdmon_site_state", "1x10", **CLG, **LIVE, state="unreachable"),
+          s("thdmon_site_info", "1x10", **CLG, **BULK, name="Collège Jean-Jaurès", lat="48.89", lon="2.41",
+            uplink="pop-pantin")],
+         [{**CLG, **LIVE, "state": "unreachable"}], cause="pop-pantin"),
     Case("SiteUnreachable", "up", "5m", [s("thdmon_site_state", "0x10", **CLG, state="unreachable")], []),
     Case("SiteDegraded", "degraded for 10 min", "15m",
          [s("thdmon_site_state", "1x20", **CLG, state="degraded")], [{**CLG, "state": "degraded"}]),
@@ -85,6 +100,10 @@ CASES: list[Case] = [
     Case("DeviceSnmpDown", "pings, SNMP fails", "10m",
          [s("thdmon_device_protocol_up", "0x20", **ACC, protocol="snmp"),
           s("thdmon_device_protocol_up", "1x20", **ACC, protocol="icmp")], [{**ACC, "protocol": "snmp"}]),
+    Case("DeviceSnmpDown", "pings, SNMP fails: both from the liveness job", "10m",
+         [s("thdmon_device_protocol_up", "0x20", **ACC, **LIVE, protocol="snmp"),
+          s("thdmon_device_protocol_up", "1x20", **ACC, **LIVE, protocol="icmp")],
+         [{**ACC, **LIVE, "protocol": "snmp"}]),
     Case("DeviceSnmpDown", "nothing answers: that is DeviceDown", "10m",
          [s("thdmon_device_protocol_up", "0x20", **ACC, protocol="snmp"),
           s("thdmon_device_protocol_up", "0x20", **ACC, protocol="icmp")], []),
@@ -173,6 +192,10 @@ CASES: list[Case] = [
           s("thdmon_collector_polls_total", "40+10x20", **COLLECTOR_2, protocol="snmp", result="ok"),
           s("thdmon_device_last_poll_timestamp_seconds", "0+60x20", **ACC, job="thdmon", protocol="snmp")],
          [COLLECTOR]),
+    Case("CollectorStale", "the liveness part's scrape fails, the bulk part's does not", "5m",
+         [s("up", "0x10", **{**COLLECTOR, **LIVE}), s("up", "1x10", **COLLECTOR),
+          s("thdmon_collector_polls_total", "0+10x10", **COLLECTOR, protocol="snmp", result="ok")],
+         [{**COLLECTOR, **LIVE}]),
     Case("CollectorStale", "scraped and polling", "12m",
          [s("up", "1x20", **COLLECTOR),
           s("thdmon_collector_polls_total", "0+10x20", **COLLECTOR, protocol="snmp", result="ok"),
@@ -187,6 +210,12 @@ CASES: list[Case] = [
          [s("thdmon_connlog_last_record_timestamp_seconds", "0x300", source_kind="radius", nas=WLC["device"]),
           s("thdmon_device_up", "0x300", **WLC)],  # the NAS itself down: still the stall is reported
          [{**PARK, "source_kind": "radius", "nas": WLC["device"]}]),
+    # the connection logs' job against the NAS's device series from the liveness job: matched on `nas`
+    Case("ConnectionLogIngestStalled", "no record for 4 h, the NAS's site from the liveness job", "270m",
+         [s("thdmon_connlog_last_record_timestamp_seconds", "0x300", job="thdmon-logs", source_kind="radius",
+            nas=WLC["device"]),
+          s("thdmon_device_up", "1x300", **WLC, **LIVE)],
+         [{**PARK, "job": "thdmon-logs", "source_kind": "radius", "nas": WLC["device"]}]),
     Case("ConnectionLogIngestStalled", "records keep arriving", "270m",
          [s("thdmon_connlog_last_record_timestamp_seconds", "0+60x300", source_kind="radius", nas=WLC["device"]),
           s("thdmon_device_up", "1x300", **WLC)], []),

@@ -23,7 +23,7 @@ from pydantic import SecretStr
 from collector.errors import CollectorError
 from collector.store import Store
 from exporters import exposition
-from exporters.http import BasicAuth, MetricsServer, Tls, check_exposure, is_loopback, parse_listen
+from exporters.http import BasicAuth, MetricsServer, Page, Tls, check_exposure, is_loopback, parse_listen
 
 from .conftest import tricky_dataset
 
@@ -170,3 +170,28 @@ def test_the_scraper_gets_openmetrics_when_it_asks_for_it():
         assert gzip.decompress(zipped.read()).decode() == plain
     finally:
         server.stop()
+
+
+def test_parts_are_served_by_name_and_anything_else_is_refused_saying_which():
+    def page(name: str) -> Page:
+        return Page(lambda accept: (f"{name}\n".encode(), "text/plain"),
+                    lambda accept: (gzip.compress(f"{name} packed\n".encode()), "text/plain"))
+
+    server = _server(parts={name: page(name) for name in ("liveness", "bulk")})
+    plain = _server()  # connlog's and the portal's /metrics have no parts
+    try:
+        assert _get(server, "/metrics?part=liveness").read() == b"liveness\n"
+        packed = _get(server, "/metrics?part=liveness", {"Accept-Encoding": "gzip"})  # the part's own gzip body
+        assert packed.getheader("Content-Encoding") == "gzip" and gzip.decompress(packed.read()) == b"liveness packed\n"
+        assert _get(server, "/metrics?part=bulk").read() == b"bulk\n"
+        assert _get(server, "/metrics").read() == BODY  # the whole page, as before
+        for query in ("part=nope", "part=", "part=liveness&part=bulk", "part=LIVENESS"):
+            response = _get(server, f"/metrics?{query}")
+            assert response.status == 400, query
+            text = response.read().decode()
+            assert "part=liveness, part=bulk" in text and "Scrape contract" in text, query
+        refused = _get(plain, "/metrics?part=liveness")
+        assert refused.status == 400 and b"has no parts" in refused.read()
+    finally:
+        server.stop()
+        plain.stop()
