@@ -1,41 +1,19 @@
 """PromQL built from the metric catalogue: a rule cannot name a metric or a label thdmon does not export.
 
 Only the pieces the rules need: a selector, `on`/`by` label lists. Each checks its names against
-`metrics.catalogue` when the rules are built (at `thdmon alerts build`, and in the tests), so a renamed
-metric breaks the build, not the 3 a.m. page. Everything else is plain PromQL text around them.
+`metrics.catalogue` (with `metrics.promql`, shared with the dashboards) when the rules are built (at
+`thdmon alerts build`, and in the tests), so a renamed metric breaks the build, not the 3 a.m. page.
+Everything else is plain PromQL text around them.
 """
 
 from __future__ import annotations
 
 from metrics import catalogue
+from metrics.promql import KNOWN_LABELS, TARGET_LABELS, UnknownName, label_list, selector
 
-# Labels Prometheus adds to every scraped series, and the synthetic series of a scrape.
-TARGET_LABELS = ("job", "instance")
-SCRAPE_SERIES = {"up": TARGET_LABELS}
+__all__ = ["DEVICE", "KNOWN_LABELS", "SITE", "SITE_LABELS", "TARGET_LABELS", "UnknownName", "labels", "sel"]
+
 SITE_LABELS = ("site", "site_kind", "commune")
-
-
-class UnknownName(ValueError):
-    pass
-
-
-def labels_of(metric: str) -> tuple[str, ...]:
-    if metric in SCRAPE_SERIES:
-        return SCRAPE_SERIES[metric]
-    try:
-        return catalogue.get(metric).all_labels + TARGET_LABELS
-    except catalogue.UnknownMetric as exc:
-        raise UnknownName(str(exc)) from None
-
-
-def _known_labels() -> frozenset[str]:
-    names = set(TARGET_LABELS)
-    for m in catalogue.METRICS:
-        names.update(m.all_labels)
-    return frozenset(names)
-
-
-KNOWN_LABELS = _known_labels()
 
 
 def _matcher(label: str, value: str) -> str:
@@ -49,20 +27,10 @@ def _matcher(label: str, value: str) -> str:
 
 def sel(metric: str, **matchers: str) -> str:
     """`metric{label="value", ...}` after checking the metric and each label against the catalogue."""
-    allowed = labels_of(metric)
-    for label in matchers:
-        if label not in allowed:
-            raise UnknownName(f"{metric} has no label {label!r} (it has {', '.join(allowed)})")
-    inner = ", ".join(_matcher(k, v) for k, v in matchers.items())
-    return f"{metric}{{{inner}}}" if inner else metric
+    return selector(metric, {k: _matcher(k, v) for k, v in matchers.items()})
 
 
-def labels(*names: str) -> str:
-    """`(a, b)` for on/by/ignoring/group_left, each name known to the catalogue."""
-    for name in names:
-        if name not in KNOWN_LABELS:
-            raise UnknownName(f"label {name!r} is carried by no metric of the catalogue")
-    return "(" + ", ".join(names) + ")"
+labels = label_list  # `(a, b)` for on/by/ignoring/group_left, each name known to the catalogue
 
 
 DEVICE = labels(*catalogue.DEVICE_LABELS)

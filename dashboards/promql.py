@@ -13,19 +13,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from metrics import catalogue
-from metrics.catalogue import Metric
+from metrics.promql import UnknownName, labels_of, selector, series_metric
 
-# Series Prometheus itself records about each scrape of a thdmon endpoint: the "thdmon itself"
-# dashboard shows scrape size and time. They carry the target labels below, not thdmon's.
-TARGET_LABELS: tuple[str, ...] = ("job", "instance")
-SCRAPE_SERIES: frozenset[str] = frozenset({"up", "scrape_duration_seconds", "scrape_samples_scraped"})
-HISTOGRAM_SUFFIXES: tuple[str, ...] = ("_bucket", "_sum", "_count")
+__all__ = ["RATE_WINDOW", "Matcher", "Not", "Re", "UnknownName", "Var", "by", "check", "names", "rate", "sel"]
+
 RATE_WINDOW = "$__rate_interval"
-
-
-class UnknownName(ValueError):
-    """A dashboard names a metric or label that thdmon does not export."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,29 +44,6 @@ class Not:
 Matcher = str | Var | Re | Not
 
 
-def series_metric(name: str) -> Metric | None:
-    """The catalogue metric behind a series name (histogram `_bucket/_sum/_count` included)."""
-    if name in catalogue.BY_NAME:
-        return catalogue.BY_NAME[name]
-    for suffix in HISTOGRAM_SUFFIXES:
-        base = name.removesuffix(suffix)
-        if base != name and catalogue.BY_NAME.get(base, None) is not None \
-                and catalogue.BY_NAME[base].type == "histogram":
-            return catalogue.BY_NAME[base]
-    return None
-
-
-def labels_of(name: str) -> tuple[str, ...]:
-    """Label names a series may carry once scraped: its catalogue labels, the target's, `le` on buckets."""
-    if name in SCRAPE_SERIES:
-        return TARGET_LABELS
-    metric = series_metric(name)
-    if metric is None:
-        raise UnknownName(f"metric {name!r} is not exported by thdmon (metrics/catalogue.py)")
-    extra = ("le",) if name.endswith("_bucket") else ()
-    return metric.all_labels + TARGET_LABELS + extra
-
-
 def _quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -91,12 +60,7 @@ def _matcher(label: str, value: Matcher) -> str:
 
 def sel(name: str, **match: Matcher) -> str:
     """`name{label="v", ...}`, refusing a metric or label that is not in the catalogue."""
-    allowed = labels_of(name)
-    for label in match:
-        if label not in allowed:
-            raise UnknownName(f"{name} has no label {label!r} (it has {', '.join(allowed)})")
-    body = ", ".join(_matcher(label, value) for label, value in match.items())
-    return f"{name}{{{body}}}" if body else name
+    return selector(name, {label: _matcher(label, value) for label, value in match.items()})
 
 
 def rate(name: str, window: str = RATE_WINDOW, **match: Matcher) -> str:
