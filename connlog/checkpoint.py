@@ -11,7 +11,6 @@ export stays consistent with the seal that follows.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 from dataclasses import dataclass
 
@@ -19,40 +18,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, insert, select
 
 from connlog import keys
+from connlog.chain import CheckpointMessage, MerkleTree
 from connlog.errors import ConnlogError
 from connlog.models import CheckpointRow
-from connlog.seal import MerkleTree, walk_day
+from connlog.seal import walk_day
 from connlog.store import RECORDS, Store
-
-
-@dataclass(frozen=True)
-class CheckpointMessage:
-    stream: str
-    day: dt.date
-    count: int  # tree size: the day's first `count` records, in seq order
-    first_seq: int | None
-    last_seq: int | None
-    prev_hash: bytes
-    last_hash: bytes
-    root: bytes
-    made_at: float
-    key: str
-
-    def to_json(self) -> str:
-        d = {"v": 1, "kind": "checkpoint", "stream": self.stream, "day": self.day.isoformat(), "count": self.count,
-             "first_seq": self.first_seq, "last_seq": self.last_seq, "prev_hash": self.prev_hash.hex(),
-             "last_hash": self.last_hash.hex(), "root": self.root.hex(), "made_at": self.made_at, "key": self.key}
-        return json.dumps(d, sort_keys=True, separators=(",", ":"))
-
-    @classmethod
-    def from_json(cls, text: str) -> CheckpointMessage:
-        d = json.loads(text)
-        if d.get("kind") != "checkpoint":
-            raise ValueError("not a checkpoint message")
-        return cls(stream=d["stream"], day=dt.date.fromisoformat(d["day"]), count=d["count"],
-                   first_seq=d["first_seq"], last_seq=d["last_seq"], prev_hash=bytes.fromhex(d["prev_hash"]),
-                   last_hash=bytes.fromhex(d["last_hash"]), root=bytes.fromhex(d["root"]), made_at=d["made_at"],
-                   key=d["key"])
 
 
 @dataclass(frozen=True)

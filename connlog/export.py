@@ -31,11 +31,10 @@ from zoneinfo import ZoneInfo
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from connlog import answer_sheet, checkpoint, files, journal, keys, search
-from connlog.checkpoint import CheckpointMessage
+from connlog.chain import CheckpointMessage, MerkleTree, SealMessage, chain_hash, leaf_hash, verify_inclusion
 from connlog.errors import ConnlogError
 from connlog.journal import default_operator
 from connlog.record import Kind, Record
-from connlog.seal import MerkleTree, SealMessage, chain_hash, leaf_hash, verify_inclusion
 from connlog.store import FIELDS, FLOAT_FIELDS, INT_FIELDS, RECORDS, Store, canonical_json, normalise
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from connlog.chain import chain_hash
 from connlog.models import RecordRow
-from connlog.seal import chain_hash
 from connlog.store import Store, StoredRecord, canonical_json
 
 MODIFIED = "record modified: its content no longer matches its chain hash"

@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from connlog.chain import chain_hash
 from connlog.models import JournalRow
-from connlog.seal import chain_hash
 from connlog.store import JOURNAL, Store, journal_payload, utc_day
 
 

@@ -14,126 +14,27 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from connlog import keys
+from connlog.chain import (
+    GENESIS,
+    CheckpointMessage,
+    MerkleTree,
+    SealMessage,
+    chain_hash,
+    identity_leaf,
+    leaf_hash,
+)
 from connlog.errors import ConnlogError
-
-if TYPE_CHECKING:
-    from connlog.store import ChainRow, Store
-
-GENESIS = bytes(32)
-EMPTY_ROOT = hashlib.sha256(b"").digest()
-_SEQ_BYTES = 8
-
-
-def chain_hash(prev: bytes, payload: str, seq: int) -> bytes:
-    return hashlib.sha256(prev + payload.encode() + seq.to_bytes(_SEQ_BYTES, "big")).digest()
-
-
-def leaf_hash(data: bytes) -> bytes:
-    return hashlib.sha256(b"\x00" + data).digest()
-
-
-def node_hash(left: bytes, right: bytes) -> bytes:
-    return hashlib.sha256(b"\x01" + left + right).digest()
-
-
-def identity_leaf(seq: int, user_name: str) -> bytes:
-    return leaf_hash(json.dumps({"seq": seq, "user_name": user_name}, sort_keys=True,
-                                separators=(",", ":")).encode())
-
-
-class MerkleTree:
-    """RFC 6962 tree built bottom-up; an unpaired last node moves up unchanged (same root as MTH)."""
-
-    def __init__(self, leaves: Sequence[bytes]) -> None:
-        self.levels: list[list[bytes]] = [list(leaves)]
-        while len(self.levels[-1]) > 1:
-            below = self.levels[-1]
-            above = [node_hash(below[i], below[i + 1]) for i in range(0, len(below) - 1, 2)]
-            if len(below) % 2:
-                above.append(below[-1])
-            self.levels.append(above)
-
-    @property
-    def size(self) -> int:
-        return len(self.levels[0])
-
-    @property
-    def root(self) -> bytes:
-        return self.levels[-1][0] if self.size else EMPTY_ROOT
-
-    def path(self, index: int) -> list[bytes]:
-        proof = []
-        for level in self.levels[:-1]:
-            sibling = index ^ 1
-            if sibling < len(level):
-                proof.append(level[sibling])
-            index >>= 1
-        return proof
-
-
-def verify_inclusion(leaf: bytes, index: int, size: int, path: Sequence[bytes], root: bytes) -> bool:
-    """RFC 9162 section 2.1.3.2."""
-    if index >= size:
-        return False
-    fn, sn, r = index, size - 1, leaf
-    for p in path:
-        if sn == 0:
-            return False
-        if fn & 1 or fn == sn:
-            r = node_hash(p, r)
-            while not fn & 1 and fn != 0:
-                fn >>= 1
-                sn >>= 1
-        else:
-            r = node_hash(r, p)
-        fn >>= 1
-        sn >>= 1
-    return sn == 0 and r == root
-
-
-# -- seal messages ------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class SealMessage:
-    stream: str
-    day: dt.date
-    count: int
-    first_seq: int | None
-    last_seq: int | None
-    prev_hash: bytes
-    last_hash: bytes
-    root: bytes
-    identity_root: bytes | None
-    identity_count: int
-    sealed_at: float
-    key: str
-
-    def to_json(self) -> str:
-        d = {"v": 1, "stream": self.stream, "day": self.day.isoformat(), "count": self.count,
-             "first_seq": self.first_seq, "last_seq": self.last_seq, "prev_hash": self.prev_hash.hex(),
-             "last_hash": self.last_hash.hex(), "root": self.root.hex(),
-             "identity_root": self.identity_root.hex() if self.identity_root is not None else None,
-             "identity_count": self.identity_count, "sealed_at": self.sealed_at, "key": self.key}
-        return json.dumps(d, sort_keys=True, separators=(",", ":"))
-
-    @classmethod
-    def from_json(cls, text: str) -> SealMessage:
-        d = json.loads(text)
-        return cls(stream=d["stream"], day=dt.date.fromisoformat(d["day"]), count=d["count"],
-                   first_seq=d["first_seq"], last_seq=d["last_seq"], prev_hash=bytes.fromhex(d["prev_hash"]),
-                   last_hash=bytes.fromhex(d["last_hash"]), root=bytes.fromhex(d["root"]),
-                   identity_root=bytes.fromhex(d["identity_root"]) if d["identity_root"] else None,
-                   identity_count=d["identity_count"], sealed_at=d["sealed_at"], key=d["key"])
+from connlog.models import CheckpointRow, IdentityRow, PurgeRow, SealRow
+from connlog.store import RECORDS, STREAMS, ChainRow, Store, utc_day
 
 
 @dataclass(frozen=True)
@@ -261,8 +162,6 @@ def checkpoint_problems(store: Store, conn: Any, stream: str, day: dt.date, leav
     day's first `count` leaves (with `public_key`, each signature is checked too)."""
     from sqlalchemy import select
 
-    from connlog.checkpoint import CheckpointMessage
-    from connlog.models import CheckpointRow
 
     problems: list[Problem] = []
     rows = conn.execute(select(CheckpointRow.__table__).where(CheckpointRow.stream == stream,
@@ -290,7 +189,6 @@ class SealResult:
 def seal(store: Store, key: Ed25519PrivateKey, *, through: dt.date | None = None,
          now: float | None = None) -> list[SealResult]:
     """Seal every closed, unsealed day up to `through` (default yesterday, UTC), both streams. Idempotent."""
-    from connlog.store import STREAMS, utc_day
 
     now = time.time() if now is None else now
     yesterday = utc_day(now) - dt.timedelta(days=1)
@@ -325,8 +223,6 @@ def seal(store: Store, key: Ed25519PrivateKey, *, through: dt.date | None = None
 
 def _seal_one(store: Store, conn: Any, key: Ed25519PrivateKey, stream: str, day: dt.date, prev: bytes,
               now: float, has_rows: bool) -> SealMessage:
-    from connlog.models import SealRow
-    from connlog.store import RECORDS
 
     walked = walk_day(store, conn, stream, day, prev, has_rows)
     problems = walked.problems or checkpoint_problems(store, conn, stream, day, walked.leaves)
@@ -350,7 +246,6 @@ def _seal_one(store: Store, conn: Any, key: Ed25519PrivateKey, stream: str, day:
 def identity_leaves(store: Store, conn: Any, day: dt.date) -> list[bytes]:
     from sqlalchemy import select
 
-    from connlog.models import IdentityRow
 
     rows = conn.execute(select(IdentityRow.seq, IdentityRow.user_name).where(IdentityRow.day == day)
                         .order_by(IdentityRow.seq))
@@ -375,8 +270,6 @@ def verify(store: Store, public_key: Ed25519PublicKey, *, day: dt.date | None = 
     """Check signatures, the seal chain, and every row's chain and day root; name what is wrong."""
     from sqlalchemy import func, select
 
-    from connlog.models import IdentityRow, PurgeRow
-    from connlog.store import RECORDS, STREAMS
 
     report = Report()
     fingerprint = keys.fingerprint(public_key)

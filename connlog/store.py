@@ -22,11 +22,11 @@ from sqlalchemy import Connection, Engine, create_engine, event, func, insert, s
 from sqlalchemy.exc import SQLAlchemyError
 
 from connlog import files
+from connlog.chain import GENESIS, SealMessage, chain_hash
 from connlog.errors import ConnlogError
 from connlog.interfaces import SpooledRecord
 from connlog.models import DayBoundRow, IdentityRow, JournalRow, PurgeRow, RecordRow, SealRow, StateRow
 from connlog.record import Kind, Record
-from connlog.seal import GENESIS, chain_hash
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 RECORDS = "records"
@@ -305,8 +305,6 @@ class Store:
 
     def link_before(self, conn: Connection, stream: str, day: dt.date) -> bytes:
         """The chain hash a stream's `day` must start from: the last link before it (row, else seal)."""
-        from connlog.seal import SealMessage
-
         table = RecordRow if stream == RECORDS else JournalRow
         # Two index seeks (previous day, then its last seq), never a scan of the days before.
         previous = conn.execute(select(func.max(table.day)).where(table.day < day)).scalar()

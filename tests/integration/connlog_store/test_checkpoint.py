@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import text
 
 from connlog import checkpoint, export, seal
+from connlog.chain import CheckpointMessage, MerkleTree
 from connlog.errors import ConnlogError
-from connlog.seal import MerkleTree
 from connlog.search import Criteria
 from connlog.store import Store, utc_day
 
@@ -19,10 +19,10 @@ from .scenario import DAY0, generate
 TODAY_NOON = DAY0 + 12 * 3600
 
 
-def _checkpoints(store: Store) -> list[checkpoint.CheckpointMessage]:
+def _checkpoints(store: Store) -> list[CheckpointMessage]:
     with store.read() as conn:
         rows = conn.execute(text("SELECT message FROM connlog_checkpoint ORDER BY count")).scalars()
-        return [checkpoint.CheckpointMessage.from_json(m) for m in rows]
+        return [CheckpointMessage.from_json(m) for m in rows]
 
 
 def test_checkpoints_then_seal_agree_and_exports_of_both_verify(store: Store, key, tmp_path: Path) -> None:
@@ -58,7 +58,7 @@ def test_seal_refuses_a_day_whose_records_no_longer_match_a_checkpoint(store: St
     export.export(store, Criteria(site="PARC-SAUSSET"), requisition="PV-1", out_dir=tmp_path / "a", key=key,
                   now=TODAY_NOON)
     # A forger rewrites a row and recomputes the whole chain from there: links hold, the checkpoint does not.
-    from connlog.seal import chain_hash
+    from connlog.chain import chain_hash
     from connlog.store import canonical_json
 
     with store.write() as conn:

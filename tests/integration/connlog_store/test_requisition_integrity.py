@@ -60,7 +60,7 @@ def test_row_whose_hash_was_recomputed_breaks_the_next_link(sealed) -> None:
     c = _holder(truth)
     victim = run(store, c).records[0]
     record = dataclasses.replace(victim.record, private_ip="10.66.66.66")
-    from connlog.seal import chain_hash
+    from connlog.chain import chain_hash
     from connlog.store import canonical_json
 
     digest = chain_hash(victim.prev_hash, canonical_json(record), victim.seq)

@@ -8,9 +8,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select, text
 
+from connlog.chain import GENESIS, chain_hash
 from connlog.models import Base, IdentityRow, RecordRow, include_name
 from connlog.record import Kind, Record
-from connlog.seal import GENESIS, chain_hash
 from connlog.store import Store, health, normalise
 
 from .scenario import DAY0, generate

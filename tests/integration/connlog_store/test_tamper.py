@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import text
 
 from connlog import seal
+from connlog.chain import chain_hash
 from connlog.errors import ConnlogError
-from connlog.seal import chain_hash
 from connlog.store import Store
 
 from .scenario import DAY0, generate

@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from connlog.seal import (
+from connlog.chain import (
     EMPTY_ROOT,
     GENESIS,
     MerkleTree,
