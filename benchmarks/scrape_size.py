@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import os
 import subprocess
 import sys
 import tempfile
@@ -32,12 +31,9 @@ sys.path.insert(0, str(ROOT))
 import yaml  # noqa: E402
 from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 
-from inventory import load_inventory  # noqa: E402
 from inventory.shard import devices_of_shard, parse  # noqa: E402
-from lab.inventory_files import write_sample_subset  # noqa: E402
 from lab.sample import generate  # noqa: E402
-from lab.snmp.snmpd import free_udp_port  # noqa: E402
-from lab.supervisor import lab_running  # noqa: E402
+from lab.subset import sample_inventory, sample_subset, start_serve, stop  # noqa: E402
 from tests.peers import free_tcp_port, prometheus_query, until  # noqa: E402
 from thdmon.cli import main as thdmon  # noqa: E402
 
@@ -75,28 +71,20 @@ def main() -> None:
     parser.add_argument("--scrapes", type=int, default=3, help="Prometheus scrapes to wait for once full")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="thdmon-scrape-"))
-    inv = load_inventory(generate.DATA_DIR, check_secrets=False)
+    inv = sample_inventory()
     recordings = generate.DATA_DIR / "lab-recordings.yaml"
     replayed = {d["hostname"] for d in (yaml.safe_load(recordings.read_text()) or {}).get("devices", [])} \
         if recordings.exists() else set()
     devices = sorted(h for h in inv.devices if h not in replayed and inv.devices[h].enabled)
-    port = free_udp_port()
     procs: list[subprocess.Popen[bytes]] = []
     started = time.monotonic()
-    with lab_running(work / "lab", inv, generate.DATA_DIR, processes=args.processes, port=port,
-                     only=set(devices), timeout=900):
+    with sample_subset(work, inv, devices, processes=args.processes, timeout=900) as subset:
         print(f"lab up: {len(devices)} devices in {time.monotonic() - started:.0f} s", flush=True)
-        secrets = write_sample_subset(work / "inventory", devices, snmp_port=port).secrets
-        env = {**os.environ, "THDMON_STATE_DIR": str(work / "state"), "PYTHONPATH": str(ROOT),
-               "THDMON_COLLECTOR__FAST_INTERVAL": str(args.interval),
-               "THDMON_COLLECTOR__SLOW_INTERVAL": str(args.interval), "THDMON_COLLECTOR__PROTOCOLS": "snmp"}
         serve_port = free_tcp_port()
         try:
-            with (work / "serve.log").open("wb") as out:
-                procs.append(subprocess.Popen(
-                    [sys.executable, "-m", "thdmon", "--inventory", str(work / "inventory"), "--secrets",
-                     str(secrets), "serve", "--listen", f"127.0.0.1:{serve_port}", "--traps", "off"],
-                    stdout=out, stderr=subprocess.STDOUT, env=env, cwd=work))
+            procs.append(start_serve(work, subset, serve_port, {
+                "THDMON_COLLECTOR__FAST_INTERVAL": str(args.interval),
+                "THDMON_COLLECTOR__SLOW_INTERVAL": str(args.interval), "THDMON_COLLECTOR__PROTOCOLS": "snmp"}))
             prom, prom_port = start_prometheus(work, "whole", [serve_port])
             procs.append(prom)
             full_at = time.monotonic() + args.interval + 30  # every device polled in both classes by then
@@ -140,9 +128,7 @@ def main() -> None:
                 print(f"shard {k}/{args.shards}: {len([d for d in per_device if d in mine])} devices, {series:,} "
                       f"device series ({series / total:.0%} of the page)", flush=True)
         finally:
-            for proc in procs:
-                proc.kill()
-                proc.wait()
+            stop(*procs)
     print(f"\nwork directory (logs): {work}")
 
 

@@ -14,10 +14,8 @@ the same run, with the same lab; serve runs from DIR's sources.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,12 +27,10 @@ from prometheus_client.parser import text_string_to_metric_families
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from inventory import load_inventory  # noqa: E402
 from inventory.model import Inventory  # noqa: E402
-from lab.inventory_files import chosen_devices, write_sample_subset  # noqa: E402
-from lab.sample import generate  # noqa: E402
-from lab.snmp.snmpd import free_udp_port  # noqa: E402
-from lab.supervisor import Lab, lab_running  # noqa: E402
+from lab.inventory_files import chosen_devices  # noqa: E402
+from lab.subset import Subset, sample_inventory, sample_subset, start_serve, stop  # noqa: E402
+from lab.supervisor import Lab  # noqa: E402
 from tests.peers import free_tcp_port, until  # noqa: E402
 
 POP = "pop-clichy-montfermeil"
@@ -79,22 +75,17 @@ def trial(lab: Lab, port: int, hosts: list[str]) -> Trial:
     return (pop_at if pop_at is not None else float("nan")), down
 
 
-def measure(code: Path, lab: Lab, inv: Inventory, devices: list[str], lab_port: int, work: Path,
-            trials: int) -> list[Trial]:
+def measure(code: Path, subset: Subset, inv: Inventory, work: Path, trials: int) -> list[Trial]:
     """`thdmon serve` from `code`'s sources over the lab; `trials` cuts of the PoP and what is behind it."""
     work.mkdir()
-    secrets = write_sample_subset(work / "inventory", devices, snmp_port=lab_port).secrets
     port = free_tcp_port()
-    env = {**os.environ, "THDMON_STATE_DIR": str(work / "state"), "PYTHONPATH": str(code),
-           "THDMON_COLLECTOR__FAST_INTERVAL": "60", "THDMON_COLLECTOR__SLOW_INTERVAL": "300",
-           "THDMON_COLLECTOR__ICMP_INTERVAL": "30", "THDMON_COLLECTOR__TIMEOUT": "2",
-           "THDMON_COLLECTOR__RETRIES": "1", "THDMON_COLLECTOR__PROTOCOLS": "snmp,icmp",
-           # as the realistic e2e: healed devices come back within seconds between trials
-           "THDMON_COLLECTOR__BACKOFF_BASE": "1", "THDMON_COLLECTOR__BACKOFF_CAP": "2"}
-    with (work / "serve.log").open("wb") as log:
-        serve = subprocess.Popen([sys.executable, "-m", "thdmon", "--inventory", str(work / "inventory"),
-                                  "--secrets", str(secrets), "serve", "--listen", f"127.0.0.1:{port}", "--traps",
-                                  "off"], stdout=log, stderr=subprocess.STDOUT, env=env, cwd=work)
+    serve = start_serve(work, subset, port, {
+        "THDMON_COLLECTOR__FAST_INTERVAL": "60", "THDMON_COLLECTOR__SLOW_INTERVAL": "300",
+        "THDMON_COLLECTOR__ICMP_INTERVAL": "30", "THDMON_COLLECTOR__TIMEOUT": "2",
+        "THDMON_COLLECTOR__RETRIES": "1", "THDMON_COLLECTOR__PROTOCOLS": "snmp,icmp",
+        # as the realistic e2e: healed devices come back within seconds between trials
+        "THDMON_COLLECTOR__BACKOFF_BASE": "1", "THDMON_COLLECTOR__BACKOFF_CAP": "2"}, code=code)
+    lab, devices = subset.lab, subset.devices
     hosts = [h for h in devices if inv.devices[h].site in (POP, *BEHIND)]
     sites = {inv.devices[h].site for h in devices}
     results = []
@@ -107,8 +98,7 @@ def measure(code: Path, lab: Lab, inv: Inventory, devices: list[str], lab_port: 
             print(f"  {code}: trial {k}: PoP down after {pop_at:.1f} s; behind it down for "
                   + ", ".join(f"{site} {seconds:.1f} s" for site, seconds in down.items()), flush=True)
     finally:
-        serve.kill()
-        serve.wait()
+        stop(serve)
     return results
 
 
@@ -127,16 +117,14 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=3)
     parser.add_argument("--reference", type=Path, help="a checkout of other code, measured first")
     args = parser.parse_args()
-    inv = load_inventory(generate.DATA_DIR, check_secrets=False)
+    inv = sample_inventory()
     devices = sorted(set(chosen_devices(inv, "Coubron")) | {h for h, d in inv.devices.items() if d.site == COLLEGE})
     with tempfile.TemporaryDirectory(prefix="uplink-skew-") as tmp:
         work = Path(tmp)
-        lab_port = free_udp_port()
-        with lab_running(work / "lab", inv, generate.DATA_DIR, processes=1, port=lab_port, only=set(devices),
-                         timeout=120) as (lab, _):
-            reference = (measure(args.reference.resolve(), lab, inv, devices, lab_port, work / "reference",
-                                 args.trials) if args.reference else [])
-            current = measure(ROOT, lab, inv, devices, lab_port, work / "current", args.trials)
+        with sample_subset(work, inv, devices) as subset:
+            reference = (measure(args.reference.resolve(), subset, inv, work / "reference", args.trials)
+                         if args.reference else [])
+            current = measure(ROOT, subset, inv, work / "current", args.trials)
     if args.reference:
         summary(f"reference ({args.reference})", reference)
     summary("this tree", current)

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -22,12 +20,10 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from inventory import load_inventory
 from inventory.model import Inventory
-from lab.inventory_files import chosen_devices, write_sample_subset
-from lab.sample import generate
-from lab.snmp.snmpd import free_udp_port
-from lab.supervisor import Lab, lab_running
+from lab.inventory_files import chosen_devices
+from lab.subset import sample_inventory, sample_subset, start_serve, stop
+from lab.supervisor import Lab
 from tests.conftest import ROOT, require
 from tests.peers import free_tcp_port, prometheus_query, start_prometheus, until
 
@@ -75,26 +71,21 @@ class Departement:
         return until(what, probe, timeout=timeout)[0]
 
 
+# `thdmon serve` settings for a small lab: fast polls, quick retries
+SMALL_LAB = {
+    "THDMON_COLLECTOR__FAST_INTERVAL": "5", "THDMON_COLLECTOR__SLOW_INTERVAL": "10",
+    "THDMON_COLLECTOR__ICMP_INTERVAL": "5",
+    # one retry: a loaded machine must not make a healthy core look silent
+    "THDMON_COLLECTOR__TIMEOUT": "1", "THDMON_COLLECTOR__RETRIES": "1",
+    # a healed device is polled again within seconds, not after the 30 s default backoff
+    "THDMON_COLLECTOR__BACKOFF_BASE": "1", "THDMON_COLLECTOR__BACKOFF_CAP": "2",
+    # the protocols these tests are about (SSH, on by default, has its own: tests/integration/ssh)
+    "THDMON_COLLECTOR__PROTOCOLS": "snmp,icmp"}
+
+
 def serve_env(work: Path) -> dict[str, str]:
-    """`thdmon serve` settings for a small lab: fast polls, quick retries, state in `work`."""
-    return {**os.environ, "THDMON_STATE_DIR": str(work / "state"), "PYTHONPATH": str(ROOT),
-            "THDMON_COLLECTOR__FAST_INTERVAL": "5", "THDMON_COLLECTOR__SLOW_INTERVAL": "10",
-            "THDMON_COLLECTOR__ICMP_INTERVAL": "5",
-            # one retry: a loaded machine must not make a healthy core look silent
-            "THDMON_COLLECTOR__TIMEOUT": "1", "THDMON_COLLECTOR__RETRIES": "1",
-            # a healed device is polled again within seconds, not after the 30 s default backoff
-            "THDMON_COLLECTOR__BACKOFF_BASE": "1", "THDMON_COLLECTOR__BACKOFF_CAP": "2",
-            # the protocols these tests are about (SSH, on by default, has its own: tests/integration/ssh)
-            "THDMON_COLLECTOR__PROTOCOLS": "snmp,icmp"}
-
-
-def start_serve(work: Path, secrets: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
-    """`thdmon serve` (subprocess) over the inventory `write_sample_subset` wrote in `work/inventory`."""
-    with log.open("wb") as out:
-        return subprocess.Popen([sys.executable, "-m", "thdmon", "--inventory", str(work / "inventory"),
-                                 "--secrets", str(secrets), "serve", "--listen", f"127.0.0.1:{port}",
-                                 "--traps", "off"], stdout=out, stderr=subprocess.STDOUT, env=serve_env(work),
-                                cwd=work)
+    """The environment of a thdmon command beside the small lab's serve (state in `work`)."""
+    return {**os.environ, "THDMON_STATE_DIR": str(work / "state"), "PYTHONPATH": str(ROOT), **SMALL_LAB}
 
 
 @pytest.fixture(scope="module")
@@ -102,19 +93,13 @@ def departement(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Departemen
     require(shutil.which("prometheus") is not None, "prometheus not installed (apt-get install prometheus)")
     require(shutil.which("snmpget") is not None, "net-snmp client tools (Debian package snmp) are missing")
     work = tmp_path_factory.mktemp("departement")
-    inv = load_inventory(generate.DATA_DIR, check_secrets=False)
-    devices = chosen_devices(inv, COMMUNE)
-    lab_port = free_udp_port()
-    with lab_running(work / "lab", inv, generate.DATA_DIR, processes=1, port=lab_port, only=set(devices),
-                     timeout=120) as (lab, _state):
-        secrets = write_sample_subset(work / "inventory", devices, snmp_port=lab_port).secrets
+    inv = sample_inventory()
+    with sample_subset(work, inv, chosen_devices(inv, COMMUNE)) as subset:
         serve_port = free_tcp_port()
         serve_log = work / "serve.log"
-        serve = start_serve(work, secrets, serve_port, serve_log)
+        serve = start_serve(work, subset, serve_port, SMALL_LAB, log=serve_log)
         prom, prom_port = start_prometheus(work, serve_port)
         try:
-            yield Departement(lab, inv, devices, serve_port, prom_port, serve_log)
+            yield Departement(subset.lab, inv, subset.devices, serve_port, prom_port, serve_log)
         finally:
-            for proc in (prom, serve):
-                proc.kill()
-                proc.wait()
+            stop(prom, serve)

@@ -44,12 +44,10 @@ from alerts import build
 from alerts.policy import DEFAULT_POLICY, load_policy
 from inventory import load_inventory
 from inventory.model import Inventory
-from lab.inventory_files import write_sample_subset
-from lab.sample import generate
-from lab.snmp.snmpd import free_udp_port
-from lab.supervisor import Lab, lab_running
+from lab.inventory_files import chosen_devices
+from lab.subset import sample_inventory, sample_subset, start_serve, stop
+from lab.supervisor import Lab
 from tests.conftest import ROOT, require
-from tests.e2e.conftest import chosen_devices
 from tests.peers import free_tcp_port, prometheus_query, serve_webhook, start_alertmanager, start_prometheus, until
 
 pytestmark = pytest.mark.slow
@@ -182,15 +180,12 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
                           ("snmpget", "snmp"), ("nft", "nftables")):
         require(shutil.which(tool) is not None, f"{tool} not installed (apt-get install {package})")
     work = tmp_path_factory.mktemp("alerting")
-    inv = load_inventory(generate.DATA_DIR, check_secrets=False)
+    inv = sample_inventory()
     devices = sorted(set(chosen_devices(inv, "Coubron")) | {h for h, d in inv.devices.items() if d.site == COLLEGE})
     hook = Hook()
     hook_server = _serve_hook(hook)
-    lab_port = free_udp_port()
-    with lab_running(work / "lab", inv, generate.DATA_DIR, processes=1, port=lab_port, only=set(devices),
-                     timeout=120) as (lab, _state):
-        inventory_dir = work / "inventory"
-        secrets = write_sample_subset(inventory_dir, devices, snmp_port=lab_port).secrets
+    with sample_subset(work, inv, devices) as subset:
+        inventory_dir = subset.inventory
         serve_inv = load_inventory(inventory_dir, check_secrets=False)
         datacentre = next(s.id for s in serve_inv.sites.values() if s.kind.value == "datacenter")
         policy = load_policy(_policy(work, hook_server.server_address[1], datacentre))
@@ -199,26 +194,19 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
         am, am_port = start_alertmanager(work, work / build.ALERTMANAGER_FILE)
         poll, slow, icmp, every, scrape = CADENCE
         serve_port = free_tcp_port()
-        env = {**os.environ, "THDMON_STATE_DIR": str(work / "state"), "PYTHONPATH": str(ROOT),
-               "THDMON_COLLECTOR__FAST_INTERVAL": poll, "THDMON_COLLECTOR__SLOW_INTERVAL": slow,
-               "THDMON_COLLECTOR__ICMP_INTERVAL": icmp, "THDMON_COLLECTOR__TIMEOUT": "2",
-               "THDMON_COLLECTOR__RETRIES": "1", "THDMON_COLLECTOR__BACKOFF_BASE": "1",
-               "THDMON_COLLECTOR__BACKOFF_CAP": "2",
-               # the roll-up of SNMP and ICMP health is what pages; the lab's SSH runs on ports of its own
-               "THDMON_COLLECTOR__PROTOCOLS": "snmp,icmp"}
-        with (work / "serve.log").open("wb") as out:
-            serve = subprocess.Popen([sys.executable, "-m", "thdmon", "--inventory", str(inventory_dir),
-                                      "--secrets", str(secrets), "serve", "--listen", f"127.0.0.1:{serve_port}",
-                                      "--traps", "off", "--reload-interval", "1"],
-                                     stdout=out, stderr=subprocess.STDOUT, env=env, cwd=work)
+        serve = start_serve(work, subset, serve_port, {
+            "THDMON_COLLECTOR__FAST_INTERVAL": poll, "THDMON_COLLECTOR__SLOW_INTERVAL": slow,
+            "THDMON_COLLECTOR__ICMP_INTERVAL": icmp, "THDMON_COLLECTOR__TIMEOUT": "2",
+            "THDMON_COLLECTOR__RETRIES": "1", "THDMON_COLLECTOR__BACKOFF_BASE": "1",
+            "THDMON_COLLECTOR__BACKOFF_CAP": "2",
+            # the roll-up of SNMP and ICMP health is what pages; the lab's SSH runs on ports of its own
+            "THDMON_COLLECTOR__PROTOCOLS": "snmp,icmp"}, args=["--reload-interval", "1"])
         prom, prom_port = start_prometheus(work, serve_port, interval=every, scrape=scrape, contract=True,
                                            rule_files=(work / build.RULES_FILE,), alertmanager_port=am_port)
         try:
-            yield Chain(lab, inv, inventory_dir, serve_port, prom_port, am_port, hook, work)
+            yield Chain(subset.lab, inv, inventory_dir, serve_port, prom_port, am_port, hook, work)
         finally:
-            for proc in (prom, serve, am):
-                proc.kill()
-                proc.wait()
+            stop(prom, serve, am)
             hook_server.shutdown()
 
 

@@ -33,16 +33,14 @@ import pytest
 
 from connlog.spool import DiskSpool
 from dashboards import build, promql
-from inventory import load_inventory
 from inventory.model import Inventory, Role
-from lab.inventory_files import write_sample_subset
 from lab.sample import generate
 from lab.snmp import datagen
-from lab.snmp.snmpd import free_udp_port
-from lab.supervisor import Lab, lab_running
+from lab.subset import sample_inventory, sample_subset, start_serve, stop
+from lab.supervisor import Lab
 from tests.conftest import ROOT, require
 from tests.e2e import grafana
-from tests.e2e.conftest import serve_env, start_serve
+from tests.e2e.conftest import SMALL_LAB, serve_env
 from tests.integration.connlog_store import scenario
 from tests.peers import free_tcp_port, start_prometheus, until
 
@@ -133,15 +131,13 @@ def _seal(work: Path, secrets: Path) -> bool:
 def chain(tmp_path_factory: pytest.TempPathFactory, shared_dir: Path) -> Iterator[Chain]:
     require(shutil.which("prometheus") is not None, "prometheus not installed (apt-get install prometheus)")
     work = tmp_path_factory.mktemp("dashboards")
-    inv = load_inventory(generate.DATA_DIR, check_secrets=False)
+    inv = sample_inventory()
     devices, silent = chosen(inv)
     started = time.monotonic()
-    lab_port = free_udp_port()
-    with lab_running(work / "lab", inv, generate.DATA_DIR, processes=1, port=lab_port, only=set(devices),
-                     recordings_dir=shared_dir / "snmprec", timeout=120) as (lab, _state):
-        secrets = write_sample_subset(work / "inventory", devices, snmp_port=lab_port).secrets
+    with sample_subset(work, inv, devices, recordings_dir=shared_dir / "snmprec") as subset:
+        lab, secrets = subset.lab, subset.secrets
         serve_port, logs_port, radius, syslog = (free_tcp_port() for _ in range(4))
-        serve = start_serve(work, secrets, serve_port, work / "serve.log")
+        serve = start_serve(work, subset, serve_port, SMALL_LAB)
         _spool_yesterday(work)
         with (work / "logs.log").open("wb") as out:
             logs = subprocess.Popen(
@@ -160,9 +156,7 @@ def chain(tmp_path_factory: pytest.TempPathFactory, shared_dir: Path) -> Iterato
             serve.send_signal(signal.SIGHUP)
             yield Chain(lab, inv, prom_port, started)
         finally:
-            for proc in (prom, logs, serve):
-                proc.kill()
-                proc.wait()
+            stop(prom, logs, serve)
 
 
 def _prefer(chain: Chain) -> grafana.Prefer:

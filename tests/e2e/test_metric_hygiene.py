@@ -19,11 +19,7 @@ from typing import Any
 import pytest
 
 from collector.snmp.profile import modules
-from inventory import load_inventory
-from lab.inventory_files import write_sample_subset
-from lab.sample import generate
-from lab.snmp.snmpd import free_udp_port
-from lab.supervisor import lab_running
+from lab.subset import sample_inventory, sample_subset
 from metrics import catalogue
 from tests.conftest import ROOT, SHARED
 from tests.unit.test_metric_hygiene import NAMED_ROWS, is_constant
@@ -36,7 +32,7 @@ NAMED = ("cpu", "sensor")  # labels that must read as names
 @pytest.fixture(scope="module")
 def polled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     work = tmp_path_factory.mktemp("hygiene")
-    inv = load_inventory(generate.DATA_DIR, check_secrets=False)
+    inv = sample_inventory()
     recordings = SHARED / "snmprec" if (SHARED / "snmprec").is_dir() else None
     one_each: dict[tuple[str | None, str], str] = {}
     for hostname, device in sorted(inv.devices.items()):
@@ -45,13 +41,10 @@ def polled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     devices = sorted(one_each.values())
     if recordings is None:
         print(f"\nmetric hygiene: {SHARED / 'snmprec'} absent, real-device recordings not polled")
-    port = free_udp_port()
-    with lab_running(work / "lab", inv, generate.DATA_DIR, processes=1, port=port, only=set(devices),
-                     recordings_dir=recordings, timeout=120):
-        secrets = write_sample_subset(work / "inventory", devices, snmp_port=port).secrets
+    with sample_subset(work, inv, devices, recordings_dir=recordings) as subset:
         env = {**os.environ, "THDMON_STATE_DIR": str(work / "state"), "PYTHONPATH": str(ROOT)}
-        out = subprocess.run([sys.executable, "-m", "thdmon", "--inventory", str(work / "inventory"), "--secrets",
-                              str(secrets), "collect", "--once", "--protocol", "snmp", "--json"],
+        out = subprocess.run([sys.executable, "-m", "thdmon", "--inventory", str(subset.inventory), "--secrets",
+                              str(subset.secrets), "collect", "--once", "--protocol", "snmp", "--json"],
                              capture_output=True, text=True, env=env, cwd=work, timeout=300)
     report = json.loads(out.stdout)
     yield report

@@ -12,10 +12,7 @@ silent is one WARNING naming site, protocol and reason; healed, one INFO with it
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -26,13 +23,11 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from inventory import load_inventory
-from lab.inventory_files import write_sample_subset
-from lab.sample import generate
-from lab.snmp.snmpd import free_udp_port
-from lab.supervisor import Lab, lab_running
-from tests.conftest import ROOT, require
-from tests.e2e.conftest import COMMUNE, chosen_devices
+from lab.inventory_files import chosen_devices
+from lab.subset import sample_inventory, sample_subset, start_serve, stop
+from lab.supervisor import Lab
+from tests.conftest import require
+from tests.e2e.conftest import COMMUNE
 from tests.peers import free_tcp_port, until
 
 pytestmark = pytest.mark.slow
@@ -75,30 +70,22 @@ class Served:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     require(shutil.which("snmpget") is not None, "net-snmp client tools (Debian package snmp) are missing")
     work = tmp_path_factory.mktemp("oplog")
-    inv = load_inventory(generate.DATA_DIR, check_secrets=False)
-    devices = chosen_devices(inv, COMMUNE)
-    lab_port = free_udp_port()
-    with lab_running(work / "lab", inv, generate.DATA_DIR, processes=1, port=lab_port, only=set(devices),
-                     timeout=120) as (lab, _state):
-        secrets = write_sample_subset(work / "inventory", devices, snmp_port=lab_port).secrets
+    inv = sample_inventory()
+    with sample_subset(work, inv, chosen_devices(inv, COMMUNE)) as subset:
+        lab = subset.lab
         lab.fail(SLOW, "slow", delay=0.1)
         port = free_tcp_port()
-        env = {**os.environ, "THDMON_STATE_DIR": str(work / "state"), "PYTHONPATH": str(ROOT),
-               "THDMON_COLLECTOR__FAST_INTERVAL": "5", "THDMON_COLLECTOR__SLOW_INTERVAL": "5",
-               "THDMON_COLLECTOR__CONCURRENCY": "1", "THDMON_COLLECTOR__PROTOCOLS": "snmp",
-               "THDMON_COLLECTOR__TIMEOUT": "1", "THDMON_COLLECTOR__RETRIES": "0",
-               "THDMON_COLLECTOR__BACKOFF_BASE": "1", "THDMON_COLLECTOR__BACKOFF_CAP": "2",
-               "THDMON_COLLECTOR__LOG_SUMMARY_INTERVAL": str(PERIOD), "THDMON_LOG_FORMAT": "json"}
         log = work / "serve.log"
-        with log.open("wb") as out:
-            serve = subprocess.Popen([sys.executable, "-m", "thdmon", "--inventory", str(work / "inventory"),
-                                      "--secrets", str(secrets), "serve", "--listen", f"127.0.0.1:{port}",
-                                      "--traps", "off"], stdout=out, stderr=subprocess.STDOUT, env=env, cwd=work)
+        serve = start_serve(work, subset, port, {
+            "THDMON_COLLECTOR__FAST_INTERVAL": "5", "THDMON_COLLECTOR__SLOW_INTERVAL": "5",
+            "THDMON_COLLECTOR__CONCURRENCY": "1", "THDMON_COLLECTOR__PROTOCOLS": "snmp",
+            "THDMON_COLLECTOR__TIMEOUT": "1", "THDMON_COLLECTOR__RETRIES": "0",
+            "THDMON_COLLECTOR__BACKOFF_BASE": "1", "THDMON_COLLECTOR__BACKOFF_CAP": "2",
+            "THDMON_COLLECTOR__LOG_SUMMARY_INTERVAL": str(PERIOD), "THDMON_LOG_FORMAT": "json"}, log=log)
         try:
             yield Served(lab, log, port)
         finally:
-            serve.kill()
-            serve.wait()
+            stop(serve)
 
 
 def test_past_capacity_the_log_is_a_start_up_warning_and_one_summary_per_period(served: Served):

@@ -11,10 +11,8 @@ lab (one commune, its PoP and data-centre cores: 9 devices on 2 shards) -> three
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -26,13 +24,11 @@ import yaml
 
 from inventory import load_inventory
 from inventory.shard import devices_of_shard, parse
-from lab.inventory_files import write_sample_subset
+from lab.inventory_files import chosen_devices
 from lab.sample import generate
-from lab.snmp.snmpd import free_udp_port
-from lab.supervisor import lab_running
+from lab.subset import sample_inventory, sample_subset, start_serve, stop
 from metrics import catalogue
 from tests.conftest import ROOT, require
-from tests.e2e.conftest import chosen_devices
 from tests.peers import free_tcp_port, prometheus_query, until
 from thdmon.cli import main
 
@@ -75,24 +71,17 @@ def _fragment(collectors_file: Path) -> str:
 def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
     require(shutil.which("prometheus") is not None, "prometheus not installed (apt-get install prometheus)")
     work = tmp_path_factory.mktemp("scrape")
-    inv = load_inventory(generate.DATA_DIR, check_secrets=False)
-    devices = chosen_devices(inv, COMMUNE)
-    lab_port = free_udp_port()
-    with lab_running(work / "lab", inv, generate.DATA_DIR, processes=1, port=lab_port, only=set(devices),
-                     timeout=120):
-        secrets = write_sample_subset(work / "inventory", devices, snmp_port=lab_port).secrets
-        env = {**os.environ, "THDMON_STATE_DIR": str(work / "state"), "PYTHONPATH": str(ROOT),
-               "THDMON_COLLECTOR__FAST_INTERVAL": "10", "THDMON_COLLECTOR__SLOW_INTERVAL": "20",
-               "THDMON_COLLECTOR__PROTOCOLS": "snmp", "THDMON_COLLECTOR__TIMEOUT": "1"}
+    inv = sample_inventory()
+    with sample_subset(work, inv, chosen_devices(inv, COMMUNE)) as subset:
+        devices = subset.devices
+        settings = {"THDMON_COLLECTOR__FAST_INTERVAL": "10", "THDMON_COLLECTOR__SLOW_INTERVAL": "20",
+                    "THDMON_COLLECTOR__PROTOCOLS": "snmp", "THDMON_COLLECTOR__TIMEOUT": "1"}
         procs = []
         serves = {}
         for shard in ("1/1", "1/2", "2/2"):
             serves[shard] = port = free_tcp_port()
-            with (work / f"serve-{shard.replace('/', 'of')}.log").open("wb") as out:
-                procs.append(subprocess.Popen(
-                    [sys.executable, "-m", "thdmon", "--inventory", str(work / "inventory"), "--secrets", str(secrets),
-                     "serve", "--listen", f"127.0.0.1:{port}", "--shard", shard, "--traps", "off"],
-                    stdout=out, stderr=subprocess.STDOUT, env=env, cwd=work))
+            procs.append(start_serve(work, subset, port, settings, args=["--shard", shard],
+                                     log=work / f"serve-{shard.replace('/', 'of')}.log"))
         chain = Chain(devices, serves, free_tcp_port(), work / "collectors.json")
         chain.point_at(["1/1"])
         config = work / "prometheus.yml"
@@ -104,9 +93,7 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
         try:
             yield chain
         finally:
-            for proc in procs:
-                proc.kill()
-                proc.wait()
+            stop(*procs)
 
 
 def _all_up(chain: Chain, targets: int) -> list[dict] | None:

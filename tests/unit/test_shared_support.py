@@ -61,3 +61,12 @@ def test_one_module_starts_snmpd():
     this = Path(__file__).resolve().relative_to(ROOT)  # it names what it looks for
     starters = [str(path) for path, tree in _modules(*SOURCE_DIRS) if path != this and _starts_snmpd(tree)]
     assert starters == ["lab/snmp/snmpd.py"]
+
+
+def test_the_sample_subset_is_set_up_in_one_place():
+    """Starting the lab for some devices and writing their inventory is `lab.subset.sample_subset`'s job:
+    no test or benchmark does both itself (six end-to-end modules and two benchmarks once did)."""
+    both = sorted(str(path) for path, tree in _modules("tests", "benchmarks", "lab")
+                  if {"lab_running", "write_sample_subset"} <= {node.id for node in ast.walk(tree)
+                                                                 if isinstance(node, ast.Name)})
+    assert both == ["lab/subset.py"]
