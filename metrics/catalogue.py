@@ -182,8 +182,10 @@ METRICS: tuple[Metric, ...] = (
     # Sites, rolled up by the collector from its devices' states and the inventory's uplinks
     _m("thdmon_site_state", "stateset", "1 for the site's current state (up, degraded, down, unreachable)",
        ("site", "site_kind", "commune", "state"), per_device=False, liveness=True),
+    # liveness: one series a site, and what the on-call view (`thdmon status`) and SiteUnreachable's text
+    # name a site by (its name, its uplink): the whole on-call picture is on the small page
     _m("thdmon_site_info", "info", "A site of the inventory, with its coordinates and uplink",
-       ("site", "site_kind", "commune", "name", "lat", "lon", "uplink"), per_device=False),
+       ("site", "site_kind", "commune", "name", "lat", "lon", "uplink"), per_device=False, liveness=True),
     _m("thdmon_site_state_since_timestamp_seconds", "gauge", "When the site entered its current state",
        ("site", "site_kind", "commune"), "seconds", per_device=False, liveness=True),
     _m("thdmon_site_devices", "gauge", "Devices of the site with a known health, by whether they answer",

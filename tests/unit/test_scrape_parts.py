@@ -53,9 +53,9 @@ def test_an_expression_reading_both_parts_matches_on_named_labels(source):
 
 
 def test_the_check_sees_a_bare_join_of_the_two_parts():
-    bare = "thdmon_site_info and thdmon_site_state == 1"
+    bare = "thdmon_device_uptime_seconds and thdmon_device_up == 1"
     assert _parts(bare) == {True, False} and not _MATCHING.search(bare)
-    assert _MATCHING.search("thdmon_site_info * on (site) group_left (state) (thdmon_site_state == 1)")
+    assert _MATCHING.search("thdmon_device_uptime_seconds and on (device) (thdmon_device_up == 1)")
 
 
 def test_the_shipped_jobs_are_the_parts_the_exporter_serves():

@@ -71,10 +71,10 @@ CASES: list[Case] = [
           s("thdmon_site_info", "1x10", **CLG, name="Collège Jean-Jaurès", lat="48.89", lon="2.41",
             uplink="pop-pantin")],
          [{**CLG, "state": "unreachable"}], cause="pop-pantin"),
-    # the state from the liveness job, the uplink the description names from the bulk job's site info
-    Case("SiteUnreachable", "down behind a down PoP, the two parts from their own jobs", "5m",
+    # as scraped by the liveness job: the state and the uplink the description names
+    Case("SiteUnreachable", "down behind a down PoP, scraped by the liveness job", "5m",
          [s("thdmon_site_state", "1x10", **CLG, **LIVE, state="unreachable"),
-          s("thdmon_site_info", "1x10", **CLG, **BULK, name="Collège Jean-Jaurès", lat="48.89", lon="2.41",
+          s("thdmon_site_info", "1x10", **CLG, **LIVE, name="Collège Jean-Jaurès", lat="48.89", lon="2.41",
             uplink="pop-pantin")],
          [{**CLG, **LIVE, "state": "unreachable"}], cause="pop-pantin"),
     Case("SiteUnreachable", "up", "5m", [s("thdmon_site_state", "0x10", **CLG, state="unreachable")], []),

@@ -7,7 +7,7 @@ import io
 from prometheus_client import CollectorRegistry, generate_latest
 from rich.console import Console
 
-from alerts.readback import parse_exposition
+from alerts.readback import page_url, parse_exposition
 from alerts.status import NAMES, build_report
 from collector.sites import DeviceHealth, rollup
 from exporters.sites import SiteMetrics, SiteSnapshot
@@ -76,3 +76,11 @@ def test_every_site_up(inv: Inventory):
     out = io.StringIO()
     Console(file=out, width=80, color_system=None).print(render(report))
     assert report.sites == [] and "every site is up" in out.getvalue()
+
+
+def test_status_reads_the_liveness_part_of_a_serve():
+    """Everything the on-call view reads is on the small page (~1 % of a collector's series)."""
+    assert page_url("http://127.0.0.1:9810/metrics", NAMES) == "http://127.0.0.1:9810/metrics?part=liveness"
+    assert page_url("https://c1:9810/metrics?x=1", NAMES) == "https://c1:9810/metrics?x=1&part=liveness"
+    assert page_url("http://c1/metrics?part=bulk", NAMES) == "http://c1/metrics?part=bulk"  # as asked
+    assert page_url("http://c1/metrics", ["thdmon_interface_oper_up"]) == "http://c1/metrics"  # not all on it
