@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from alerts.silences import CREATOR, AlertmanagerApi, sync
 from inventory.model import Inventory
 from tests.integration.alerts.conftest import am  # noqa: F401 - a real Alertmanager with the generated config
 from tests.unit.sites.conftest import inv  # noqa: F401 - the small département fixture
 
-TODAY = dt.date(2026, 12, 5)
+# Today in Paris by the real clock: Alertmanager refuses a silence that ends in the past, and a maintenance
+# day's silence ends at the midnight after it in Paris (a fixed date here failed from the next night on).
+TODAY = dt.datetime.now(ZoneInfo("Europe/Paris")).date()
 
 
 def _with_maintenance(inventory: Inventory, dates: dict[str, dt.date | None]) -> Inventory:
