@@ -81,6 +81,8 @@ class Policy(_Strict):
     monitoring_site: str
     uplink_alias_regex: str = "uplink.*"
     collector_job_regex: str = "thdmon.*"
+    # the jobs of the scrape contract (exporters/prometheus.yml), each of which must exist
+    collector_jobs: tuple[str, ...] = ("thdmon", "thdmon_liveness")
     thresholds: Thresholds = Thresholds()
     alertmanager: AlertmanagerPolicy
 

@@ -179,11 +179,13 @@ def _platform_rules(t: Policy, platform: Mapping[str, str]) -> list[Rule]:
              "Prometheus cannot scrape the collector, or no poll has ended for a while: every site it polls "
              "is blind.", "2m", platform),
         Rule("ScrapeTargetsMissing", "platform",
-             f"absent({sel('up', job='~' + job)}) or {sel('thdmon_collector_devices', state='pending')} > 0",
+             " or ".join(f"absent({sel('up', job=name)})" for name in t.collector_jobs)
+             + f" or {sel('thdmon_collector_devices', state='pending')} > 0",
              "critical", "thdmon collectors missing from Prometheus, or devices never polled",
              "Collecteurs thdmon absents de Prometheus, ou équipements jamais interrogés",
-             "No collector job is scraped at all, or a collector has had devices scheduled but never polled "
-             "for 15 minutes.", "15m", platform),
+             "A job of the collectors' scrape contract is not scraped at all (each part of their page has "
+             "its own), or a collector has had devices scheduled but never polled for 15 minutes.", "15m",
+             platform),
         Rule("ConnectionLogIngestStalled", "connlog",
              f"(time() - {sel('thdmon_connlog_last_record_timestamp_seconds')} > {th.connlog_stall_seconds}) "
              # the NAS's site from its device series; * 0 + 1: a NAS down must not hide its stall

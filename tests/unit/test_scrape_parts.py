@@ -64,3 +64,4 @@ def test_the_shipped_jobs_are_the_parts_the_exporter_serves():
     assert {p for [p] in parts.values()} == set(PARTS)
     policy = load_policy()  # CollectorStale and ScrapeTargetsMissing read `up` of every collector job
     assert all(re.fullmatch(policy.collector_job_regex, job) for job in parts)
+    assert set(policy.collector_jobs) == set(parts)  # ScrapeTargetsMissing: each must exist

@@ -41,6 +41,7 @@ def test_selectors_refuse_names_the_catalogue_does_not_have():
 # Independent of the builder: read the generated text back and check every name it uses.
 _METRIC = re.compile(r"\bthdmon_[a-z0-9_]+")
 _MATCHER = re.compile(r"([a-z_]+)\s*(?:=~|!~|!=|=)\s*\"")
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _LABEL_LIST = re.compile(r"\b(?:by|on|ignoring|group_left|group_right|without)\s*\(([^)]*)\)")
 
 
@@ -49,7 +50,7 @@ def test_generated_rules_name_only_exported_metrics_and_labels(rendered):
     for rule in _rule_entries(files):
         # the expression, and the queries the description's templates run (between backquotes)
         text = " ".join([rule["expr"], *re.findall(r"`([^`]*)`", rule["annotations"]["description"])])
-        for name in _METRIC.findall(text):
+        for name in _METRIC.findall(_STRING.sub('""', text)):  # a job named thdmon_... is a value, not a metric
             assert name in catalogue.BY_NAME, f"{rule['alert']}: {name} is not exported"
         expr_labels = _MATCHER.findall(text) + [
             n.strip() for group in _LABEL_LIST.findall(text) for n in group.split(",") if n.strip()]
