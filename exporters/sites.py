@@ -105,9 +105,9 @@ def lldp_neighbours(entries: Sequence[DeviceEntry]) -> list[LldpNeighbour]:
 class SiteView:
     """The glue `thdmon serve` uses: its store rolled up into sites at each scrape.
 
-    The roll-up is cheap (a pass over the devices); uplink load (when given) and the LLDP check walk the
-    samples of every device, and the LLDP result is kept `lldp_ttl` seconds (LLDP tables are polled by
-    the slow class anyway).
+    The roll-up is cheap (a pass over the devices); uplink load (when given) reads the samples of the
+    devices polled since the last scrape only, and the LLDP check, which walks every device's samples, is
+    kept `lldp_ttl` seconds (LLDP tables are polled by the slow class anyway).
     """
 
     def __init__(self, store: Store, *, uplinks: UplinkLoad | None = None, lldp_ttl: float = 60.0,
@@ -120,6 +120,7 @@ class SiteView:
         self._clock = clock
         self._lock = threading.Lock()
         self._mismatches: tuple[float, list[UplinkMismatch]] | None = None
+        self._saturation: dict[str, tuple[DeviceEntry, bool]] = {}  # device -> (entry judged, saturated)
 
     def set_inventory(self, inventory: Inventory, enabled: Mapping[str, Device]) -> None:
         """An `on_inventory` hook of the polling service."""
@@ -142,8 +143,15 @@ class SiteView:
             return set()
         with self._lock:  # scrapes may run concurrently; the readings are shared
             self._uplinks.forget(e.device for e in entries)
-            return {inventory.devices[e.device].site for e in entries
-                    if self._uplinks.saturated(e.device, tuple(e.select(uplinks.METRICS)))}
+            # A device's answer changes only with its entry (a new poll): an entry seen at the last scrape
+            # is not read again. The liveness job scrapes every 15 s, a device is polled every 60 s.
+            known, self._saturation = self._saturation, {}
+            for e in entries:
+                seen = known.get(e.device)
+                hot = seen[1] if seen is not None and seen[0] is e else \
+                    self._uplinks.saturated(e.device, tuple(e.select(uplinks.METRICS)))
+                self._saturation[e.device] = (e, hot)
+            return {inventory.devices[device].site for device, (_, hot) in self._saturation.items() if hot}
 
     def _uplink_mismatches(self, inventory: Inventory, entries: Sequence[DeviceEntry]) -> list[UplinkMismatch]:
         now = self._clock()

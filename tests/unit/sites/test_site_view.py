@@ -95,3 +95,34 @@ def test_an_uplink_told_by_its_info_series_keeps_its_rate_across_a_new_descripti
     # Counters without their info row (the module's walk lost it) are not taken for an uplink's.
     no_info = [s for s in _port_samples(120.0, 2 * 60 * 0.9e9 / 8) if s.metric != "thdmon_interface_info"]
     assert not load.saturated("d", no_info)
+
+
+class _CountingLoad(UplinkLoad):
+    """The real UplinkLoad, counting the devices it is asked about."""
+
+    def __init__(self) -> None:
+        super().__init__("uplink.*", 0.8)
+        self.asked: list[str] = []
+
+    def saturated(self, device: str, samples) -> bool:  # type: ignore[no-untyped-def]
+        self.asked.append(device)
+        return super().saturated(device, samples)
+
+
+def test_a_scrape_reads_the_uplinks_of_devices_polled_since_the_last_one_only(inv: Inventory):
+    store = Store(clock=lambda: 1000.0)
+    enabled = {h: d for h, d in inv.devices.items() if d.enabled}
+    for host in enabled:
+        _poll(store, host, "snmp", True, 1000.0)
+    load = _CountingLoad()
+    view = SiteView(store, uplinks=load)
+    view.set_inventory(inv, enabled)
+    _poll(store, "clg-acc1", "snmp", True, 1000.0, _port_samples(1000.0, 0.0))
+    view.snapshot()
+    assert sorted(load.asked) == sorted(enabled)
+    load.asked.clear()
+    assert view.snapshot().statuses["clg"].state == SiteState.up and load.asked == []  # nothing polled since
+    _poll(store, "clg-acc1", "snmp", True, 1060.0, _port_samples(1060.0, 60 * 0.9e9 / 8))
+    assert view.snapshot().statuses["clg"].state == SiteState.degraded and load.asked == ["clg-acc1"]
+    load.asked.clear()
+    assert view.snapshot().statuses["clg"].state == SiteState.degraded and load.asked == []  # remembered
