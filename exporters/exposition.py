@@ -85,8 +85,7 @@ class Family:
     metric: catalogue.Metric
     sample_name: str  # name on each sample line (`..._total`, `..._info`)
     is_info: bool
-    headers: dict[str, bytes]  # format -> header lines
-    packed: dict[str, bytes]  # format -> header lines as a gzip member
+    packed: dict[str, bytes]  # format -> its `# HELP`/`# TYPE` lines, as a gzip member
 
 
 def family_of(metric: catalogue.Metric) -> Family:
@@ -107,8 +106,8 @@ def family_of(metric: catalogue.Metric) -> Family:
     om = f"# HELP {base} {escape_label_value(metric.help)}\n# TYPE {base} {metric.type}\n"
     if unit:
         om += f"# UNIT {base} {unit}\n"
-    headers = {TEXT: text.encode(), OPENMETRICS: om.encode()}
-    return Family(metric, base + suffix, metric.type == "info", headers, {f: pack(h) for f, h in headers.items()})
+    packed = {TEXT: pack(text.encode()), OPENMETRICS: pack(om.encode())}
+    return Family(metric, base + suffix, metric.type == "info", packed)
 
 
 # Catalogue order is the exposition order of the device families.

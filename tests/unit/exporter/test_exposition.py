@@ -128,7 +128,7 @@ def test_self_metrics_are_appended_after_the_device_families():
 def test_every_device_family_matches_prometheus_client_naming():
     for name, family in exposition.FAMILIES.items():
         assert family.sample_name == name  # the catalogue name is the exposed series name
-        assert family.headers[TEXT].startswith(f"# HELP {name} ".encode())
+        assert exposition.unpack(family.packed[TEXT]).startswith(f"# HELP {name} ".encode())
     assert "thdmon_collector_polls_total" not in exposition.FAMILIES
 
 

@@ -14,29 +14,14 @@ from collector.model import DeviceState, DownReason, PollResult, Sample
 from collector.schedule import Scheduler
 from collector.store import Store
 from inventory.model import Device, Role
+from tests.unit.schedule.stub import StubPoller
 
 
-class Switch:
+class Switch(StubPoller):
     """A poller of our own whose device answers or not as the test says (the Poller protocol)."""
-
-    protocol = "snmp"
-    classes: tuple[str, ...] = ("fast",)
-    liveness = True
 
     def __init__(self) -> None:
         self.answering = True
-
-    def wants(self, dev: Device) -> bool:
-        return True
-
-    def set_inventory(self, inventory) -> None:
-        pass
-
-    def forget(self, hostname: str) -> None:
-        pass
-
-    async def close(self) -> None:
-        pass
 
     async def poll(self, dev: Device, cls: str) -> PollResult:
         if self.answering:

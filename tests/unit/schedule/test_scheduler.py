@@ -14,6 +14,7 @@ from collector.model import DeviceState, PollResult, Sample
 from collector.schedule import Defaults, Scheduler, first_run, interval_of, phase_offset
 from collector.store import Store
 from inventory.model import Device, Intervals, Profile, Role
+from tests.unit.schedule.stub import StubPoller
 
 FAST = 0.3
 
@@ -23,26 +24,10 @@ def device(name: str, **kw) -> Device:
                   **kw)
 
 
-class FakePoller:
+class FakePoller(StubPoller):
     """Answers with the poll count as uptime; records starts and the peak concurrency per device.
 
     An in-process poller of our own (the scheduler's Poller protocol), standing for a protocol."""
-
-    protocol = "snmp"
-    classes: tuple[str, ...] = ("fast",)
-    liveness = True
-
-    def wants(self, dev: Device) -> bool:
-        return True
-
-    def set_inventory(self, inventory) -> None:
-        self.inventory = inventory
-
-    def forget(self, hostname: str) -> None:
-        pass
-
-    async def close(self) -> None:
-        pass
 
     def __init__(self, delay: float = 0.0, hang: frozenset[str] = frozenset(), crash: frozenset[str] = frozenset()):
         self.delay = delay

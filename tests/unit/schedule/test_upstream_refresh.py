@@ -13,6 +13,7 @@ from collector.sites import SiteState, SiteStatus, rollup
 from collector.store import Store
 from exporters.sites import device_health
 from inventory.model import Device, Inventory, Role, SiteKind
+from tests.unit.schedule.stub import StubPoller
 from tests.unit.sites.conftest import device, site
 
 from .test_scheduler import Observer, _until
@@ -34,25 +35,12 @@ def _inventory() -> Inventory:
                      credentials={}, profiles={})
 
 
-class Network:
+class Network(StubPoller):
     """One protocol's view of the network: a device in `cut` does not answer."""
 
     def __init__(self, protocol: str, cls: str, cut: set[str]) -> None:
         self.protocol, self.classes, self.cut = protocol, (cls,), cut
-        self.liveness = True
         self.polls: Counter[str] = Counter()
-
-    def wants(self, dev: Device) -> bool:
-        return True
-
-    def set_inventory(self, inventory: Inventory) -> None:
-        pass
-
-    def forget(self, hostname: str) -> None:
-        pass
-
-    async def close(self) -> None:
-        pass
 
     async def poll(self, dev: Device, cls: str) -> PollResult:
         self.polls[dev.hostname] += 1
